@@ -1,0 +1,91 @@
+# Two commands on a fresh Debian/Ubuntu machine:  make demo   and   make test
+# Everything else is set up on the way (system packages, .venv, the project).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# System packages: PC/SC (pyscard builds against libpcsclite with swig), a font with full
+# Vietnamese coverage, the libraries Qt needs offscreen, PDF tools for receipt checks, and
+# vsmartcard's virtual reader for tests through a real pcscd.
+APT_TEST := pcscd libpcsclite-dev swig pkg-config build-essential python3-venv python3-dev \
+	fonts-noto-core libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 \
+	poppler-utils vsmartcard-vpcd
+# A real window also needs Qt's xcb platform libraries, and Xvfb when there is no display.
+APT_DEMO := $(APT_TEST) xvfb xauth libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 \
+	libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \
+	libxcb-image0
+
+define ensure_apt
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing system packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "Missing system packages. Please run:"; \
+	    echo "  sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+endef
+
+.PHONY: demo test lint format bench tour system-test system-demo venv lock clean
+
+system-test:
+	$(call ensure_apt,$(APT_TEST))
+
+system-demo:
+	$(call ensure_apt,$(APT_DEMO))
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: system-demo venv
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	  $(BIN)/kiosk demo; \
+	else \
+	  echo "No display found: starting the kiosk on a virtual X display (Xvfb)."; \
+	  echo "To see it, run 'make demo' on a desktop, or 'make tour' for screenshots."; \
+	  xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/kiosk demo; \
+	fi
+
+test: system-test venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+tour: system-test venv
+	QT_QPA_PLATFORM=offscreen $(BIN)/kiosk demo-tour --screenshots out/tour-vi --lang vi
+	QT_QPA_PLATFORM=offscreen $(BIN)/kiosk demo-tour --screenshots out/tour-en --lang en
+
+bench: system-test venv
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run.py
+
+# Regenerate the pinned versions after changing dependencies in pyproject.toml.
+lock:
+	rm -rf /tmp/kiosk-lock && $(PYTHON) -m venv /tmp/kiosk-lock
+	/tmp/kiosk-lock/bin/pip install -q --upgrade pip
+	/tmp/kiosk-lock/bin/pip install -q '.[dev]'
+	/tmp/kiosk-lock/bin/pip freeze --exclude vn-kiosk > requirements.lock
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache

@@ -1,0 +1,103 @@
+"""The real camera: ``cv2.VideoCapture`` on its own thread.
+
+The capture thread reads as fast as the camera delivers and keeps only the
+newest frame.  If the camera stops delivering (unplugged, taken by another
+program), the state becomes UNAVAILABLE and the thread tries to reopen it
+every ``reopen_s`` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import cv2
+
+from devices.camera.base import CameraState, Frame, LatestFrameSlot
+from kiosk.events import Signal
+
+log = logging.getLogger(__name__)
+
+
+class OpenCvCamera:
+    def __init__(
+        self, index: int = 0, width: int = 640, height: int = 480, reopen_s: float = 2.0
+    ) -> None:
+        self.index = index
+        self.width = width
+        self.height = height
+        self.reopen_s = reopen_s
+        self._slot = LatestFrameSlot()
+        self._state = CameraState.STOPPED
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.state_changed = Signal("state_changed")
+
+    def _set_state(self, state: CameraState) -> None:
+        if state is not self._state:
+            self._state = state
+            log.info("camera_state", extra={"fields": {"state": state.value}})
+            self.state_changed.emit(state)
+
+    def state(self) -> CameraState:
+        return self._state
+
+    def latest(self) -> Frame | None:
+        return self._slot.get()
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._set_state(CameraState.STARTING)
+        self._thread = threading.Thread(target=self._run, name="camera", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(3.0)
+            self._thread = None
+        self._slot.clear()
+        self._set_state(CameraState.STOPPED)
+
+    def _open(self) -> cv2.VideoCapture | None:
+        capture = cv2.VideoCapture(self.index)
+        if not capture.isOpened():
+            capture.release()
+            return None
+        capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
+        capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
+        capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        return capture
+
+    def _run(self) -> None:
+        capture = None
+        failures = 0
+        try:
+            while not self._stop.is_set():
+                if capture is None:
+                    capture = self._open()
+                    if capture is None:
+                        self._set_state(CameraState.UNAVAILABLE)
+                        self._stop.wait(self.reopen_s)
+                        continue
+                ok, image = capture.read()
+                if not ok or image is None:
+                    failures += 1
+                    if failures >= 10:
+                        capture.release()
+                        capture = None
+                        failures = 0
+                        self._slot.clear()
+                        self._set_state(CameraState.UNAVAILABLE)
+                    continue
+                failures = 0
+                self._slot.put(image)
+                self._set_state(CameraState.RUNNING)
+        finally:
+            if capture is not None:
+                capture.release()
+
+
+__all__ = ["Frame", "OpenCvCamera"]

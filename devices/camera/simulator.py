@@ -1,0 +1,115 @@
+"""A simulated camera that plays still images or image sequences.
+
+The demo shows a person in front of the kiosk (the demo card's portrait on a
+room-like background, moving slightly as a live person would); tests feed
+their own sequences.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from devices.camera.base import CameraState, Frame, LatestFrameSlot
+from kiosk.events import Signal
+from kiosk.paths import ASSETS
+
+DEMO_PORTRAIT = ASSETS / "images" / "demo-portrait.png"
+
+
+def demo_sequence(size: tuple[int, int] = (640, 480), frames: int = 60) -> list[np.ndarray]:
+    """A short loop: the demo portrait swaying gently in front of a plain wall."""
+    width, height = size
+    portrait = cv2.imread(str(DEMO_PORTRAIT), cv2.IMREAD_COLOR)
+    if portrait is None:
+        raise FileNotFoundError(DEMO_PORTRAIT)
+    scale = height * 0.8 / portrait.shape[0]
+    portrait = cv2.resize(portrait, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    ph, pw = portrait.shape[:2]
+    sequence = []
+    for i in range(frames):
+        frame = np.full((height, width, 3), (205, 200, 190), np.uint8)
+        dx = int(12 * math.sin(2 * math.pi * i / frames))
+        x = (width - pw) // 2 + dx
+        y = height - ph
+        frame[y : y + ph, x : x + pw] = portrait
+        sequence.append(frame)
+    return sequence
+
+
+class SimulatedCamera:
+    """Implements :class:`devices.camera.base.Camera`; plays ``images`` in a loop."""
+
+    def __init__(
+        self,
+        images: Sequence[np.ndarray] | None = None,
+        fps: float = 30.0,
+        loop: bool = True,
+    ) -> None:
+        self._images = list(images) if images is not None else None
+        self._fps = fps
+        self._loop = loop
+        self._slot = LatestFrameSlot()
+        self._state = CameraState.STOPPED
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.state_changed = Signal("state_changed")
+
+    @classmethod
+    def from_files(cls, paths: Sequence[Path], fps: float = 30.0) -> SimulatedCamera:
+        images = []
+        for path in paths:
+            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if image is None:
+                raise ValueError(f"not an image: {path}")
+            images.append(image)
+        return cls(images, fps)
+
+    def _set_state(self, state: CameraState) -> None:
+        if state is not self._state:
+            self._state = state
+            self.state_changed.emit(state)
+
+    def state(self) -> CameraState:
+        return self._state
+
+    def latest(self) -> Frame | None:
+        return self._slot.get()
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._set_state(CameraState.STARTING)
+        self._thread = threading.Thread(target=self._run, name="camera", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(2.0)
+            self._thread = None
+        self._slot.clear()
+        self._set_state(CameraState.STOPPED)
+
+    def _run(self) -> None:
+        images = self._images if self._images is not None else demo_sequence()
+        if not images:
+            self._set_state(CameraState.UNAVAILABLE)
+            return
+        self._set_state(CameraState.RUNNING)
+        period = 1.0 / self._fps
+        index = 0
+        while not self._stop.is_set():
+            self._slot.put(images[index])
+            index += 1
+            if index >= len(images):
+                if not self._loop:
+                    break
+                index = 0
+            self._stop.wait(period)

@@ -1,0 +1,75 @@
+"""The card reader interface.
+
+Signals carry value snapshots (``ReaderStatus``), never live objects, and
+fire on the reader's own thread.  ``read_card`` returns a future at once; the
+reading itself runs on the reader thread.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from kiosk.events import Signal
+from kiosk.session import CitizenIdentity
+
+
+class ReaderState(StrEnum):
+    READY = "ready"  # a reader is there, no card
+    CARD_PRESENT = "card_present"
+    NO_READER = "no_reader"
+    NO_SERVICE = "no_service"  # the PC/SC daemon is not running
+
+
+@dataclass(frozen=True)
+class ReaderStatus:
+    state: ReaderState
+    reader_name: str = ""
+
+
+class ReadStep(StrEnum):
+    """Named steps shown to the citizen while the card is read."""
+
+    CONNECTING = "connecting"
+    UNLOCKING = "unlocking"
+    READING_DETAILS = "reading_details"
+    READING_PHOTO = "reading_photo"
+    CHECKING = "checking"
+
+
+class CardError(Exception):
+    """A card could not be read; ``message_key`` is the translated text to show."""
+
+    message_key = "card.error.unreadable"
+
+
+class CardRemovedError(CardError):
+    message_key = "card.error.removed"
+
+
+class AccessDeniedError(CardError):
+    message_key = "card.error.access_denied"
+
+
+@dataclass
+class CardReadResult:
+    identity: CitizenIdentity
+    authenticity: str = "not_checked"  # verified | signer_not_trusted | data_altered | not_checked
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class CardReader(Protocol):
+    status_changed: Signal  # (ReaderStatus)
+    card_inserted: Signal  # (ReaderStatus)
+    card_removed: Signal  # (ReaderStatus)
+    read_progress: Signal  # (ReadStep)
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def status(self) -> ReaderStatus: ...
+
+    def read_card(self) -> Future[CardReadResult]: ...

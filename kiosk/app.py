@@ -1,0 +1,118 @@
+"""Application wiring: choose adapters from the configuration and build the core.
+
+Qt-free.  The UI entry point calls :func:`build_core` with its own
+dispatcher; tests call it with a :class:`~kiosk.events.QueueDispatcher`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+from devices.camera.base import Camera
+from devices.card.simulator import DEMO_PROFILE, SimulatedCard, SimulatedCardReader
+from devices.printer.base import Printer
+from kiosk.catalogue import load_catalogue
+from kiosk.config import ConfigError, KioskConfig, RuntimeFlags
+from kiosk.core import Devices, KioskCore
+from kiosk.counters import DailyCounters
+from kiosk.events import Dispatcher
+from kiosk.i18n import Translator
+from kiosk.paths import data_dir as resolve_data_dir
+from offline_cache.outbox import MemoryOutbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Simulators:
+    """Handles on the simulated devices, for the demo panel and the tour."""
+
+    reader: SimulatedCardReader | None = None
+    card: SimulatedCard | None = None
+
+
+def make_camera(config: KioskConfig) -> Camera:
+    d = config.devices
+    if d.camera == "opencv":
+        from devices.camera.opencv import OpenCvCamera
+
+        return OpenCvCamera(d.camera_index, d.camera_width, d.camera_height)
+    from devices.camera.simulator import SimulatedCamera
+
+    return SimulatedCamera()
+
+
+def make_printer(config: KioskConfig) -> Printer:
+    if config.devices.printer == "cups":
+        from devices.printer.cups import CupsPrinter
+
+        return CupsPrinter(config.devices.printer_name)
+    from devices.printer.simulator import SimulatedPrinter
+
+    return SimulatedPrinter()
+
+
+def load_central_key(config: KioskConfig, flags: RuntimeFlags) -> X25519PublicKey:
+    path = config.sync.central_public_key
+    if not path:
+        if not flags.demo:
+            raise ConfigError(
+                "sync.central_public_key = '' : expected the path of the central service's "
+                "public key (only demo mode may run without one)"
+            )
+        # Demo: a throwaway key whose private half is dropped at once.
+        return X25519PrivateKey.generate().public_key()
+    try:
+        key = serialization.load_pem_public_key(Path(path).read_bytes())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"sync.central_public_key = {path!r}: cannot load: {exc}") from None
+    if not isinstance(key, X25519PublicKey):
+        raise ConfigError(f"sync.central_public_key = {path!r}: expected an X25519 public key")
+    return key
+
+
+def build_core(
+    config: KioskConfig,
+    flags: RuntimeFlags,
+    dispatcher: Dispatcher,
+    translator: Translator | None = None,
+    *,
+    card_step_delay_s: float = 0.15,
+    central_key: X25519PublicKey | None = None,
+    now: Callable[[], datetime] = datetime.now,
+    clock: Callable[[], float] | None = None,
+) -> tuple[KioskCore, Simulators]:
+    root = resolve_data_dir(config.storage.data_dir)
+    translator = translator or Translator(config.ui.language)
+    sims = Simulators()
+    reader = SimulatedCardReader(step_delay_s=card_step_delay_s)
+    sims.reader = reader
+    profile = (
+        Path(config.devices.demo_card_profile)
+        if config.devices.demo_card_profile
+        else (DEMO_PROFILE)
+    )
+    sims.card = SimulatedCard.from_profile(profile)
+    devices = Devices(reader=reader, camera=make_camera(config), printer=make_printer(config))
+    extra = {"clock": clock} if clock is not None else {}
+    core = KioskCore(
+        config=config,
+        translator=translator,
+        dispatcher=dispatcher,
+        devices=devices,
+        catalogue=load_catalogue(),
+        outbox=MemoryOutbox(),
+        counters=DailyCounters(root / "counters.json"),
+        central_key=central_key or load_central_key(config, flags),
+        data_dir=root,
+        now=now,
+        **extra,
+    )
+    return core, sims

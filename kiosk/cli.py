@@ -1,0 +1,143 @@
+"""The ``kiosk`` command: run the kiosk, the demo tour, and technician tools.
+
+Qt is imported only inside the commands that open the GUI, so the
+technician commands (``kiosk config …``) work on a machine with no display
+and load fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from kiosk import __version__
+from kiosk.config import (
+    ConfigError,
+    KioskConfig,
+    RuntimeFlags,
+    declared_settings,
+    default_config_path,
+    load_config,
+    write_setting,
+)
+from kiosk.logs import setup_logging
+from kiosk.paths import data_dir
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Self-service kiosk (một cửa).")
+    parser.add_argument("--config", type=Path, help="operator settings file (TOML)")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="start the kiosk (the default)")
+    run.add_argument("--demo", action="store_true", help="simulated devices and a demo card")
+    run.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    demo = sub.add_parser("demo", help="start in demo mode, windowed")
+    demo.add_argument("--fullscreen", action="store_true")
+
+    tour = sub.add_parser("demo-tour", help="drive every screen headless and save screenshots")
+    tour.add_argument("--screenshots", type=Path, required=True, metavar="DIR")
+    tour.add_argument("--lang", choices=("vi", "en"), default="vi")
+
+    config = sub.add_parser("config", help="show, check or change operator settings")
+    csub = config.add_subparsers(dest="config_command", required=True)
+    show = csub.add_parser("show", help="every setting: value, default, description")
+    show.add_argument("--json", action="store_true")
+    check = csub.add_parser("check", help="validate a settings file")
+    check.add_argument("file", type=Path, nargs="?")
+    set_ = csub.add_parser("set", help="persist one setting")
+    set_.add_argument("key")
+    set_.add_argument("value")
+    csub.add_parser("path", help="print where the settings file is")
+    return parser
+
+
+def _config_command(args: argparse.Namespace, path: Path) -> int:
+    if args.config_command == "path":
+        print(path)
+        return 0
+    if args.config_command == "check":
+        target = args.file or path
+        load_config(target, environ={})
+        print(f"{target}: OK")
+        return 0
+    if args.config_command == "set":
+        write_setting(path, args.key, args.value)
+        print(f"{args.key} = {args.value!r} saved to {path}")
+        return 0
+    config = load_config(path)
+    rows = []
+    for info in declared_settings():
+        section, name = info.key.split(".")
+        value = getattr(getattr(config, section), name)
+        rows.append(
+            {
+                "key": info.key,
+                "value": value,
+                "default": info.default,
+                "type": info.type.__name__,
+                "env": info.env_name,
+                "description": info.description,
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            marker = "" if row["value"] == row["default"] else "  (changed)"
+            print(f"{row['key']} = {row['value']!r}{marker}\n    {row['description']}")
+    return 0
+
+
+def _run_gui(config: KioskConfig, flags: RuntimeFlags) -> int:
+    from ui.app import run
+
+    return run(config, flags)
+
+
+def _demo_tour(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from ui.automatic import TourError, run_tour
+
+    try:
+        driver = run_tour(args.screenshots, args.lang)
+    except TourError as exc:
+        print(f"demo tour failed: {exc}", file=sys.stderr)
+        return 1
+    for path in driver.screenshots:
+        print(path)
+    print(f"{len(driver.screenshots)} screenshots in {args.screenshots}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    path = args.config or default_config_path()
+    try:
+        if args.command == "config":
+            return _config_command(args, path)
+        config = load_config(path)
+        root = data_dir(config.storage.data_dir)
+        setup_logging(
+            config.logging.level, root / "logs" / "kiosk.log" if config.logging.file else None
+        )
+        if args.command == "demo-tour":
+            return _demo_tour(args)
+        if args.command == "demo":
+            flags = RuntimeFlags(demo=True, windowed=not args.fullscreen)
+        elif args.command == "run":
+            flags = RuntimeFlags(demo=args.demo, windowed=args.windowed)
+        else:
+            flags = RuntimeFlags()
+        return _run_gui(config, flags)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

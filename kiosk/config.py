@@ -1,0 +1,400 @@
+"""Kiosk configuration, declared once.
+
+Every operator setting is a field of one of the frozen section dataclasses
+below, with its type, default and a one-line description (the idea of
+Electrum's ``ConfigVar``).  Settings come from three layers, later ones
+winning:
+
+1. the defaults declared here (they run the demo out of the box);
+2. a TOML file written by a technician (``kiosk config set`` edits it);
+3. environment variables ``KIOSK_<SECTION>_<NAME>`` (for containers and CI).
+
+Volatile runtime flags (demo mode, windowed, a screenshot folder) are *not*
+settings: they live in :class:`RuntimeFlags`, come from the command line
+and are never written back to the file.
+
+This module is Qt-free and thread-agnostic: a :class:`KioskConfig` is an
+immutable value, safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+ENV_PREFIX = "KIOSK_"
+CONFIG_ENV = "KIOSK_CONFIG"
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names key, value and expectation."""
+
+
+def setting(
+    default: Any,
+    description: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    choices: tuple[str, ...] | None = None,
+) -> Any:
+    """Declare one setting: default, one-line description and constraints."""
+    return field(
+        default=default,
+        metadata={
+            "description": description,
+            "minimum": minimum,
+            "maximum": maximum,
+            "choices": choices,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class CentreSettings:
+    name: str = setting(
+        "Trung tâm Phục vụ hành chính công tỉnh (bản demo)",
+        "Name of the one-stop centre shown in the header and on receipts.",
+    )
+    unit_code: str = setting(
+        "DEMO01",
+        "Receiving unit code used as the first part of dossier codes.",
+    )
+    kiosk_number: int = setting(
+        1, "Number of this kiosk within the centre (part of dossier codes).", minimum=1, maximum=99
+    )
+    address: str = setting(
+        "Số 1, đường Demo, phường Demo", "Address of the centre printed on receipts."
+    )
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    idle_timeout_s: int = setting(
+        120,
+        "Seconds without a touch before a citizen session ends (the warning included).",
+        minimum=45,
+        maximum=1800,
+    )
+    idle_warning_s: int = setting(
+        30,
+        "Seconds the 'do you need more time?' warning stays up (WCAG 2.2.1 asks for >= 20).",
+        minimum=20,
+        maximum=300,
+    )
+    goodbye_s: int = setting(
+        8,
+        "Seconds the goodbye screen stays before the kiosk returns to the start.",
+        minimum=2,
+        maximum=60,
+    )
+    end_on_card_removal: bool = setting(
+        True, "End an identified session as soon as the ID card leaves the reader."
+    )
+
+
+@dataclass(frozen=True)
+class UiSettings:
+    language: str = setting("vi", "Language the kiosk starts in.", choices=("vi", "en"))
+    fullscreen: bool = setting(True, "Run full-screen (turn off for development).")
+    high_contrast: bool = setting(False, "Start in the high-contrast theme.")
+    large_text: bool = setting(False, "Start with larger text.")
+    width: int = setting(
+        1280, "Window width in windowed mode, in pixels.", minimum=640, maximum=7680
+    )
+    height: int = setting(
+        800, "Window height in windowed mode, in pixels.", minimum=480, maximum=4320
+    )
+
+
+@dataclass(frozen=True)
+class DeviceSettings:
+    card_reader: str = setting(
+        "simulator",
+        "Card reader adapter ('simulator'; the PC/SC adapter comes with chip reading).",
+        choices=("simulator",),
+    )
+    camera: str = setting(
+        "simulator", "Camera adapter: 'opencv' or 'simulator'.", choices=("opencv", "simulator")
+    )
+    camera_index: int = setting(0, "OpenCV camera index.", minimum=0, maximum=16)
+    camera_width: int = setting(640, "Requested camera frame width.", minimum=160, maximum=3840)
+    camera_height: int = setting(480, "Requested camera frame height.", minimum=120, maximum=2160)
+    printer: str = setting(
+        "simulator",
+        "Receipt printer adapter: 'cups' or 'simulator'.",
+        choices=("cups", "simulator"),
+    )
+    printer_name: str = setting("", "CUPS queue name of the receipt printer; empty for default.")
+    demo_card_profile: str = setting(
+        "", "Card profile (JSON) for the simulated reader; empty uses the bundled demo card."
+    )
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    data_dir: str = setting(
+        "", "Folder for the kiosk's database and private temporary files; empty = per-user default."
+    )
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    central_public_key: str = setting(
+        "",
+        "PEM file with the central service's X25519 public key that seals dossiers; "
+        "empty is allowed in demo mode only (a throwaway key).",
+    )
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    level: str = setting("INFO", "Log level.", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    file: bool = setting(True, "Also write JSON log lines to <data_dir>/logs/kiosk.log.")
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    """All operator settings, grouped by section (one TOML table each)."""
+
+    centre: CentreSettings = field(default_factory=CentreSettings)
+    session: SessionSettings = field(default_factory=SessionSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
+    devices: DeviceSettings = field(default_factory=DeviceSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+
+    def replace(self, **changes: Mapping[str, Any]) -> KioskConfig:
+        """Return a copy with some fields of some sections changed (validated)."""
+        raw = self.as_dict()
+        for section, values in changes.items():
+            raw.setdefault(section, {}).update(values)
+        return build_config(raw, source="override")
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        return {name: dataclasses.asdict(getattr(self, name)) for name in _section_types()}
+
+
+@dataclass(frozen=True)
+class RuntimeFlags:
+    """Volatile flags from the command line; never persisted."""
+
+    demo: bool = False
+    windowed: bool = False
+    screenshot_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class SettingInfo:
+    """Description of one declared setting, for ``kiosk config show`` and docs."""
+
+    key: str
+    type: type
+    default: Any
+    description: str
+    minimum: float | None
+    maximum: float | None
+    choices: tuple[str, ...] | None
+
+    @property
+    def env_name(self) -> str:
+        return ENV_PREFIX + self.key.replace(".", "_").upper()
+
+    def expectation(self) -> str:
+        kind = {str: "a string", int: "an integer", bool: "true or false", float: "a number"}[
+            self.type
+        ]
+        if self.choices:
+            return f"one of {', '.join(repr(c) for c in self.choices)}"
+        if self.minimum is not None and self.maximum is not None:
+            return f"{kind} from {_num(self.minimum)} to {_num(self.maximum)}"
+        return kind
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _section_types() -> dict[str, type]:
+    hints = get_type_hints(KioskConfig)
+    return {f.name: hints[f.name] for f in dataclasses.fields(KioskConfig)}
+
+
+def declared_settings() -> Iterator[SettingInfo]:
+    """Every setting in declaration order."""
+    for section, section_type in _section_types().items():
+        hints = get_type_hints(section_type)
+        for f in dataclasses.fields(section_type):
+            yield SettingInfo(
+                key=f"{section}.{f.name}",
+                type=hints[f.name],
+                default=f.default,
+                description=f.metadata["description"],
+                minimum=f.metadata["minimum"],
+                maximum=f.metadata["maximum"],
+                choices=f.metadata["choices"],
+            )
+
+
+def setting_info(key: str) -> SettingInfo:
+    for info in declared_settings():
+        if info.key == key:
+            return info
+    raise ConfigError(f"unknown setting {key!r}")
+
+
+def _coerce(info: SettingInfo, value: Any, source: str) -> Any:
+    """Check one value against its declaration; from text when it came from the environment."""
+
+    def fail() -> ConfigError:
+        return ConfigError(f"{info.key} = {value!r} ({source}): expected {info.expectation()}")
+
+    if isinstance(value, str) and info.type is not str and source.startswith("environment"):
+        text = value.strip()
+        if info.type is bool:
+            if text.lower() in ("1", "true", "yes", "on"):
+                value = True
+            elif text.lower() in ("0", "false", "no", "off"):
+                value = False
+            else:
+                raise fail()
+        else:
+            try:
+                value = info.type(text)
+            except ValueError:
+                raise fail() from None
+    if info.type is bool:
+        ok = isinstance(value, bool)
+    elif info.type is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif info.type is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    else:
+        ok = isinstance(value, str)
+    if not ok:
+        raise fail()
+    if info.choices and value not in info.choices:
+        raise fail()
+    if info.minimum is not None and value < info.minimum:
+        raise fail()
+    if info.maximum is not None and value > info.maximum:
+        raise fail()
+    return value
+
+
+def build_config(raw: Mapping[str, Any], *, source: str = "file") -> KioskConfig:
+    """Validate a nested mapping (as read from TOML) into a :class:`KioskConfig`."""
+    sections = _section_types()
+    unknown = [k for k in raw if k not in sections]
+    if unknown:
+        raise ConfigError(
+            f"unknown section [{unknown[0]}] ({source}): expected one of {', '.join(sections)}"
+        )
+    built: dict[str, Any] = {}
+    for section, section_type in sections.items():
+        values = raw.get(section, {})
+        if not isinstance(values, Mapping):
+            raise ConfigError(f"[{section}] ({source}): expected a table of settings")
+        names = {f.name for f in dataclasses.fields(section_type)}
+        for key in values:
+            if key not in names:
+                raise ConfigError(
+                    f"unknown setting {section}.{key} ({source}); "
+                    f"known in [{section}]: {', '.join(sorted(names))}"
+                )
+        kwargs = {
+            key: _coerce(setting_info(f"{section}.{key}"), value, source)
+            for key, value in values.items()
+        }
+        built[section] = section_type(**kwargs)
+    config = KioskConfig(**built)
+    if config.session.idle_warning_s >= config.session.idle_timeout_s:
+        raise ConfigError(
+            f"session.idle_warning_s = {config.session.idle_warning_s} ({source}): expected "
+            f"less than session.idle_timeout_s ({config.session.idle_timeout_s})"
+        )
+    return config
+
+
+def default_config_path() -> Path:
+    """Where the operator settings live unless ``KIOSK_CONFIG`` or ``--config`` says otherwise."""
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "vn-kiosk" / "kiosk.toml"
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read the TOML file; a missing file is an empty one (defaults apply)."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> KioskConfig:
+    """Defaults, then the TOML file, then ``KIOSK_<SECTION>_<NAME>`` variables."""
+    path = path or default_config_path()
+    environ = os.environ if environ is None else environ
+    raw = read_config_file(path)
+    config = build_config(raw, source=str(path))
+    overrides: dict[str, dict[str, Any]] = {}
+    for info in declared_settings():
+        if info.env_name in environ:
+            value = _coerce(info, environ[info.env_name], f"environment {info.env_name}")
+            section, name = info.key.split(".")
+            overrides.setdefault(section, {})[name] = value
+    if overrides:
+        merged = config.as_dict()
+        for section, values in overrides.items():
+            merged[section].update(values)
+        config = build_config(merged, source="environment")
+    return config
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    # JSON string escapes are valid TOML basic-string escapes.
+    import json
+
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def write_setting(path: Path, key: str, text: str) -> KioskConfig:
+    """Persist one operator setting (validated) and return the resulting configuration.
+
+    The file is rewritten atomically (write to a temporary file, fsync, rename)
+    so a power cut never leaves a half-written configuration.
+    """
+    info = setting_info(key)
+    value = _coerce(info, text, f"environment-style text for {key}")
+    raw = read_config_file(path)
+    section, name = key.split(".")
+    raw.setdefault(section, {})[name] = value
+    config = build_config(raw, source=str(path))
+    lines = ["# Kiosk operator settings. Edit with `kiosk config set KEY VALUE`.", ""]
+    for sec, values in raw.items():
+        lines.append(f"[{sec}]")
+        lines.extend(f"{k} = {_toml_value(v)}" for k, v in values.items())
+        lines.append("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines))
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+    return config

@@ -1,0 +1,535 @@
+"""The kiosk core: state machine, session, devices and background work, wired.
+
+Threading contract: every public method and every signal of
+:class:`KioskCore` belongs to one thread, the *core thread* (the GUI thread
+in the application, the test's thread in tests).  Devices and the task
+runner report from their own threads; the core re-posts those reports
+through its :class:`~kiosk.events.Dispatcher` before touching any state.
+Nothing here blocks on a device, the database or the network.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from devices.camera.base import Camera
+from devices.card.base import CardError, CardReader, CardReadResult, ReaderStatus, ReadStep
+from devices.printer.base import Printer, PrinterError, PrintJob
+from kiosk.catalogue import Catalogue, FormField, Procedure, add_working_days, validate_answer
+from kiosk.config import KioskConfig
+from kiosk.counters import DailyCounters
+from kiosk.dossier import CODE_PATTERN, DossierCodes, DossierMeta
+from kiosk.events import Dispatcher, Signal
+from kiosk.flow import SESSION_END_STEPS, FlowMachine, Step, Transition, Trigger
+from kiosk.i18n import Translator
+from kiosk.idle import IdleGuard, IdlePhase
+from kiosk.logs import SCRUBBER
+from kiosk.paths import sweep_private_tmp
+from kiosk.receipt import ReceiptData, render_queue_ticket, render_receipt
+from kiosk.session import CitizenSession
+from kiosk.tasks import TaskRunner, deliver
+from offline_cache.outbox import Outbox, OutboxFullError
+from offline_cache.sealing import seal
+
+log = logging.getLogger(__name__)
+
+MAX_CARD_ATTEMPTS = 3
+NOT_IDLE_STEPS = frozenset({Step.ATTRACT, Step.SUBMITTING, Step.GOODBYE})
+RATING_LEVELS = ("very_satisfied", "satisfied", "dissatisfied")
+
+
+@dataclass
+class Devices:
+    reader: CardReader
+    camera: Camera
+    printer: Printer
+
+    def start(self) -> None:
+        self.reader.start()
+
+    def stop(self) -> None:
+        self.camera.stop()
+        self.reader.stop()
+        self.printer.stop()
+
+
+@dataclass(frozen=True)
+class QueueTicket:
+    number: str
+    area_code: str
+    issued_at: datetime
+    printed: bool
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    found: bool
+    status_key: str
+    code: str
+
+
+@dataclass(frozen=True)
+class Rating:
+    level: str
+    reason: str
+    procedure_code: str | None
+
+
+class KioskCore:
+    def __init__(
+        self,
+        config: KioskConfig,
+        translator: Translator,
+        dispatcher: Dispatcher,
+        devices: Devices,
+        catalogue: Catalogue,
+        outbox: Outbox,
+        counters: DailyCounters,
+        central_key: X25519PublicKey,
+        data_dir: Path,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        self.config = config
+        self.tr = translator
+        self.dispatcher = dispatcher
+        self.devices = devices
+        self.catalogue = catalogue
+        self.outbox = outbox
+        self.central_key = central_key
+        self.data_dir = data_dir
+        self.clock = clock
+        self.now = now
+        self.codes = DossierCodes(config.centre.unit_code, config.centre.kiosk_number, counters)
+        self.counters = counters
+        self.tasks = TaskRunner(dispatcher)
+        self.machine = FlowMachine()
+        self.session = CitizenSession()
+        self.idle = IdleGuard(config.session.idle_timeout_s, config.session.idle_warning_s, clock)
+        self.ratings: list[Rating] = []
+        self.reader_status: ReaderStatus | None = None
+        self.last_end_reason: str | None = None
+        self.last_ticket: QueueTicket | None = None
+        self.last_lookup: LookupResult | None = None
+        self.print_error_key: str | None = None
+        self._warning_shown = False
+        self._goodbye_deadline: float | None = None
+        self._read_in_flight = False
+
+        # Signals, all emitted on the core thread.
+        self.step_changed = Signal("step_changed")  # (Transition)
+        self.idle_warning = Signal("idle_warning")  # (seconds_left)
+        self.idle_cleared = Signal("idle_cleared")  # ()
+        self.session_wiped = Signal("session_wiped")  # ()
+        self.card_progress = Signal("card_progress")  # (ReadStep)
+        self.reader_status_changed = Signal("reader_status_changed")  # (ReaderStatus)
+        self.form_errors = Signal("form_errors")  # (dict[field key, message key])
+        self.ticket_issued = Signal("ticket_issued")  # (QueueTicket)
+        self.lookup_finished = Signal("lookup_finished")  # (LookupResult)
+        self.rating_errors = Signal("rating_errors")  # (message key)
+
+        self.machine.step_changed.connect(self._on_transition)
+        reader = devices.reader
+        reader.card_inserted.connect(lambda s: dispatcher.post(self._on_card_inserted, s))
+        reader.card_removed.connect(lambda s: dispatcher.post(self._on_card_removed, s))
+        reader.status_changed.connect(lambda s: dispatcher.post(self._on_reader_status, s))
+        reader.read_progress.connect(lambda s: dispatcher.post(self.card_progress.emit, s))
+
+    # Lifecycle -------------------------------------------------------------
+    def start(self) -> None:
+        # A previous run may have crashed mid-session: nothing of it may survive.
+        swept = sweep_private_tmp(self.data_dir)
+        if swept:
+            log.warning("crash_leftovers_removed", extra={"fields": {"count": swept}})
+        self.devices.start()
+
+    def stop(self) -> None:
+        self._end_session(None)
+        self.devices.stop()
+        self.tasks.shutdown()
+
+    @property
+    def step(self) -> Step:
+        return self.machine.step
+
+    def fire(self, trigger: Trigger) -> Transition | None:
+        """Apply a trigger from the UI (a tile, Back, Continue …)."""
+        self.idle.touch()
+        return self.machine.fire(trigger)
+
+    # Transitions -------------------------------------------------------------
+    def _on_transition(self, transition: Transition) -> None:
+        source, target = transition.source, transition.target
+        if source is Step.ATTRACT:
+            self.last_end_reason = None  # a new visit: the last one's notice goes
+        if source is Step.FACE_CHECK:
+            self.devices.camera.stop()
+        reason = transition.end_reason
+        if target in SESSION_END_STEPS and reason is not None:
+            self._end_session(reason.value)
+        if target in NOT_IDLE_STEPS:
+            self.idle.disarm()
+        else:
+            self.idle.arm()
+        self._clear_warning()
+        self._goodbye_deadline = (
+            self.clock() + self.config.session.goodbye_s if target is Step.GOODBYE else None
+        )
+        if target is Step.READING_CARD:
+            self._start_read()
+        elif target is Step.FACE_CHECK:
+            self.devices.camera.start()
+        elif target is Step.SUBMITTING:
+            self._start_submit()
+        elif target is Step.INSERT_CARD and source is Step.ATTRACT:
+            self.session.error_key = None
+        self.step_changed.emit(transition)
+
+    def _end_session(self, reason: str | None) -> None:
+        """The one wipe behind finish, cancel, timeout, card removal and crash."""
+        self.devices.camera.stop()
+        old = self.session
+        old.wipe()
+        self.session = CitizenSession()
+        self.last_lookup = None
+        self.print_error_key = None
+        SCRUBBER.forget_all()
+        sweep_private_tmp(self.data_dir)
+        del old
+        gc.collect()
+        if reason is not None:
+            self.last_end_reason = reason
+            log.info("session_ended", extra={"fields": {"reason": reason}})
+        self.session_wiped.emit()
+
+    # Idle ------------------------------------------------------------------
+    def user_activity(self) -> None:
+        """Any touch or key press (the UI calls this from its event filter)."""
+        self.idle.touch()
+
+    def continue_session(self) -> None:
+        """The one-touch answer to the idle warning."""
+        self.idle.touch()
+        self._clear_warning()
+
+    def _clear_warning(self) -> None:
+        if self._warning_shown:
+            self._warning_shown = False
+            self.idle_cleared.emit()
+
+    def tick(self) -> None:
+        """Called about once a second by the UI's timer (or a test)."""
+        if self._goodbye_deadline is not None and self.clock() >= self._goodbye_deadline:
+            self.machine.fire(Trigger.GOODBYE_ELAPSED)
+            return
+        status = self.idle.poll()
+        if status.phase is IdlePhase.EXPIRED:
+            self.machine.fire(Trigger.TIMED_OUT)
+        elif status.phase is IdlePhase.WARNING:
+            self._warning_shown = True
+            self.idle_warning.emit(status.seconds_left)
+        else:
+            self._clear_warning()
+
+    # Session-wide actions --------------------------------------------------
+    def cancel(self) -> None:
+        self.fire(Trigger.CANCELLED)
+
+    def call_staff(self) -> None:
+        self.fire(Trigger.STAFF_CALLED)
+        log.info("staff_called", extra={"fields": {"step": self.step.value}})
+
+    def recover(self, error: BaseException) -> None:
+        """An unexpected error: log it (scrubbed), wipe, and start over."""
+        log.error("unexpected_error", exc_info=(type(error), error, error.__traceback__))
+        if self.machine.fire(Trigger.CRASHED) is None:
+            self._end_session("crashed")
+
+    # Card ------------------------------------------------------------------
+    def _on_reader_status(self, status: ReaderStatus) -> None:
+        self.reader_status = status
+        self.reader_status_changed.emit(status)
+
+    def _on_card_inserted(self, status: ReaderStatus) -> None:
+        self.idle.touch()
+        self.machine.fire(Trigger.CARD_INSERTED)  # the table says where a card is welcome
+
+    def _on_card_removed(self, status: ReaderStatus) -> None:
+        if self.step is Step.READING_CARD or (
+            self.session.identified and self.config.session.end_on_card_removal
+        ):
+            self.machine.fire(Trigger.CARD_REMOVED)
+
+    def _start_read(self) -> None:
+        if self._read_in_flight:
+            return
+        self._read_in_flight = True
+        self.session.error_key = None
+        deliver(
+            self.devices.reader.read_card(),
+            self.dispatcher,
+            self._on_card_read,
+            self._on_card_error,
+        )
+
+    def _on_card_read(self, result: CardReadResult) -> None:
+        self._read_in_flight = False
+        if self.step is not Step.READING_CARD:
+            result.identity.wipe()  # the session moved on (card pulled, timeout)
+            return
+        SCRUBBER.register(*result.identity.scrub_values())
+        self.session.identity = result.identity
+        log.info(
+            "card_read",
+            extra={
+                "fields": {
+                    "authenticity": result.authenticity,
+                    **{f"{k}_ms": round(v, 1) for k, v in result.timings_ms.items()},
+                }
+            },
+        )
+        self.machine.fire(Trigger.CARD_READ)
+
+    def _on_card_error(self, error: BaseException) -> None:
+        self._read_in_flight = False
+        if self.step is not Step.READING_CARD:
+            return
+        if not isinstance(error, CardError):
+            self.recover(error)
+            return
+        self.session.card_attempts += 1
+        self.session.error_key = error.message_key
+        log.info(
+            "card_read_failed",
+            extra={
+                "fields": {"error": type(error).__name__, "attempt": self.session.card_attempts}
+            },
+        )
+        self.machine.fire(Trigger.CARD_FAILED)
+        if self.session.card_attempts >= MAX_CARD_ATTEMPTS:
+            self.session.error_key = "card.error.too_many"
+            self.machine.fire(Trigger.STAFF_CALLED)
+
+    # Face --------------------------------------------------------------------
+    def face_confirmed(self) -> None:
+        """The face step passed (the verifier, or a staff member, said so)."""
+        self.fire(Trigger.FACE_MATCHED)
+
+    # Procedure and form ------------------------------------------------------
+    @property
+    def procedure(self) -> Procedure | None:
+        code = self.session.procedure_code
+        return self.catalogue.procedure(code) if code else None
+
+    def choose_service(self, code: str) -> None:
+        self.catalogue.procedure(code)  # KeyError for an unknown code
+        self.session.procedure_code = code
+        self.fire(Trigger.SERVICE_CHOSEN)
+
+    def prefilled(self, field: FormField) -> str:
+        """The answer the card gives for ``field`` ('' when it is not from the card)."""
+        identity = self.session.identity
+        if identity is None or field.source is None:
+            return ""
+        value: Any = getattr(identity, field.source)
+        if isinstance(value, date):
+            return value.strftime("%d/%m/%Y")
+        return str(value or "")
+
+    def answer(self, field: FormField) -> str:
+        if field.from_card:
+            return self.prefilled(field)
+        return self.session.answers.get(field.key, "")
+
+    def complete_form(self, answers: dict[str, str]) -> dict[str, str]:
+        """Validate the citizen's answers; go on when they are fine. Returns field errors."""
+        procedure = self.procedure
+        if procedure is None:
+            return {}
+        errors: dict[str, str] = {}
+        today = self.now().date()
+        for field in procedure.fields:
+            if field.from_card:
+                continue
+            value = answers.get(field.key, "").strip()
+            self.session.answers[field.key] = value
+            problem = validate_answer(field, value, today)
+            if problem:
+                errors[field.key] = problem
+        self.form_errors.emit(errors)
+        if not errors:
+            self.fire(Trigger.FORM_COMPLETED)
+        return errors
+
+    def confirm_answers(self) -> None:
+        self.fire(Trigger.ANSWERS_CONFIRMED)
+
+    # Submission ----------------------------------------------------------------
+    def _start_submit(self) -> None:
+        procedure = self.procedure
+        identity = self.session.identity
+        if procedure is None or identity is None:
+            self.session.error_key = "submit.error.incomplete"
+            self.machine.fire(Trigger.SUBMIT_FAILED)
+            return
+        content = {
+            "procedure": procedure.code,
+            "answers": {f.key: self.answer(f) for f in procedure.fields},
+            "citizen": {
+                "id_number": identity.id_number,
+                "full_name": identity.full_name,
+                "date_of_birth": identity.date_of_birth.isoformat(),
+                "place_of_residence": identity.place_of_residence,
+            },
+        }
+        receipt_name = identity.full_name
+        self.tasks.run(
+            self._submit_job,
+            procedure,
+            content,
+            receipt_name,
+            on_done=self._on_submitted,
+            on_error=self._on_submit_error,
+        )
+
+    def _submit_job(
+        self, procedure: Procedure, content: dict[str, Any], receipt_name: str
+    ) -> tuple[DossierMeta, PrintJob | PrinterError | None]:
+        """Runs on the task thread: number, seal, queue, print."""
+        received_at = self.now()
+        code = self.codes.next_code(received_at)
+        content["code"] = code
+        content["received_at"] = received_at.isoformat(timespec="seconds")
+        sealed = seal(
+            json.dumps(content, ensure_ascii=False).encode("utf-8"),
+            self.central_key,
+            code.encode("ascii"),
+        )
+        content.clear()
+        meta = DossierMeta(
+            code=code,
+            procedure_code=procedure.code,
+            received_at=received_at,
+            appointment=add_working_days(received_at.date(), procedure.processing_days),
+        )
+        self.outbox.put(meta, sealed)
+        pdf = render_receipt(
+            ReceiptData(
+                centre_name=self.config.centre.name,
+                centre_address=self.config.centre.address,
+                dossier_code=code,
+                procedure_name=procedure.name(self.tr.language),
+                submitter_name=receipt_name,
+                received_at=received_at,
+                appointment=meta.appointment,
+            ),
+            self.tr,
+        )
+        try:
+            printed: PrintJob | PrinterError | None = self.devices.printer.print_pdf(
+                pdf, f"receipt-{code}"
+            ).result(timeout=30)
+        except PrinterError as exc:
+            printed = exc
+        return meta, printed
+
+    def _on_submitted(self, result: tuple[DossierMeta, PrintJob | PrinterError | None]) -> None:
+        meta, printed = result
+        self.session.dossier_code = meta.code
+        self.session.appointment = meta.appointment
+        self.print_error_key = printed.message_key if isinstance(printed, PrinterError) else None
+        # The dossier is sealed and queued: the session no longer needs personal data.
+        self.session.drop_personal_data()
+        log.info(
+            "dossier_queued",
+            extra={
+                "fields": {
+                    "procedure": meta.procedure_code,
+                    "printed": self.print_error_key is None,
+                }
+            },
+        )
+        self.machine.fire(Trigger.SUBMITTED)
+
+    def _on_submit_error(self, error: BaseException) -> None:
+        if isinstance(error, OutboxFullError) or isinstance(error, OSError):
+            self.session.error_key = "submit.error.storage"
+        else:
+            log.error("submit_failed", exc_info=(type(error), error, error.__traceback__))
+            self.session.error_key = "submit.error.failed"
+        self.machine.fire(Trigger.SUBMIT_FAILED)
+
+    def receipt_done(self) -> None:
+        self.fire(Trigger.RECEIPT_DONE)
+
+    # Rating --------------------------------------------------------------------
+    def rate(self, level: str, reason: str = "") -> bool:
+        if level not in RATING_LEVELS:
+            raise ValueError(level)
+        if level == "dissatisfied" and not reason.strip():
+            self.rating_errors.emit("rating.error.reason_required")
+            return False
+        self.ratings.append(Rating(level, reason.strip(), self.session.procedure_code))
+        log.info("rated", extra={"fields": {"level": level}})
+        self.fire(Trigger.RATED)
+        return True
+
+    # Queue tickets -------------------------------------------------------------
+    def take_queue_number(self, area_code: str) -> None:
+        area = next(a for a in self.catalogue.queue_areas if a.code == area_code)
+        self.idle.touch()
+
+        def job() -> QueueTicket:
+            issued_at = self.now()
+            number = f"{area.code}{self.counters.next('queue-' + area.code):03d}"
+            pdf = render_queue_ticket(
+                number, area.name(self.tr.language), issued_at, self.config.centre.name, self.tr
+            )
+            try:
+                self.devices.printer.print_pdf(pdf, f"ticket-{number}").result(timeout=30)
+                printed = True
+            except PrinterError:
+                printed = False
+            return QueueTicket(number, area.code, issued_at, printed)
+
+        def done(ticket: QueueTicket) -> None:
+            self.last_ticket = ticket
+            self.ticket_issued.emit(ticket)
+
+        self.tasks.run(job, on_done=done, on_error=self.recover)
+
+    # Lookup ----------------------------------------------------------------------
+    def lookup(self, code: str, id_number: str) -> str | None:
+        """Look a dossier up; returns a message key when the input is wrong."""
+        code = code.strip().upper()
+        if not CODE_PATTERN.match(code):
+            return "lookup.error.code"
+        if not (id_number.isdigit() and len(id_number) == 12):
+            return "lookup.error.id"
+        self.idle.touch()
+
+        def job() -> LookupResult:
+            meta = self.outbox.find(code)
+            if meta is None:
+                return LookupResult(False, "lookup.status.not_found", code)
+            return LookupResult(True, "lookup.status.queued", code)
+
+        def done(result: LookupResult) -> None:
+            self.last_lookup = result
+            self.lookup_finished.emit(result)
+
+        self.tasks.run(job, on_done=done, on_error=self.recover)
+        return None
+
+
+__all__ = ["Devices", "KioskCore", "LookupResult", "QueueTicket", "Rating", "ReadStep"]

@@ -1,0 +1,39 @@
+"""Dossier codes and the dossier handed from the form to the outbox."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from kiosk.counters import DailyCounters
+
+CODE_PATTERN = re.compile(r"^[A-Z0-9.]{2,20}-\d{6}-K\d{2}\d{4}$")
+
+
+class DossierCodes:
+    """Codes unique without asking the centre: ``{unit}-{yyMMdd}-K{kiosk:02}{counter:04}``.
+
+    The unit code and date follow the provincial ``{unit}-{yyMMdd}-{NNNN}``
+    pattern; the kiosk number keeps two kiosks of one unit apart, and the
+    per-day counter survives restarts (:class:`DailyCounters`).
+    """
+
+    def __init__(self, unit_code: str, kiosk_number: int, counters: DailyCounters) -> None:
+        self.unit_code = unit_code.upper()
+        self.kiosk_number = kiosk_number
+        self._counters = counters
+
+    def next_code(self, now: datetime) -> str:
+        n = self._counters.next("dossier")
+        return f"{self.unit_code}-{now:%y%m%d}-K{self.kiosk_number:02d}{n:04d}"
+
+
+@dataclass(frozen=True)
+class DossierMeta:
+    """What stays readable on the kiosk: no personal data."""
+
+    code: str
+    procedure_code: str
+    received_at: datetime
+    appointment: date | None

@@ -1,0 +1,1 @@
+"""Local store, outbox and sync (Qt-free)."""

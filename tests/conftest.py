@@ -1,0 +1,107 @@
+"""Shared fixtures: a kiosk core on simulated devices, driven from the test thread."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+
+from kiosk.app import Simulators, build_core
+from kiosk.config import KioskConfig, RuntimeFlags
+from kiosk.core import KioskCore
+from kiosk.events import QueueDispatcher
+from kiosk.flow import Step
+
+
+class FakeClock:
+    """A monotonic clock that moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> KioskConfig:
+    return KioskConfig().replace(
+        storage={"data_dir": str(tmp_path / "data")}, ui={"fullscreen": False}
+    )
+
+
+@pytest.fixture
+def central_key() -> X25519PrivateKey:
+    return X25519PrivateKey.generate()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+class Kiosk:
+    """A core with its dispatcher and simulators, and helpers to drive it."""
+
+    def __init__(self, core: KioskCore, sims: Simulators, dispatcher: QueueDispatcher) -> None:
+        self.core = core
+        self.sims = sims
+        self.dispatcher = dispatcher
+
+    @property
+    def reader(self):
+        assert self.sims.reader is not None
+        return self.sims.reader
+
+    @property
+    def card(self):
+        assert self.sims.card is not None
+        return self.sims.card
+
+    def wait_for(self, step: Step, timeout: float = 5.0) -> None:
+        ok = self.dispatcher.drain_until(lambda: self.core.step is step, timeout)
+        assert ok, f"expected {step}, still in {self.core.step}"
+
+    def settle(self, timeout: float = 0.3) -> None:
+        self.dispatcher.drain_until(lambda: False, timeout)
+
+    def identify(self) -> None:
+        """From the start screen to the face check with the demo card."""
+        self.reader.insert(self.card)
+        self.wait_for(Step.FACE_CHECK)
+
+    def fill_birth_registration(self) -> None:
+        self.core.face_confirmed()
+        self.core.choose_service("LT-KS-TT-BHYT")
+        errors = self.core.complete_form(
+            {"child_name": "Trần Minh Khôi", "child_dob": "01/11/2026", "phone": "0912345678"}
+        )
+        assert errors == {}
+        assert self.core.step is Step.CHECK_ANSWERS
+
+
+@pytest.fixture
+def kiosk(config: KioskConfig, central_key: X25519PrivateKey, clock: FakeClock) -> Iterator[Kiosk]:
+    dispatcher = QueueDispatcher()
+    core, sims = build_core(
+        config,
+        RuntimeFlags(demo=True),
+        dispatcher,
+        card_step_delay_s=0.01,
+        central_key=central_key.public_key(),
+        clock=clock,
+        now=lambda: datetime(2026, 11, 20, 9, 30),
+    )
+    core.start()
+    yield Kiosk(core, sims, dispatcher)
+    core.stop()

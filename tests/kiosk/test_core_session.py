@@ -1,0 +1,358 @@
+"""The citizen session through the Qt-free core, with simulated devices."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from devices.card.simulator import SimulatedCard
+from kiosk.dossier import CODE_PATTERN
+from kiosk.flow import Step, Trigger
+from kiosk.logs import JsonFormatter
+from offline_cache.outbox import OutboxFullError
+from offline_cache.sealing import open_sealed
+from tests.conftest import FakeClock, Kiosk
+from tests.pii import files_holding, needles_for, objects_holding, unique_card
+
+
+def test_full_journey_queues_a_sealed_dossier_and_prints_a_receipt(
+    kiosk: Kiosk, central_key: X25519PrivateKey
+) -> None:
+    core = kiosk.core
+    core.fire(Trigger.SUBMIT_CHOSEN)
+    assert core.step is Step.INSERT_CARD
+    kiosk.identify()
+    assert core.session.identity is not None
+    assert core.session.identity.full_name == kiosk.card.full_name
+    kiosk.fill_birth_registration()
+    core.confirm_answers()
+    kiosk.wait_for(Step.RECEIPT)
+
+    code = core.session.dossier_code
+    assert code is not None and CODE_PATTERN.match(code)
+    assert code.startswith("DEMO01-261120-K01")
+    # Received Friday 20/11/2026, 3 working days: Wednesday 25/11/2026.
+    assert core.session.appointment == date(2026, 11, 25)
+    # The dossier is sealed and queued; the session kept no personal data.
+    assert core.session.identity is None and core.session.answers == {}
+    [queued] = core.outbox.pending()
+    assert queued.meta.code == code
+    assert kiosk.card.full_name.encode() not in queued.sealed
+    content = json.loads(open_sealed(queued.sealed, central_key, code.encode()))
+    assert content["citizen"]["id_number"] == kiosk.card.id_number
+    assert content["answers"]["child_name"] == "Trần Minh Khôi"
+    assert content["answers"]["declarant_name"] == kiosk.card.full_name
+    # The receipt went to the printer.
+    kiosk.settle(0.1)
+    [job] = core.devices.printer.jobs  # type: ignore[attr-defined]
+    assert job.name == f"receipt-{code}" and job.pages == 1
+
+    core.receipt_done()
+    assert core.rate("very_satisfied")
+    assert core.step is Step.GOODBYE
+    assert core.ratings[-1].level == "very_satisfied"
+
+
+def test_goodbye_returns_to_attract_after_its_delay(kiosk: Kiosk, clock: FakeClock) -> None:
+    core = kiosk.core
+    core.fire(Trigger.RATING_CHOSEN)
+    core.fire(Trigger.RATING_SKIPPED)
+    assert core.step is Step.GOODBYE
+    clock.advance(core.config.session.goodbye_s - 1)
+    core.tick()
+    assert core.step is Step.GOODBYE
+    clock.advance(2)
+    core.tick()
+    assert core.step is Step.ATTRACT
+
+
+def test_form_reports_each_problem_and_stays(kiosk: Kiosk) -> None:
+    core = kiosk.core
+    kiosk.identify()
+    core.face_confirmed()
+    core.choose_service("LT-KS-TT-BHYT")
+    errors = core.complete_form({"child_name": "", "child_dob": "31/02/2026", "phone": "12345"})
+    assert errors == {
+        "child_name": "form.error.required",
+        "child_dob": "form.error.date",
+        "phone": "form.error.phone",
+    }
+    assert core.step is Step.FILL_FORM
+    errors = core.complete_form(
+        {"child_name": "Bé", "child_dob": "01/01/2027", "phone": "0912 345 678"}
+    )
+    assert errors == {"child_dob": "form.error.date_future"}
+
+
+def test_answers_from_the_card_cannot_be_overridden(kiosk: Kiosk) -> None:
+    core = kiosk.core
+    kiosk.identify()
+    kiosk.fill_birth_registration()
+    field = next(f for f in core.procedure.fields if f.key == "declarant_id")  # type: ignore[union-attr]
+    core.complete_form({"declarant_id": "999999999999"})
+    assert core.answer(field) == kiosk.card.id_number
+
+
+def test_idle_warning_gives_at_least_20_seconds_and_one_touch_continues(
+    kiosk: Kiosk, clock: FakeClock
+) -> None:
+    core = kiosk.core
+    warnings: list[int] = []
+    cleared: list[bool] = []
+    core.idle_warning.connect(warnings.append)
+    core.idle_cleared.connect(lambda: cleared.append(True))
+    kiosk.identify()
+    timeout = core.config.session.idle_timeout_s
+    warning = core.config.session.idle_warning_s
+    assert warning >= 20
+    clock.advance(timeout - warning - 1)
+    core.tick()
+    assert warnings == []
+    clock.advance(2)
+    core.tick()
+    assert warnings and warnings[-1] >= 20
+    core.continue_session()
+    assert cleared == [True]
+    clock.advance(timeout - 1)
+    core.tick()
+    assert core.step is Step.FACE_CHECK
+    assert core.session.identity is not None
+
+
+def test_timeout_ends_the_session_and_wipes_it(kiosk: Kiosk, clock: FakeClock) -> None:
+    core = kiosk.core
+    wiped: list[bool] = []
+    core.session_wiped.connect(lambda: wiped.append(True))
+    kiosk.identify()
+    identity = core.session.identity
+    assert identity is not None
+    clock.advance(core.config.session.idle_timeout_s + 1)
+    core.tick()
+    assert core.step is Step.ATTRACT
+    assert core.last_end_reason == "timed_out"
+    assert wiped == [True]
+    assert core.session.identity is None
+    assert identity.full_name == "" and identity.photo is None
+
+
+def test_attract_screen_never_times_out(kiosk: Kiosk, clock: FakeClock) -> None:
+    clock.advance(10_000)
+    kiosk.core.tick()
+    assert kiosk.core.step is Step.ATTRACT
+    assert kiosk.core.last_end_reason is None
+
+
+def test_card_removal_ends_an_identified_session(kiosk: Kiosk) -> None:
+    core = kiosk.core
+    kiosk.identify()
+    core.face_confirmed()
+    core.choose_service("CT-TT")
+    kiosk.reader.remove()
+    kiosk.wait_for(Step.ATTRACT)
+    assert core.last_end_reason == "card_removed"
+    assert core.session.identity is None
+
+
+def test_card_pulled_out_mid_read_asks_to_place_it_again(kiosk: Kiosk) -> None:
+    kiosk.reader.step_delay_s = 0.2
+    kiosk.reader.insert(kiosk.card)
+    kiosk.wait_for(Step.READING_CARD)
+    kiosk.reader.remove()
+    kiosk.wait_for(Step.INSERT_CARD)
+    assert kiosk.core.session.error_key == "card.error.removed"
+    assert kiosk.core.session.identity is None
+    # Placing it again works.
+    kiosk.reader.step_delay_s = 0.01
+    kiosk.reader.insert(kiosk.card)
+    kiosk.wait_for(Step.FACE_CHECK)
+
+
+def test_three_failed_reads_call_staff(kiosk: Kiosk) -> None:
+    from dataclasses import replace
+
+    locked = replace(kiosk.card, fault="access_denied")
+    session = kiosk.core.session
+    for attempt in range(1, 4):
+        kiosk.reader.insert(locked)
+        assert kiosk.dispatcher.drain_until(lambda a=attempt: session.card_attempts == a)
+        if attempt < 3:
+            assert kiosk.core.step is Step.INSERT_CARD
+            assert session.error_key == "card.error.access_denied"
+        kiosk.reader.remove()
+        kiosk.settle(0.05)
+    assert kiosk.core.step is Step.STAFF_HELP
+    assert session.error_key == "card.error.too_many"
+
+
+def test_cancel_wipes_and_says_goodbye(kiosk: Kiosk) -> None:
+    kiosk.identify()
+    kiosk.core.cancel()
+    assert kiosk.core.step is Step.GOODBYE
+    assert kiosk.core.session.identity is None
+
+
+def test_crash_recovery_wipes_and_returns_to_start(kiosk: Kiosk) -> None:
+    kiosk.identify()
+    kiosk.core.recover(RuntimeError("a bug in a screen"))
+    assert kiosk.core.step is Step.ATTRACT
+    assert kiosk.core.last_end_reason == "crashed"
+    assert kiosk.core.session.identity is None
+
+
+def test_printer_out_of_paper_still_queues_the_dossier(kiosk: Kiosk) -> None:
+    kiosk.core.devices.printer.paper_out = True  # type: ignore[attr-defined]
+    kiosk.identify()
+    kiosk.fill_birth_registration()
+    kiosk.core.confirm_answers()
+    kiosk.wait_for(Step.RECEIPT)
+    assert kiosk.core.print_error_key == "printer.error.paper_out"
+    assert len(kiosk.core.outbox.pending()) == 1
+
+
+def test_full_store_refuses_the_dossier_and_keeps_the_answers(
+    kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*_args: object) -> None:
+        raise OutboxFullError("no space left")
+
+    monkeypatch.setattr(kiosk.core.outbox, "put", full)
+    kiosk.identify()
+    kiosk.fill_birth_registration()
+    kiosk.core.confirm_answers()
+    kiosk.wait_for(Step.CHECK_ANSWERS)
+    assert kiosk.core.session.error_key == "submit.error.storage"
+    assert kiosk.core.session.answers["child_name"] == "Trần Minh Khôi"
+    assert kiosk.core.session.identity is not None
+
+
+def test_dossier_codes_and_queue_numbers_survive_a_restart(
+    config, central_key: X25519PrivateKey, kiosk: Kiosk
+) -> None:
+    from kiosk.counters import DailyCounters
+
+    counters = DailyCounters(
+        Path(config.storage.data_dir) / "counters.json", today=lambda: date(2026, 11, 20)
+    )
+    first = [counters.next("dossier") for _ in range(3)]
+    again = DailyCounters(
+        Path(config.storage.data_dir) / "counters.json", today=lambda: date(2026, 11, 20)
+    )
+    assert again.next("dossier") == first[-1] + 1
+    tomorrow = DailyCounters(
+        Path(config.storage.data_dir) / "counters.json", today=lambda: date(2026, 11, 21)
+    )
+    assert tomorrow.next("dossier") == 1
+
+
+def test_queue_ticket_numbers_increase_per_area(kiosk: Kiosk) -> None:
+    tickets = []
+    kiosk.core.ticket_issued.connect(tickets.append)
+    kiosk.core.fire(Trigger.QUEUE_CHOSEN)
+    for area in ("A", "A", "B"):
+        kiosk.core.take_queue_number(area)
+    kiosk.dispatcher.drain_until(lambda: len(tickets) == 3)
+    assert [t.number for t in tickets] == ["A001", "A002", "B001"]
+    assert all(t.printed for t in tickets)
+
+
+def test_lookup_finds_a_queued_dossier_and_rejects_bad_input(kiosk: Kiosk) -> None:
+    core = kiosk.core
+    kiosk.identify()
+    kiosk.fill_birth_registration()
+    core.confirm_answers()
+    kiosk.wait_for(Step.RECEIPT)
+    code = core.session.dossier_code
+    assert code
+    results = []
+    core.lookup_finished.connect(results.append)
+    assert core.lookup("not a code", kiosk.card.id_number) == "lookup.error.code"
+    assert core.lookup(code, "12345") == "lookup.error.id"
+    assert core.lookup(code.lower(), kiosk.card.id_number) is None
+    assert core.lookup("DEMO01-261120-K019999", kiosk.card.id_number) is None
+    kiosk.dispatcher.drain_until(lambda: len(results) == 2)
+    assert [r.status_key for r in results] == ["lookup.status.queued", "lookup.status.not_found"]
+
+
+def test_dissatisfied_rating_needs_a_reason(kiosk: Kiosk) -> None:
+    errors = []
+    kiosk.core.rating_errors.connect(errors.append)
+    kiosk.core.fire(Trigger.RATING_CHOSEN)
+    assert not kiosk.core.rate("dissatisfied", "   ")
+    assert errors == ["rating.error.reason_required"]
+    assert kiosk.core.step is Step.RATING
+    assert kiosk.core.rate("dissatisfied", "Phải chờ quá lâu")
+    assert kiosk.core.step is Step.GOODBYE
+
+
+def run_session_with(kiosk: Kiosk, card: SimulatedCard) -> None:
+    kiosk.reader.insert(card)
+    kiosk.wait_for(Step.FACE_CHECK)
+    kiosk.fill_birth_registration()
+    kiosk.core.confirm_answers()
+    kiosk.wait_for(Step.RECEIPT)
+    kiosk.core.receipt_done()
+    kiosk.core.rate("satisfied")
+    kiosk.reader.remove()
+    kiosk.settle(0.1)
+
+
+def test_no_personal_data_in_logs(kiosk: Kiosk, tmp_path: Path) -> None:
+    log_file = tmp_path / "kiosk.log"
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        card = unique_card()
+        needles = needles_for(card)
+        run_session_with(kiosk, card)
+        # Even a careless log call is scrubbed while the session is alive.
+        kiosk.reader.insert(card)
+        kiosk.wait_for(Step.FACE_CHECK)
+        logging.getLogger("careless").warning(
+            "user %s, id %s, dob %s",
+            card.full_name,
+            card.id_number,
+            card.date_of_birth.strftime("%d/%m/%Y"),
+        )
+        try:
+            raise ValueError(f"bad address {card.place_of_residence}")
+        except ValueError:
+            logging.getLogger("careless").exception("failed")
+        kiosk.reader.remove()
+        kiosk.settle(0.1)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+        handler.close()
+    text = log_file.read_text(encoding="utf-8")
+    assert '"event": "step_changed"' in text and "careless" in text
+    for needle in needles:
+        assert needle not in text, "personal data reached the log"
+    assert card.full_name.split()[-1] not in text
+
+
+def test_wipe_leaves_no_personal_data_in_process_objects_or_files(kiosk: Kiosk) -> None:
+    card = unique_card()
+    needles = needles_for(card)
+    run_session_with(kiosk, card)
+    assert kiosk.core.step is Step.GOODBYE
+    kiosk.core.fire(Trigger.FINISHED)
+    # A second, unfinished session, ended by the idle timeout.
+    kiosk.reader.insert(card)
+    kiosk.wait_for(Step.FACE_CHECK)
+    kiosk.core.clock.advance(kiosk.core.config.session.idle_timeout_s + 1)  # type: ignore[attr-defined]
+    kiosk.core.tick()
+    assert kiosk.core.step is Step.ATTRACT
+    kiosk.reader.remove()  # the citizen leaves with the card
+    kiosk.settle(0.1)
+    del card
+    assert objects_holding(needles) == []
+    assert files_holding(Path(kiosk.core.data_dir), needles) == []

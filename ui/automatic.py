@@ -1,0 +1,325 @@
+"""The automatic driver: walks the real screens with simulated devices.
+
+Like AusweisApp's automatic UI plugin, it acts where a citizen would: it
+clicks the real buttons (by object name or ``tour`` property), types into the
+real fields, places and removes the simulated card, and lets idle time pass
+by moving the core's clock.  ``kiosk demo-tour`` saves one PNG per screen;
+the tests use the same script.
+
+The script is a generator: each ``yield`` hands back a condition, and the
+driver resumes it once the condition holds (polled from a Qt timer, so the
+event loop keeps running and screens render as they would for a person).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QWidget
+
+from kiosk.app import Simulators
+from kiosk.core import KioskCore
+from kiosk.flow import Step
+from ui.main_window import KioskWindow
+
+log = logging.getLogger(__name__)
+
+Condition = Callable[[], bool]
+
+
+class TourError(RuntimeError):
+    """The tour could not go on (a screen did not appear, a button was missing)."""
+
+
+class TourClock:
+    """A monotonic clock the driver can move forward (to let idle time pass)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.offset
+
+
+class AutomaticDriver(QObject):
+    finished = Signal()
+
+    def __init__(
+        self,
+        window: KioskWindow,
+        core: KioskCore,
+        sims: Simulators,
+        clock: TourClock,
+        screenshot_dir: Path | None,
+        wait_timeout_s: float = 15.0,
+    ) -> None:
+        super().__init__()
+        self.window = window
+        self.core = core
+        self.sims = sims
+        self.clock = clock
+        self.screenshot_dir = screenshot_dir
+        self.wait_timeout_s = wait_timeout_s
+        self.screenshots: list[Path] = []
+        self.visited: list[Step] = []
+        self.error: BaseException | None = None
+        self._script: Iterator[Condition] | None = None
+        self._condition: Condition | None = None
+        self._deadline = 0.0
+        self._timer = QTimer(self)
+        self._timer.setInterval(25)
+        self._timer.timeout.connect(self._poll)
+        core.step_changed.connect(lambda t: self.visited.append(t.target))
+
+    # Running ----------------------------------------------------------------
+    def start(self, script: Iterator[Condition] | None = None) -> None:
+        self._script = script or self.citizen_tour()
+        self._condition = lambda: True
+        self._deadline = time.monotonic() + self.wait_timeout_s
+        self._timer.start()
+
+    def _poll(self) -> None:
+        assert self._script is not None and self._condition is not None
+        try:
+            if not self._condition():
+                if time.monotonic() > self._deadline:
+                    raise TourError(f"timed out waiting in step {self.core.step.value}")
+                return
+            self._condition = next(self._script)
+            self._deadline = time.monotonic() + self.wait_timeout_s
+        except StopIteration:
+            self._stop()
+        except BaseException as exc:  # report, never hang the event loop
+            self.error = exc
+            self._stop()
+
+    def _stop(self) -> None:
+        self._timer.stop()
+        self.finished.emit()
+
+    # Helpers -------------------------------------------------------------------
+    def at(self, step: Step) -> Condition:
+        return lambda: (
+            self.core.step is step
+            and self.window.stack.currentWidget() is (self.window.screens[step])
+        )
+
+    def settle(self, ms: int = 150) -> Condition:
+        until = time.monotonic() + ms / 1000
+        return lambda: time.monotonic() >= until
+
+    def find_button(self, name: str) -> QPushButton:
+        for widget in self.window.findChildren(QPushButton):
+            if (widget.objectName() == name or widget.property("tour") == name) and (
+                widget.isVisible()
+            ):
+                return widget
+        raise TourError(f"no visible button {name!r} on step {self.core.step.value}")
+
+    def click(self, name: str) -> None:
+        QTest.mouseClick(self.find_button(name), Qt.MouseButton.LeftButton)
+
+    def type_into(self, name: str, text: str) -> None:
+        edit = self.window.findChild(QLineEdit, name)
+        if edit is None or not edit.isVisible():
+            raise TourError(f"no visible field {name!r}")
+        edit.setFocus()
+        edit.clear()
+        # Key events carrying text (QTest.keyClicks only knows ASCII key codes).
+        for char in text:
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(
+                    edit, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char)
+                )
+
+    def visible(self, widget: QWidget) -> Condition:
+        return widget.isVisible
+
+    def shot(self, name: str) -> None:
+        if self.screenshot_dir is None:
+            return
+        QApplication.processEvents()
+        path = self.screenshot_dir / f"{len(self.screenshots) + 1:02d}-{name}.png"
+        if not self.window.grab().save(str(path)):
+            raise TourError(f"could not save {path}")
+        self.screenshots.append(path)
+
+    # The script ----------------------------------------------------------------
+    def citizen_tour(self) -> Iterator[Condition]:
+        core, sims, window = self.core, self.sims, self.window
+        assert sims.reader is not None and sims.card is not None
+        reader, card = sims.reader, sims.card
+        S = Step  # noqa: N806
+
+        # Main journey: submit a dossier.
+        yield self.at(S.ATTRACT)
+        yield self.settle(200)
+        self.shot("attract")
+        self.click("tile_submit")
+        yield self.at(S.INSERT_CARD)
+        self.shot("insert-card")
+        reader.insert(card)
+        yield self.at(S.READING_CARD)
+        yield lambda: window.screens[S.READING_CARD]._current is not None
+        self.shot("reading-card")
+        yield self.at(S.FACE_CHECK)
+        yield lambda: window.screens[S.FACE_CHECK].preview._image is not None
+        yield self.settle(100)
+        self.shot("face-check")
+        self.click("face_continue")
+        yield self.at(S.CHOOSE_SERVICE)
+        yield self.settle()
+        self.shot("choose-service")
+        self.click("procedure_LT-KS-TT-BHYT")
+        yield self.at(S.FILL_FORM)
+        self.shot("fill-form")
+        self.click("form_continue")
+        yield self.settle()
+        self.shot("fill-form-errors")
+        self.type_into("field_child_name", "Trần Minh Khôi")
+        self.type_into("field_child_dob", "01/11/2026")
+        self.type_into("field_phone", "0912345678")
+        self.click("form_continue")
+        yield self.at(S.CHECK_ANSWERS)
+        self.shot("check-answers")
+        self.click("send")
+        yield self.at(S.SUBMITTING)
+        self.shot("submitting")
+        yield self.at(S.RECEIPT)
+        self.shot("receipt")
+        code = core.session.dossier_code or ""
+        self.click("receipt_continue")
+        yield self.at(S.RATING)
+        self.shot("rating")
+        self.click("rate_dissatisfied")
+        self.click("rating_send")
+        yield self.settle()
+        self.shot("rating-reason-required")
+        self.click("rate_very_satisfied")
+        yield self.at(S.GOODBYE)
+        self.shot("goodbye")
+        reader.remove()
+        self.click("home")
+        yield self.at(S.ATTRACT)
+
+        # Side journey: look the dossier up.
+        self.click("tile_lookup")
+        yield self.at(S.LOOKUP)
+        self.shot("lookup")
+        self.type_into("lookup_code", code)
+        self.type_into("lookup_id", card.id_number)
+        self.click("lookup_search")
+        yield self.visible(window.screens[S.LOOKUP].result)
+        self.shot("lookup-result")
+        self.click("back")
+        yield self.at(S.ATTRACT)
+
+        # Side journey: take a queue number.
+        self.click("tile_queue")
+        yield self.at(S.QUEUE_TICKET)
+        self.shot("queue")
+        self.click("queue_A")
+        yield self.visible(window.screens[S.QUEUE_TICKET].ticket)
+        self.shot("queue-ticket")
+        self.click("queue_done")
+        yield self.at(S.ATTRACT)
+
+        # Side journey: browse procedures without identifying.
+        self.click("tile_browse")
+        yield self.at(S.BROWSE)
+        yield self.settle()
+        self.shot("browse")
+        self.click("procedure_CT-TT")
+        yield self.settle()
+        self.shot("browse-detail")
+        self.click("back")
+        yield self.at(S.ATTRACT)
+
+        # Side journey: call staff.
+        self.click("callStaff")
+        yield self.at(S.STAFF_HELP)
+        self.shot("staff-help")
+        self.click("resume")
+        yield self.at(S.ATTRACT)
+
+        # Idle: the warning, then the timeout.
+        self.click("tile_submit")
+        yield self.at(S.INSERT_CARD)
+        cfg = core.config.session
+        self.clock.offset += cfg.idle_timeout_s - cfg.idle_warning_s + 1
+        yield self.visible(window.overlay)
+        self.shot("idle-warning")
+        self.clock.offset += cfg.idle_warning_s + 1
+        yield self.at(S.ATTRACT)
+        yield self.settle()
+        self.shot("attract-after-timeout")
+
+        # The card pulled out in the middle of a session.
+        reader.insert(card)
+        yield self.at(S.FACE_CHECK)
+        reader.remove()
+        yield self.at(S.ATTRACT)
+        yield self.settle()
+        self.shot("attract-after-card-removed")
+
+        # Accessibility: larger text and high contrast, then English.
+        self.click("large_text")
+        self.click("high_contrast")
+        yield self.settle()
+        self.shot("attract-large-high-contrast")
+        self.click("large_text")
+        self.click("high_contrast")
+
+
+def run_tour(
+    screenshot_dir: Path | None,
+    language: str = "vi",
+    data_dir: Path | None = None,
+) -> AutomaticDriver:
+    """Build a demo kiosk (simulated devices), drive the citizen tour, return the driver."""
+    import tempfile
+
+    from kiosk.config import KioskConfig, RuntimeFlags
+    from ui.app import application, build_window
+
+    app = application()
+    own_tmp = None
+    if data_dir is None:
+        own_tmp = tempfile.TemporaryDirectory(prefix="kiosk-tour-")
+        data_dir = Path(own_tmp.name)
+    config = KioskConfig().replace(
+        ui={"language": language, "fullscreen": False},
+        storage={"data_dir": str(data_dir)},
+    )
+    clock = TourClock()
+    window, core, sims, _dispatcher = build_window(
+        config, RuntimeFlags(demo=True, windowed=True), clock=clock, card_step_delay_s=0.1
+    )
+    from devices.printer.simulator import SimulatedPrinter
+
+    if isinstance(core.devices.printer, SimulatedPrinter):
+        core.devices.printer.delay_s = 0.5  # long enough to see the 'submitting' screen
+    if screenshot_dir is not None:
+        screenshot_dir.mkdir(parents=True, exist_ok=True)
+    core.start()
+    window.show()
+    driver = AutomaticDriver(window, core, sims, clock, screenshot_dir)
+    loop = QEventLoop()
+    driver.finished.connect(loop.quit)
+    driver.start()
+    loop.exec()
+    core.stop()
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    if own_tmp is not None:
+        own_tmp.cleanup()
+    if driver.error is not None:
+        raise TourError(str(driver.error)) from driver.error
+    return driver

@@ -1,0 +1,289 @@
+"""The kiosk window: header, the screen stack, the idle warning, the demo panel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QMainWindow,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.app import Simulators
+from kiosk.core import KioskCore
+from kiosk.flow import Step, Transition
+from ui.screens.base import Screen, button, label
+from ui.screens.identify import FaceCheckScreen, InsertCardScreen, ReadingCardScreen
+from ui.screens.journeys import LookupScreen, QueueScreen, RatingScreen
+from ui.screens.procedure import (
+    BrowseScreen,
+    CheckAnswersScreen,
+    ChooseServiceScreen,
+    FormScreen,
+    ReceiptScreen,
+    SubmittingScreen,
+)
+from ui.screens.start import AttractScreen, GoodbyeScreen, StaffHelpScreen
+from ui.theme import Theme
+
+SCREENS: tuple[type[Screen], ...] = (
+    AttractScreen,
+    InsertCardScreen,
+    ReadingCardScreen,
+    FaceCheckScreen,
+    ChooseServiceScreen,
+    FormScreen,
+    CheckAnswersScreen,
+    SubmittingScreen,
+    ReceiptScreen,
+    RatingScreen,
+    GoodbyeScreen,
+    LookupScreen,
+    QueueScreen,
+    BrowseScreen,
+    StaffHelpScreen,
+)
+
+USER_INPUT_EVENTS = {
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.KeyPress,
+    QEvent.Type.TouchBegin,
+    QEvent.Type.Wheel,
+}
+
+
+class Header(QFrame):
+    def __init__(self, window: KioskWindow) -> None:
+        super().__init__()
+        self.setObjectName("header")
+        core = window.core
+        row = QHBoxLayout(self)
+        row.setContentsMargins(24, 8, 24, 8)
+        row.setSpacing(12)
+        self.centre = label("centreName")
+        self.centre.setText(core.config.centre.name)
+        self.centre.setMinimumWidth(160)
+        self.centre.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        row.addWidget(self.centre, 1)
+        self.clock = label("clock", wrap=False)
+        row.addWidget(self.clock)
+        self.vi = button("lang_vi")
+        self.vi.setText("Tiếng Việt")
+        self.en = button("lang_en")
+        self.en.setText("English")
+        for btn, lang in ((self.vi, "vi"), (self.en, "en")):
+            btn.setCheckable(True)
+            btn.clicked.connect(lambda _=False, lg=lang: window.set_language(lg))
+            row.addWidget(btn)
+        self.larger = button("large_text")
+        self.larger.setCheckable(True)
+        self.larger.setText("A+")
+        self.larger.clicked.connect(lambda on: window.set_theme(large_text=on))
+        row.addWidget(self.larger)
+        self.contrast = button("high_contrast")
+        self.contrast.setCheckable(True)
+        self.contrast.setText("◐")
+        self.contrast.clicked.connect(lambda on: window.set_theme(high_contrast=on))
+        row.addWidget(self.contrast)
+        self.staff = button("callStaff")
+        self.staff.clicked.connect(core.call_staff)
+        row.addWidget(self.staff)
+        self.retranslate(core)
+
+    def retranslate(self, core: KioskCore) -> None:
+        self.vi.setChecked(core.tr.language == "vi")
+        self.en.setChecked(core.tr.language == "en")
+        self.staff.setText(core.tr("header.call_staff"))
+        self.larger.setAccessibleName(core.tr("header.large_text"))
+        self.larger.setToolTip(core.tr("header.large_text"))
+        self.contrast.setAccessibleName(core.tr("header.high_contrast"))
+        self.contrast.setToolTip(core.tr("header.high_contrast"))
+        self.tick()
+
+    def tick(self) -> None:
+        self.clock.setText(datetime.now().strftime("%H:%M  %d/%m/%Y"))
+
+
+class IdleOverlay(QWidget):
+    """'Do you need more time?': one touch on Continue keeps the session (WCAG 2.2.1)."""
+
+    def __init__(self, window: KioskWindow) -> None:
+        super().__init__(window)
+        self.core = window.core
+        self.setObjectName("overlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        outer = QVBoxLayout(self)
+        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        card = QFrame()
+        card.setObjectName("overlayCard")
+        card.setMinimumWidth(640)
+        inner = QVBoxLayout(card)
+        inner.setContentsMargins(40, 32, 40, 32)
+        inner.setSpacing(16)
+        self.title = label("title")
+        self.countdown = label()
+        inner.addWidget(self.title)
+        inner.addWidget(self.countdown)
+        row = QHBoxLayout()
+        self.end = button("idle_end")
+        self.end.clicked.connect(self.core.cancel)
+        self.more = button("idle_continue", primary=True)
+        self.more.clicked.connect(self.core.continue_session)
+        row.addWidget(self.end)
+        row.addStretch(1)
+        row.addWidget(self.more)
+        inner.addLayout(row)
+        outer.addWidget(card)
+        self.hide()
+        self._seconds = 0
+
+    def show_warning(self, seconds: int) -> None:
+        self._seconds = seconds
+        self.retranslate()
+        self.setGeometry(self.parentWidget().rect())
+        self.raise_()
+        self.show()
+        self.more.setFocus()
+
+    def retranslate(self) -> None:
+        tr = self.core.tr
+        self.title.setText(tr("idle.title"))
+        self.countdown.setText(tr("idle.countdown", seconds=self._seconds))
+        self.more.setText(tr("idle.continue"))
+        self.end.setText(tr("idle.end"))
+
+
+class DemoPanel(QFrame):
+    """Demo mode only: stands in for the citizen's hands on the simulated reader."""
+
+    def __init__(self, window: KioskWindow, sims: Simulators) -> None:
+        super().__init__()
+        self.setObjectName("demoPanel")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(16, 4, 16, 4)
+        caption = label(wrap=False)
+        caption.setText("DEMO")
+        row.addWidget(caption)
+        insert = button("demo_insert")
+        insert.setText("▶ Đặt thẻ demo / Place demo card")
+        remove = button("demo_remove")
+        remove.setText("⏏ Rút thẻ / Remove card")
+        assert sims.reader is not None and sims.card is not None
+        reader, card = sims.reader, sims.card
+        insert.clicked.connect(lambda: reader.insert(card))
+        remove.clicked.connect(reader.remove)
+        row.addWidget(insert)
+        row.addWidget(remove)
+        row.addStretch(1)
+
+
+class KioskWindow(QMainWindow):
+    def __init__(self, core: KioskCore, sims: Simulators | None = None) -> None:
+        super().__init__()
+        self.core = core
+        cfg = core.config.ui
+        self.theme = Theme(high_contrast=cfg.high_contrast, large_text=cfg.large_text)
+        self.setWindowTitle(core.config.centre.name)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.header = Header(self)
+        layout.addWidget(self.header)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("screenStack")
+        layout.addWidget(self.stack, 1)
+        self.screens: dict[Step, Screen] = {}
+        for cls in SCREENS:
+            screen = cls(core)
+            self.screens[screen.step] = screen
+            self.stack.addWidget(screen)
+        if sims is not None and sims.reader is not None:
+            layout.addWidget(DemoPanel(self, sims))
+        self.setCentralWidget(central)
+        self.overlay = IdleOverlay(self)
+
+        core.step_changed.connect(self.on_step_changed)
+        core.session_wiped.connect(self.on_session_wiped)
+        core.idle_warning.connect(self.overlay.show_warning)
+        core.idle_cleared.connect(self.overlay.hide)
+        core.tr.language_changed.connect(lambda _lang: self.retranslate())
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self.on_tick)
+        self.timer.start()
+        QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
+        self.apply_theme()
+        self.show_step(core.step)
+
+    # Events --------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in USER_INPUT_EVENTS:
+            self.core.user_activity()
+        return False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.overlay.setGeometry(self.rect())
+
+    def on_tick(self) -> None:
+        self.header.tick()
+        self.core.tick()
+
+    def on_step_changed(self, transition: Transition) -> None:
+        self.overlay.hide()
+        self.show_step(transition.target, transition)
+
+    def show_step(self, step: Step, transition: Transition | None = None) -> None:
+        screen = self.screens[step]
+        self.stack.setCurrentWidget(screen)
+        if transition is None:
+            screen.refresh()
+        else:
+            screen.on_enter(transition)
+
+    def on_session_wiped(self) -> None:
+        for screen in self.screens.values():
+            screen.reset()
+        QApplication.clipboard().clear()
+        # The next citizen starts from the kiosk's own settings, not the last one's.
+        cfg = self.core.config.ui
+        self.theme = Theme(high_contrast=cfg.high_contrast, large_text=cfg.large_text)
+        self.apply_theme()
+        if self.core.tr.language != cfg.language:
+            self.set_language(cfg.language)
+
+    # Settings the citizen can change -----------------------------------
+    def set_language(self, language: str) -> None:
+        self.core.tr.set_language(language)
+        self.header.retranslate(self.core)
+
+    def retranslate(self) -> None:
+        self.header.retranslate(self.core)
+        for screen in self.screens.values():
+            screen.retranslate()
+        if self.overlay.isVisible():
+            self.overlay.retranslate()
+
+    def set_theme(
+        self, *, high_contrast: bool | None = None, large_text: bool | None = None
+    ) -> None:
+        self.theme = Theme(
+            high_contrast=self.theme.high_contrast if high_contrast is None else high_contrast,
+            large_text=self.theme.large_text if large_text is None else large_text,
+        )
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        self.header.larger.setChecked(self.theme.large_text)
+        self.header.contrast.setChecked(self.theme.high_contrast)
+        QApplication.instance().setStyleSheet(self.theme.stylesheet())  # type: ignore[union-attr]

@@ -1,0 +1,261 @@
+"""Identify with the chip card, then the face check."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import (
+    QColor,
+    QHideEvent,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from devices.card.base import ReaderState, ReadStep
+from kiosk.core import KioskCore
+from kiosk.flow import Step, Transition
+from kiosk.i18n import N_
+from ui.screens.base import Screen, button, label
+
+READ_STEP_KEYS = {
+    ReadStep.CONNECTING: N_("reading.step.connecting"),
+    ReadStep.UNLOCKING: N_("reading.step.unlocking"),
+    ReadStep.READING_DETAILS: N_("reading.step.details"),
+    ReadStep.READING_PHOTO: N_("reading.step.photo"),
+    ReadStep.CHECKING: N_("reading.step.checking"),
+}
+
+READER_STATE_KEYS = {
+    ReaderState.NO_READER: N_("reader.no_reader"),
+    ReaderState.NO_SERVICE: N_("reader.no_service"),
+}
+
+
+class CardIllustration(QWidget):
+    """A card being placed on a reader, drawn (no image file to go missing)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setMinimumSize(360, 260)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w, h = self.width(), self.height()
+        cx = w / 2
+        reader = QRectF(cx - 150, h * 0.55, 300, 90)
+        p.setPen(QPen(QColor("#333333"), 3))
+        p.setBrush(QColor("#4A4F57"))
+        p.drawRoundedRect(reader, 18, 18)
+        p.setBrush(QColor("#2EAD4B"))
+        p.drawEllipse(QPointF(reader.right() - 30, reader.top() + 25), 8, 8)
+        card = QRectF(cx - 120, h * 0.12, 240, 152)
+        p.setBrush(QColor("#F6E7C1"))
+        p.setPen(QPen(QColor("#8E1B14"), 3))
+        p.drawRoundedRect(card, 14, 14)
+        p.setBrush(QColor("#D4AF37"))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.drawRoundedRect(QRectF(card.left() + 22, card.top() + 50, 44, 34), 6, 6)
+        p.setBrush(QColor("#C9B48A"))
+        for i in range(3):
+            p.drawRect(QRectF(card.left() + 86, card.top() + 44 + i * 22, 130, 10))
+        arrow = QPainterPath()
+        arrow.moveTo(cx, card.bottom() + 12)
+        arrow.lineTo(cx, reader.top() - 14)
+        p.setPen(QPen(QColor("#B3261E"), 6))
+        p.drawPath(arrow)
+        p.drawLine(QPointF(cx - 16, reader.top() - 30), QPointF(cx, reader.top() - 12))
+        p.drawLine(QPointF(cx + 16, reader.top() - 30), QPointF(cx, reader.top() - 12))
+        p.end()
+
+
+class InsertCardScreen(Screen):
+    step = Step.INSERT_CARD
+
+    def __init__(self, core: KioskCore) -> None:
+        super().__init__(core)
+        self.bind(self.title.setText, "insert.title")
+        self.bind(self.subtitle.setText, "insert.subtitle")
+        self.error = label("errorText")
+        self.body.addWidget(self.error)
+        self.body.addWidget(CardIllustration(), 1)
+        self.reader_state = label("hint")
+        self.body.addWidget(self.reader_state)
+        self.add_back()
+        self.add_stretch()
+        core.reader_status_changed.connect(lambda _s: self.refresh())
+
+    def refresh(self) -> None:
+        key = self.core.session.error_key
+        self.error.setText(self.core.tr(key) if key else "")
+        self.error.setVisible(bool(key))
+        status = self.core.reader_status
+        state_key = READER_STATE_KEYS.get(status.state) if status else None
+        self.reader_state.setText(self.core.tr(state_key) if state_key else "")
+
+
+class ReadingCardScreen(Screen):
+    step = Step.READING_CARD
+
+    def __init__(self, core: KioskCore) -> None:
+        super().__init__(core)
+        self.bind(self.title.setText, "reading.title")
+        self.bind(self.subtitle.setText, "reading.subtitle")
+        self.rows: dict[ReadStep, QLabel] = {}
+        for step, key in READ_STEP_KEYS.items():
+            row = label("stepPending")
+            self.bind(row.setText, key)
+            self.rows[step] = row
+            self.body.addWidget(row)
+        self.body.addStretch(1)
+        self._current: ReadStep | None = None
+        core.card_progress.connect(self.on_progress)
+
+    def on_enter(self, transition: Transition) -> None:
+        self._current = None
+        self._paint()
+
+    def on_progress(self, step: ReadStep) -> None:
+        self._current = step
+        self._paint()
+
+    def _paint(self) -> None:
+        order = list(ReadStep)
+        current = order.index(self._current) if self._current else -1
+        for i, step in enumerate(order):
+            name = "stepDone" if i < current else "stepActive" if i == current else "stepPending"
+            row = self.rows[step]
+            mark = "✓ " if i < current else "➜ " if i == current else "• "
+            row.setObjectName(name)
+            row.setText(mark + self.core.tr(READ_STEP_KEYS[step]))
+            row.style().unpolish(row)
+            row.style().polish(row)
+
+    def refresh(self) -> None:
+        self._paint()
+
+
+def bgr_to_qimage(image: np.ndarray) -> QImage:
+    height, width = image.shape[:2]
+    return QImage(image.data, width, height, image.strides[0], QImage.Format.Format_BGR888).copy()
+
+
+class CameraPreview(QWidget):
+    """Shows the camera's latest frame about 30 times a second, with an oval guide.
+
+    It pulls frames (latest-frame semantics), so a slow paint never queues
+    frames up; nothing is written to disk.
+    """
+
+    def __init__(self, core: KioskCore) -> None:
+        super().__init__()
+        self.core = core
+        self.setMinimumSize(400, 300)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._image: QImage | None = None
+        self._seq = -1
+        self._timer = QTimer(self)
+        self._timer.setInterval(33)
+        self._timer.timeout.connect(self._pull)
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._image = None
+        self._seq = -1
+        self.update()
+
+    def _pull(self) -> None:
+        frame = self.core.devices.camera.latest()
+        if frame is not None and frame.seq != self._seq:
+            self._seq = frame.seq
+            self._image = bgr_to_qimage(frame.image)
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor("#222222"))
+        if self._image is not None:
+            scaled = self._image.scaled(
+                self.size(),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            ).mirrored(True, False)
+            x = (self.width() - scaled.width()) // 2
+            y = (self.height() - scaled.height()) // 2
+            p.drawImage(x, y, scaled)
+        oval = QRectF(
+            self.width() / 2 - self.height() * 0.28,
+            self.height() * 0.1,
+            self.height() * 0.56,
+            self.height() * 0.78,
+        )
+        p.setPen(QPen(QColor("#FFFFFF"), 5, Qt.PenStyle.DashLine))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawEllipse(oval)
+        p.end()
+
+
+class FaceCheckScreen(Screen):
+    step = Step.FACE_CHECK
+
+    def __init__(self, core: KioskCore) -> None:
+        super().__init__(core)
+        self.bind(self.subtitle.setText, "face.subtitle")
+        row = QHBoxLayout()
+        left = QVBoxLayout()
+        self.photo = QLabel()
+        self.photo.setFixedSize(180, 240)
+        self.photo.setScaledContents(True)
+        self.photo.setObjectName("card")
+        left.addWidget(self.photo)
+        photo_caption = label("hint")
+        self.bind(photo_caption.setText, "face.chip_photo")
+        left.addWidget(photo_caption)
+        left.addStretch(1)
+        row.addLayout(left)
+        self.preview = CameraPreview(core)
+        row.addWidget(self.preview, 1)
+        self.body.addLayout(row, 1)
+        self.guidance = label("hint")
+        self.bind(self.guidance.setText, "face.guidance")
+        self.body.addWidget(self.guidance)
+        self.add_cancel()
+        self.add_stretch()
+        go = button("face_continue", primary=True)
+        self.bind(go.setText, "face.continue")
+        go.clicked.connect(self.core.face_confirmed)
+        self.nav.addWidget(go)
+
+    def on_enter(self, transition: Transition) -> None:
+        self.refresh()
+        identity = self.core.session.identity
+        pixmap = QPixmap()
+        if identity is not None and identity.photo:
+            pixmap.loadFromData(bytes(identity.photo))
+        self.photo.setPixmap(pixmap)
+        self.preview.start()
+
+    def refresh(self) -> None:
+        identity = self.core.session.identity
+        if identity is not None:
+            self.title.setText(self.core.tr("face.title", name=identity.full_name))
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.preview.stop()
+        super().hideEvent(event)
+
+    def reset(self) -> None:
+        super().reset()
+        self.preview.stop()
+        self.photo.clear()
+        self.title.setText("")

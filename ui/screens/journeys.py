@@ -1,0 +1,190 @@
+"""Side journeys: rating, dossier lookup, queue numbers."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
+
+from kiosk.core import KioskCore, LookupResult, QueueTicket
+from kiosk.flow import Step, Transition, Trigger
+from kiosk.i18n import N_
+from ui.screens.base import Screen, button, clear_layout, label
+
+RATING_BUTTONS = (
+    ("very_satisfied", N_("rating.very_satisfied"), "😀"),
+    ("satisfied", N_("rating.satisfied"), "🙂"),
+    ("dissatisfied", N_("rating.dissatisfied"), "🙁"),
+)
+
+
+class RatingScreen(Screen):
+    step = Step.RATING
+
+    def __init__(self, core: KioskCore) -> None:
+        super().__init__(core)
+        self.bind(self.title.setText, "rating.title")
+        self.bind(self.subtitle.setText, "rating.subtitle")
+        row = QHBoxLayout()
+        row.setSpacing(20)
+        for level, key, face in RATING_BUTTONS:
+            choice = button("tile")
+            choice.setProperty("tour", f"rate_{level}")
+            choice.setMinimumHeight(180)
+            self.bind(lambda text, c=choice, f=face: c.setText(f"{f}\n{text}"), key)
+            choice.clicked.connect(lambda _=False, lv=level: self.choose(lv))
+            row.addWidget(choice)
+        self.body.addLayout(row)
+        self.reason_caption = label()
+        self.bind(self.reason_caption.setText, "rating.reason")
+        self.reason = QLineEdit()
+        self.reason.setObjectName("rating_reason")
+        self.error = label("errorText")
+        self.send = button("rating_send", primary=True)
+        self.bind(self.send.setText, "rating.send")
+        self.send.clicked.connect(lambda: self.core.rate("dissatisfied", self.reason.text()))
+        for widget in (self.reason_caption, self.reason, self.error, self.send):
+            self.body.addWidget(widget)
+        self.body.addStretch(1)
+        self.add_stretch()
+        skip = button("rating_skip")
+        self.bind(skip.setText, "rating.skip")
+        skip.clicked.connect(lambda: self.core.fire(Trigger.RATING_SKIPPED))
+        self.nav.addWidget(skip)
+        core.rating_errors.connect(self.on_error)
+        self._show_reason(False)
+
+    def _show_reason(self, visible: bool) -> None:
+        for widget in (self.reason_caption, self.reason, self.send):
+            widget.setVisible(visible)
+        self.error.hide()
+
+    def choose(self, level: str) -> None:
+        if level == "dissatisfied":
+            self._show_reason(True)
+            self.reason.setFocus()
+        else:
+            self.core.rate(level)
+
+    def on_error(self, key: str) -> None:
+        self.error.setText(self.core.tr(key))
+        self.error.show()
+
+    def on_enter(self, transition: Transition) -> None:
+        self._show_reason(False)
+        self.reason.setText("")
+
+
+class LookupScreen(Screen):
+    step = Step.LOOKUP
+
+    def __init__(self, core: KioskCore) -> None:
+        super().__init__(core)
+        self.bind(self.title.setText, "lookup.title")
+        self.bind(self.subtitle.setText, "lookup.subtitle")
+        grid = QGridLayout()
+        code_caption = label()
+        self.bind(code_caption.setText, "lookup.code")
+        self.code = QLineEdit()
+        self.code.setObjectName("lookup_code")
+        id_caption = label()
+        self.bind(id_caption.setText, "lookup.id_number")
+        self.id_number = QLineEdit()
+        self.id_number.setObjectName("lookup_id")
+        self.id_number.setMaxLength(12)
+        grid.addWidget(code_caption, 0, 0)
+        grid.addWidget(self.code, 1, 0)
+        grid.addWidget(id_caption, 2, 0)
+        grid.addWidget(self.id_number, 3, 0)
+        self.body.addLayout(grid)
+        self.error = label("errorText")
+        self.body.addWidget(self.error)
+        self.result = label("notice")
+        self.result.hide()
+        self.body.addWidget(self.result)
+        self.body.addStretch(1)
+        self.add_back()
+        self.add_stretch()
+        search = button("lookup_search", primary=True)
+        self.bind(search.setText, "lookup.search")
+        search.clicked.connect(self.search)
+        self.nav.addWidget(search)
+        core.lookup_finished.connect(self.on_result)
+
+    def search(self) -> None:
+        self.result.hide()
+        key = self.core.lookup(self.code.text(), self.id_number.text().strip())
+        self.error.setText(self.core.tr(key) if key else "")
+        self.error.setVisible(bool(key))
+
+    def on_result(self, result: LookupResult) -> None:
+        self.result.setText(self.core.tr(result.status_key, code=result.code))
+        self.result.show()
+
+    def on_enter(self, transition: Transition) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        super().reset()
+        self.error.hide()
+        self.result.setText("")
+        self.result.hide()
+
+
+class QueueScreen(Screen):
+    step = Step.QUEUE_TICKET
+
+    def __init__(self, core: KioskCore) -> None:
+        super().__init__(core)
+        self.bind(self.title.setText, "queue.title")
+        self.bind(self.subtitle.setText, "queue.subtitle")
+        self.areas = QGridLayout()
+        self.areas.setSpacing(16)
+        self.body.addLayout(self.areas)
+        self.ticket = QFrame()
+        self.ticket.setObjectName("ticket")
+        inner = QVBoxLayout(self.ticket)
+        self.ticket_caption = label()
+        self.number = label("bigNumber")
+        self.ticket_note = label("hint")
+        for widget in (self.ticket_caption, self.number, self.ticket_note):
+            inner.addWidget(widget)
+        self.ticket.hide()
+        self.body.addWidget(self.ticket)
+        self.body.addStretch(1)
+        self.add_back()
+        self.add_stretch()
+        self.done = button("queue_done", primary=True)
+        self.bind(self.done.setText, "queue.done")
+        self.done.clicked.connect(lambda: self.core.fire(Trigger.FINISHED))
+        self.done.hide()
+        self.nav.addWidget(self.done)
+        core.ticket_issued.connect(self.on_ticket)
+
+    def refresh(self) -> None:
+        clear_layout(self.areas)
+        lang = self.core.tr.language
+        for i, area in enumerate(self.core.catalogue.queue_areas):
+            choice = button("tile")
+            choice.setProperty("tour", f"queue_{area.code}")
+            choice.setMinimumHeight(120)
+            choice.setText(f"{area.code}\n{area.name(lang)}")
+            choice.clicked.connect(lambda _=False, c=area.code: self.core.take_queue_number(c))
+            self.areas.addWidget(choice, i // 2, i % 2)
+        if self.ticket.isVisible() and self.core.last_ticket:
+            self.on_ticket(self.core.last_ticket)
+
+    def on_enter(self, transition: Transition) -> None:
+        self.ticket.hide()
+        self.done.hide()
+        self.refresh()
+
+    def on_ticket(self, ticket: QueueTicket) -> None:
+        area = next(a for a in self.core.catalogue.queue_areas if a.code == ticket.area_code)
+        self.ticket_caption.setText(
+            self.core.tr("queue.your_number", area=area.name(self.core.tr.language))
+        )
+        self.number.setText(ticket.number)
+        self.ticket_note.setText(
+            self.core.tr("queue.take_ticket" if ticket.printed else "printer.error.note_number")
+        )
+        self.ticket.show()
+        self.done.show()

@@ -1,0 +1,114 @@
+"""The attract screen, the goodbye screen and staff help."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel
+
+from kiosk.core import KioskCore
+from kiosk.flow import Step, Transition, Trigger
+from kiosk.i18n import N_
+from ui.screens.base import Screen, button, label
+
+TILES: tuple[tuple[str, str, Trigger, bool], ...] = (
+    ("tile_submit", N_("tile.submit"), Trigger.SUBMIT_CHOSEN, True),
+    ("tile_lookup", N_("tile.lookup"), Trigger.LOOKUP_CHOSEN, False),
+    ("tile_queue", N_("tile.queue"), Trigger.QUEUE_CHOSEN, False),
+    ("tile_browse", N_("tile.browse"), Trigger.BROWSE_CHOSEN, False),
+    ("tile_rating", N_("tile.rating"), Trigger.RATING_CHOSEN, False),
+)
+
+END_NOTICES = {
+    "timed_out": N_("notice.timed_out"),
+    "card_removed": N_("notice.card_removed"),
+    "crashed": N_("notice.crashed"),
+    "cancelled": N_("notice.cancelled"),
+}
+
+
+class AttractScreen(Screen):
+    step = Step.ATTRACT
+
+    def __init__(self, core: KioskCore) -> None:
+        super().__init__(core)
+        self.bind(self.title.setText, "attract.title")
+        self.bind(self.subtitle.setText, "attract.subtitle")
+        self.notice = label("notice")
+        self.notice.hide()
+        self.body.addWidget(self.notice)
+        grid = QGridLayout()
+        grid.setSpacing(20)
+        for i, (name, key, trigger, primary) in enumerate(TILES):
+            tile = button("tile")
+            tile.setAccessibleName(name)
+            tile.setObjectName("tile")
+            tile.setProperty("tour", name)
+            tile.setProperty("primary", primary)
+            tile.setMinimumHeight(180)
+            self.bind(tile.setText, key)
+            tile.clicked.connect(lambda _=False, t=trigger: self.core.fire(t))
+            if i == 0:
+                grid.addWidget(tile, 0, 0, 2, 1)
+            else:
+                grid.addWidget(tile, (i - 1) // 2, 1 + (i - 1) % 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
+        self.body.addLayout(grid, 1)
+        self.card_hint = label("hint")
+        self.bind(self.card_hint.setText, "attract.card_hint")
+        self.body.addWidget(self.card_hint)
+
+    def refresh(self) -> None:
+        key = END_NOTICES.get(self.core.last_end_reason or "")
+        if key:
+            self.notice.setText(self.core.tr(key))
+            self.notice.show()
+        else:
+            self.notice.hide()
+
+
+class GoodbyeScreen(Screen):
+    step = Step.GOODBYE
+
+    def __init__(self, core: KioskCore) -> None:
+        super().__init__(core)
+        self.bind(self.title.setText, "goodbye.title")
+        self.bind(self.subtitle.setText, "goodbye.subtitle")
+        reminder = label("notice")
+        self.bind(reminder.setText, "goodbye.take_card")
+        self.body.addWidget(reminder)
+        self.body.addStretch(1)
+        self.add_stretch()
+        home = button("home", primary=True)
+        self.bind(home.setText, "goodbye.home")
+        home.clicked.connect(lambda: self.core.fire(Trigger.FINISHED))
+        self.nav.addWidget(home)
+
+
+class StaffHelpScreen(Screen):
+    step = Step.STAFF_HELP
+
+    def __init__(self, core: KioskCore) -> None:
+        super().__init__(core)
+        self.bind(self.title.setText, "staff.title")
+        self.bind(self.subtitle.setText, "staff.subtitle")
+        self.reason = label("errorText")
+        self.body.addWidget(self.reason)
+        row = QHBoxLayout()
+        where = QLabel()
+        where.setWordWrap(True)
+        self.bind(where.setText, "staff.wait_here")
+        row.addWidget(where)
+        self.body.addLayout(row)
+        self.body.addStretch(1)
+        self.add_cancel()
+        self.add_stretch()
+        resume = button("resume", primary=True)
+        self.bind(resume.setText, "staff.resume")
+        resume.clicked.connect(lambda: self.core.fire(Trigger.STAFF_DONE))
+        self.nav.addWidget(resume)
+
+    def on_enter(self, transition: Transition) -> None:
+        key = self.core.session.error_key if transition.source is not Step.ATTRACT else None
+        self.reason.setText(self.core.tr(key) if key else "")
+        self.reason.setVisible(bool(key))
