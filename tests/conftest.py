@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from datetime import datetime
@@ -105,3 +106,15 @@ def kiosk(config: KioskConfig, central_key: X25519PrivateKey, clock: FakeClock) 
     core.start()
     yield Kiosk(core, sims, dispatcher)
     core.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_swallowed_handler_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """A listener that raised is logged, not propagated: make such a bug fail the test."""
+    yield
+    failed = [
+        r
+        for r in caplog.get_records("call")
+        if r.levelno >= logging.ERROR and r.getMessage() == "handler_failed"
+    ]
+    assert failed == [], "a signal handler raised (see the captured log)"

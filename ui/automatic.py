@@ -58,6 +58,7 @@ class AutomaticDriver(QObject):
         clock: TourClock,
         screenshot_dir: Path | None,
         wait_timeout_s: float = 15.0,
+        inspect: Callable[[KioskWindow, str], None] | None = None,
     ) -> None:
         super().__init__()
         self.window = window
@@ -66,6 +67,7 @@ class AutomaticDriver(QObject):
         self.clock = clock
         self.screenshot_dir = screenshot_dir
         self.wait_timeout_s = wait_timeout_s
+        self.inspect = inspect  # called at every screenshot point (tests check the screen)
         self.screenshots: list[Path] = []
         self.visited: list[Step] = []
         self.error: BaseException | None = None
@@ -142,9 +144,11 @@ class AutomaticDriver(QObject):
         return widget.isVisible
 
     def shot(self, name: str) -> None:
+        QApplication.processEvents()
+        if self.inspect is not None:
+            self.inspect(self.window, name)
         if self.screenshot_dir is None:
             return
-        QApplication.processEvents()
         path = self.screenshot_dir / f"{len(self.screenshots) + 1:02d}-{name}.png"
         if not self.window.grab().save(str(path)):
             raise TourError(f"could not save {path}")
@@ -281,6 +285,7 @@ def run_tour(
     screenshot_dir: Path | None,
     language: str = "vi",
     data_dir: Path | None = None,
+    inspect: Callable[[KioskWindow, str], None] | None = None,
 ) -> AutomaticDriver:
     """Build a demo kiosk (simulated devices), drive the citizen tour, return the driver."""
     import tempfile
@@ -309,7 +314,7 @@ def run_tour(
         screenshot_dir.mkdir(parents=True, exist_ok=True)
     core.start()
     window.show()
-    driver = AutomaticDriver(window, core, sims, clock, screenshot_dir)
+    driver = AutomaticDriver(window, core, sims, clock, screenshot_dir, inspect=inspect)
     loop = QEventLoop()
     driver.finished.connect(loop.quit)
     driver.start()

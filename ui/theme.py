@@ -130,6 +130,10 @@ QPushButton#tile {{
 QPushButton#tile[primary="true"] {{
     background: {p.primary}; color: {p.primary_text}; border-color: {p.primary};
 }}
+QPushButton#tile QLabel {{
+    background: transparent; font-size: {self.px(1.25)}px; font-weight: 600; color: {p.text};
+}}
+QPushButton#tile[primary="true"] QLabel {{ color: {p.primary_text}; }}
 QPushButton#link {{
     border: none; background: transparent; text-decoration: underline; min-height: 48px;
     padding: 4px 8px; color: {p.accent}; text-align: left;

@@ -123,7 +123,9 @@ class SimulatedCardReader:
         with self._lock:
             self._card = card
             self._removed.clear()
-        self._thread.call(self._announce, self.card_inserted)
+        # The snapshot is taken now: by the time the reader thread announces it,
+        # the card may already be gone again.
+        self._thread.call(self._announce, self.card_inserted, self.status())
 
     def remove(self) -> None:
         with self._lock:
@@ -131,10 +133,9 @@ class SimulatedCardReader:
             self._card = None  # the card (and its data) leaves with the citizen
             self._removed.set()
         if had_card:
-            self._thread.call(self._announce, self.card_removed)
+            self._thread.call(self._announce, self.card_removed, self.status())
 
-    def _announce(self, signal: Signal) -> None:
-        status = self.status()
+    def _announce(self, signal: Signal, status: ReaderStatus) -> None:
         signal.emit(status)
         self.status_changed.emit(status)
 

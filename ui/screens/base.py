@@ -38,6 +38,37 @@ def button(name: str, *, primary: bool = False) -> QPushButton:
     return widget
 
 
+class Tile(QPushButton):
+    """A large touch tile whose caption wraps (a plain QPushButton never wraps).
+
+    ``tour`` names it for the automatic driver; the caption is also its
+    accessible name.
+    """
+
+    def __init__(self, tour: str, *, primary: bool = False, height: int = 180) -> None:
+        super().__init__()
+        self.setObjectName("tile")
+        self.setProperty("tour", tour)
+        self.setProperty("primary", primary)
+        self.setMinimumHeight(height)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.caption = QLabel(self)
+        self.caption.setWordWrap(True)
+        self.caption.setTextFormat(Qt.TextFormat.PlainText)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addWidget(self.caption)
+
+    def setText(self, text: str) -> None:
+        self.caption.setText(text)
+        self.setAccessibleName(text.replace("\n", " "))
+
+    def text(self) -> str:
+        return self.caption.text()
+
+
 def label(name: str = "", *, wrap: bool = True) -> QLabel:
     widget = QLabel()
     if name:
@@ -148,3 +179,4 @@ def blank(widget: QWidget) -> None:
     for child in [widget, *widget.findChildren(QWidget)]:
         if isinstance(child, (QLabel, QPushButton, QLineEdit)):
             child.setText("")
+            child.setAccessibleName("")

@@ -189,7 +189,7 @@ class CameraPreview(QWidget):
                 self.size(),
                 Qt.AspectRatioMode.KeepAspectRatio,
                 Qt.TransformationMode.SmoothTransformation,
-            ).mirrored(True, False)
+            ).flipped(Qt.Orientation.Horizontal)
             x = (self.width() - scaled.width()) // 2
             y = (self.height() - scaled.height()) // 2
             p.drawImage(x, y, scaled)

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLineEdit, QVBox
 from kiosk.core import KioskCore, LookupResult, QueueTicket
 from kiosk.flow import Step, Transition, Trigger
 from kiosk.i18n import N_
-from ui.screens.base import Screen, button, clear_layout, label
+from ui.screens.base import Screen, Tile, button, clear_layout, label
 
 RATING_BUTTONS = (
     ("very_satisfied", N_("rating.very_satisfied"), "😀"),
@@ -26,9 +26,7 @@ class RatingScreen(Screen):
         row = QHBoxLayout()
         row.setSpacing(20)
         for level, key, face in RATING_BUTTONS:
-            choice = button("tile")
-            choice.setProperty("tour", f"rate_{level}")
-            choice.setMinimumHeight(180)
+            choice = Tile(f"rate_{level}")
             self.bind(lambda text, c=choice, f=face: c.setText(f"{f}\n{text}"), key)
             choice.clicked.connect(lambda _=False, lv=level: self.choose(lv))
             row.addWidget(choice)
@@ -163,9 +161,7 @@ class QueueScreen(Screen):
         clear_layout(self.areas)
         lang = self.core.tr.language
         for i, area in enumerate(self.core.catalogue.queue_areas):
-            choice = button("tile")
-            choice.setProperty("tour", f"queue_{area.code}")
-            choice.setMinimumHeight(120)
+            choice = Tile(f"queue_{area.code}", height=120)
             choice.setText(f"{area.code}\n{area.name(lang)}")
             choice.clicked.connect(lambda _=False, c=area.code: self.core.take_queue_number(c))
             self.areas.addWidget(choice, i // 2, i % 2)

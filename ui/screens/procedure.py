@@ -143,7 +143,8 @@ class FormScreen(Screen):
         page.addStretch(1)
         self.grid.setVerticalSpacing(6)
         self.grid.setHorizontalSpacing(24)
-        self.body.addWidget(scroll_area(inner), 1)
+        self.scroller = scroll_area(inner)
+        self.body.addWidget(self.scroller, 1)
         self.edits: dict[str, QLineEdit] = {}
         self.messages: dict[str, object] = {}
         self.add_back()
@@ -227,6 +228,7 @@ class FormScreen(Screen):
                 message.setText(text)  # type: ignore[attr-defined]
                 link = button("link")
                 link.setText(text)
+                link.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field gets the focus, not it
                 link.clicked.connect(lambda _=False, e=edit: self.focus_field(e))
                 self.summary_items.addWidget(link)
         if errors:
@@ -234,13 +236,13 @@ class FormScreen(Screen):
             self.summary.show()
             self.title.setText(self.core.tr("form.error_prefix") + procedure.name(lang))
             first = next(f.key for f in procedure.fields if f.key in errors)
-            self.scroll.ensureWidgetVisible(self.summary)
+            self.scroller.ensureWidgetVisible(self.summary)
             self.edits[first].setFocus()
         else:
             self.summary.hide()
 
     def focus_field(self, edit: QLineEdit) -> None:
-        self.scroll.ensureWidgetVisible(edit, 50, 120)
+        self.scroller.ensureWidgetVisible(edit, 50, 120)
         edit.setFocus()
 
     def reset(self) -> None:

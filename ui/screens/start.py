@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel
 from kiosk.core import KioskCore
 from kiosk.flow import Step, Transition, Trigger
 from kiosk.i18n import N_
-from ui.screens.base import Screen, button, label
+from ui.screens.base import Screen, Tile, button, label
 
 TILES: tuple[tuple[str, str, Trigger, bool], ...] = (
     ("tile_submit", N_("tile.submit"), Trigger.SUBMIT_CHOSEN, True),
@@ -38,12 +38,7 @@ class AttractScreen(Screen):
         grid = QGridLayout()
         grid.setSpacing(20)
         for i, (name, key, trigger, primary) in enumerate(TILES):
-            tile = button("tile")
-            tile.setAccessibleName(name)
-            tile.setObjectName("tile")
-            tile.setProperty("tour", name)
-            tile.setProperty("primary", primary)
-            tile.setMinimumHeight(180)
+            tile = Tile(name, primary=primary)
             self.bind(tile.setText, key)
             tile.clicked.connect(lambda _=False, t=trigger: self.core.fire(t))
             if i == 0:

@@ -1,0 +1,42 @@
+from datetime import datetime
+
+import pytest
+
+from devices.printer.base import PrinterError
+from devices.printer.simulator import SimulatedPrinter
+from kiosk.i18n import Translator
+from kiosk.receipt import render_queue_ticket
+
+
+@pytest.fixture
+def printer():
+    printer = SimulatedPrinter()
+    yield printer
+    printer.stop()
+
+
+def ticket() -> bytes:
+    return render_queue_ticket(
+        "A001", "Tư pháp – Hộ tịch", datetime(2026, 11, 20, 9, 0), "Trung tâm", Translator("vi")
+    )
+
+
+def test_prints_a_real_pdf_and_keeps_only_metadata(printer) -> None:
+    job = printer.print_pdf(ticket(), "ticket-A001").result(timeout=5)
+    assert job.pages == 1 and job.size_bytes > 1000
+    assert printer.jobs == [job]
+    assert not any(isinstance(v, bytes) for v in vars(job).values())
+
+
+def test_rejects_what_is_not_a_pdf(printer) -> None:
+    with pytest.raises(PrinterError) as raised:
+        printer.print_pdf(b"%PDF-garbage", "junk").result(timeout=5)
+    assert raised.value.message_key == "printer.error.failed"
+
+
+def test_out_of_paper_fails_with_its_own_message(printer) -> None:
+    printer.paper_out = True
+    with pytest.raises(PrinterError) as raised:
+        printer.print_pdf(ticket(), "t").result(timeout=5)
+    assert raised.value.message_key == "printer.error.paper_out"
+    assert printer.jobs == []

@@ -1,0 +1,45 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from kiosk.cli import main
+
+
+def test_config_show_lists_every_setting_with_its_description(tmp_path: Path, capsys) -> None:
+    assert main(["--config", str(tmp_path / "k.toml"), "config", "show", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    keys = {r["key"] for r in rows}
+    assert {"centre.name", "session.idle_timeout_s", "ui.language"} <= keys
+    assert all(r["description"] for r in rows)
+
+
+def test_config_set_then_check(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "k.toml"
+    assert main(["--config", str(path), "config", "set", "session.idle_timeout_s", "200"]) == 0
+    assert main(["--config", str(path), "config", "check"]) == 0
+    assert "OK" in capsys.readouterr().out
+    assert main(["--config", str(path), "config", "set", "ui.language", "de"]) == 2
+    assert "ui.language" in capsys.readouterr().err
+
+
+def test_demo_tour_command_saves_a_picture_of_every_screen(tmp_path: Path) -> None:
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        XDG_DATA_HOME=str(tmp_path / "xdg"),
+        KIOSK_CONFIG=str(tmp_path / "none.toml"),
+    )
+    out = tmp_path / "shots"
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "demo-tour", "--screenshots", str(out), "--lang", "en"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    pngs = sorted(out.glob("*.png"))
+    assert len(pngs) >= 20
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)

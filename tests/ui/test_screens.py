@@ -1,0 +1,251 @@
+"""The real screens, walked by the automatic driver and by hand."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QWidget
+
+from kiosk.flow import Step, Trigger
+from kiosk.fonts import FAMILY
+from tests.pii import needles_for, objects_holding, unique_card
+from tests.ui.conftest import UiKiosk
+from ui.automatic import run_tour
+from ui.main_window import KioskWindow
+from ui.screens.base import Tile
+from ui.theme import MIN_TOUCH_PX
+
+RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
+VIETNAMESE = (
+    "aàảãáạăằẳẵắặâầẩẫấậbcdđeèẻẽéẹêềểễếệghiìỉĩíịklmnoòỏõóọôồổỗốộơờởỡớợpqrstuùủũúụưừửữứựvxyỳỷỹýỵ"
+)
+
+
+def visible_texts(window: KioskWindow) -> list[tuple[QWidget, str]]:
+    texts = []
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisible():
+            continue
+        if isinstance(widget, (QLabel, QPushButton, QLineEdit)):
+            texts.append((widget, widget.text()))
+    return texts
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_tour_visits_every_screen_with_readable_touch_sized_controls(
+    qtbot, tmp_path: Path, lang: str
+) -> None:
+    problems: list[str] = []
+
+    def inspect(window: KioskWindow, name: str) -> None:
+        for _widget, text in visible_texts(window):
+            if RAW_KEY.match(text):
+                problems.append(f"{name}: untranslated {text!r}")
+        for button in window.findChildren(QPushButton):
+            if button.isVisible() and (
+                button.height() < MIN_TOUCH_PX or button.width() < MIN_TOUCH_PX
+            ):
+                problems.append(
+                    f"{name}: button {button.objectName()} is {button.width()}x{button.height()}"
+                )
+            if not button.isVisible() or not button.text():
+                continue
+            if isinstance(button, Tile):
+                caption = button.caption
+                clipped = caption.heightForWidth(caption.width()) > caption.height()
+            else:
+                clipped = (
+                    button.fontMetrics().horizontalAdvance(max(button.text().split("\n"), key=len))
+                    > button.width()
+                )
+            if clipped:
+                problems.append(
+                    f"{name}: text of {button.property('tour') or button.objectName()} is clipped"
+                )
+
+    driver = run_tour(tmp_path / "shots", lang, data_dir=tmp_path / "data", inspect=inspect)
+    assert problems == []
+    assert set(driver.visited) | {Step.ATTRACT} == set(Step)
+    assert len(driver.screenshots) == 24
+    for path in driver.screenshots:
+        assert path.stat().st_size > 10_000  # a rendered screen, not a blank
+
+
+def test_the_font_covers_every_vietnamese_letter(qtbot) -> None:
+    from ui.app import application
+
+    application()
+    font = QFont(FAMILY)
+    assert QFontMetrics(font).inFontUcs4(ord("ữ"))
+    metrics = QFontMetrics(font)
+    missing = [c for c in VIETNAMESE + VIETNAMESE.upper() + "₫" if not metrics.inFontUcs4(ord(c))]
+    assert missing == []
+    assert QApplication.font().family() == FAMILY
+
+
+def test_language_switch_retranslates_and_resets_after_the_session(ui_kiosk: UiKiosk) -> None:
+    attract = ui_kiosk.window.screens[Step.ATTRACT]
+    assert attract.title.text().startswith("Xin chào")
+    ui_kiosk.click("lang_en")
+    assert attract.title.text() == "Hello! How can we help you?"
+    ui_kiosk.click("tile_lookup")
+    ui_kiosk.wait_for(Step.LOOKUP)
+    assert ui_kiosk.window.screens[Step.LOOKUP].title.text() == "Look up a dossier"
+    ui_kiosk.click("back")
+    ui_kiosk.wait_for(Step.ATTRACT)
+    assert attract.title.text().startswith("Xin chào")  # the next citizen starts in Vietnamese
+
+
+def test_high_contrast_and_large_text_apply_and_reset(ui_kiosk: UiKiosk) -> None:
+    app = QApplication.instance()
+    normal = app.styleSheet()
+    ui_kiosk.click("high_contrast")
+    ui_kiosk.click("large_text")
+    assert "#FFE500" in app.styleSheet() and "font-size: 26px" in app.styleSheet()
+    ui_kiosk.click("tile_queue")
+    ui_kiosk.wait_for(Step.QUEUE_TICKET)
+    ui_kiosk.click("back")
+    ui_kiosk.wait_for(Step.ATTRACT)
+    assert app.styleSheet() == normal
+
+
+def test_idle_warning_one_touch_continues_then_timeout_wipes(ui_kiosk: UiKiosk) -> None:
+    core, window = ui_kiosk.core, ui_kiosk.window
+    ui_kiosk.click("tile_submit")
+    ui_kiosk.sims.reader.insert(ui_kiosk.sims.card)
+    ui_kiosk.wait_for(Step.FACE_CHECK)
+    cfg = core.config.session
+    ui_kiosk.clock.advance(cfg.idle_timeout_s - cfg.idle_warning_s + 1)
+    ui_kiosk.qtbot.waitUntil(window.overlay.isVisible, timeout=3000)
+    assert "giây" in window.overlay.countdown.text()
+    ui_kiosk.click("idle_continue")
+    assert not window.overlay.isVisible()
+    assert core.step is Step.FACE_CHECK
+    ui_kiosk.clock.advance(cfg.idle_timeout_s + 1)
+    ui_kiosk.wait_for(Step.ATTRACT, timeout=3000)
+    notice = window.screens[Step.ATTRACT].notice
+    assert notice.isVisible() and "không có thao tác" in notice.text()
+
+
+def test_card_removal_through_the_ui_ends_the_session(ui_kiosk: UiKiosk) -> None:
+    ui_kiosk.sims.reader.insert(ui_kiosk.sims.card)
+    ui_kiosk.wait_for(Step.FACE_CHECK)
+    ui_kiosk.click("face_continue")
+    ui_kiosk.wait_for(Step.CHOOSE_SERVICE)
+    ui_kiosk.click("procedure_CT-TT")
+    ui_kiosk.wait_for(Step.FILL_FORM)
+    ui_kiosk.click("demo_remove")
+    ui_kiosk.wait_for(Step.ATTRACT)
+    assert "rút ra" in ui_kiosk.window.screens[Step.ATTRACT].notice.text()
+
+
+def test_form_errors_link_to_each_field(ui_kiosk: UiKiosk) -> None:
+    ui_kiosk.sims.reader.insert(ui_kiosk.sims.card)
+    ui_kiosk.wait_for(Step.FACE_CHECK)
+    ui_kiosk.click("face_continue")
+    ui_kiosk.click("procedure_TP-LLTP")
+    ui_kiosk.wait_for(Step.FILL_FORM)
+    form = ui_kiosk.window.screens[Step.FILL_FORM]
+    ui_kiosk.qtbot.waitUntil(form.edits["phone"].isVisible, timeout=2000)
+    assert form.edits["full_name"].text() == ui_kiosk.sims.card.full_name
+    assert form.edits["full_name"].isReadOnly()
+    ui_kiosk.click("form_continue")
+    assert form.summary.isVisible()
+    assert form.title.text().startswith("Lỗi: ")
+    links = [b for b in form.summary.findChildren(QPushButton) if b.isVisible()]
+    assert len(links) == 2  # purpose and phone; the card answers need nothing
+    ui_kiosk.qtbot.mouseClick(links[1], Qt.MouseButton.LeftButton)
+    assert ui_kiosk.window.focusWidget() is form.edits["phone"]
+
+
+def run_ui_session(ui_kiosk: UiKiosk, card) -> None:
+    qtbot, window = ui_kiosk.qtbot, ui_kiosk.window
+    ui_kiosk.sims.reader.insert(card)
+    ui_kiosk.wait_for(Step.FACE_CHECK)
+    ui_kiosk.click("face_continue")
+    ui_kiosk.wait_for(Step.CHOOSE_SERVICE)
+    ui_kiosk.click("procedure_LT-KS-TT-BHYT")
+    ui_kiosk.wait_for(Step.FILL_FORM)
+    form = window.screens[Step.FILL_FORM]
+    for key, value in (
+        ("child_name", "Bé Na"),
+        ("child_dob", "02/11/2026"),
+        ("phone", "0987654321"),
+    ):
+        form.edits[key].setText(value)
+    ui_kiosk.click("form_continue")
+    ui_kiosk.wait_for(Step.CHECK_ANSWERS)
+    # A citizen may copy their own data; the wipe must clear the clipboard too.
+    QGuiApplication.clipboard().setText(card.place_of_residence)
+    ui_kiosk.click("send")
+    ui_kiosk.wait_for(Step.RECEIPT)
+    ui_kiosk.click("receipt_continue")
+    ui_kiosk.click("rate_satisfied")
+    ui_kiosk.wait_for(Step.GOODBYE)
+    qtbot.wait(50)
+
+
+def widgets_holding(needles: list[str]) -> list[str]:
+    hits = []
+    for widget in QApplication.allWidgets():
+        texts = [widget.windowTitle(), widget.toolTip(), widget.accessibleName()]
+        if isinstance(widget, (QLabel, QPushButton, QLineEdit)):
+            texts.append(widget.text())
+        if isinstance(widget, QLineEdit) and widget.isUndoAvailable():
+            hits.append(f"{widget.objectName()}: undo history")
+        if (
+            isinstance(widget, QLabel)
+            and widget.pixmap() is not None
+            and (not widget.pixmap().isNull() and widget.objectName() == "card")
+        ):
+            hits.append("chip photo still shown")
+        hits += [
+            f"{type(widget).__name__} {widget.objectName()}: {t[:40]!r}"
+            for t in texts
+            if any(n in t for n in needles)
+        ]
+    return hits
+
+
+@pytest.mark.parametrize("ending", ["finish", "timeout", "card_removed", "crash"])
+def test_the_wipe_leaves_no_personal_data_on_screen_or_in_memory(
+    ui_kiosk: UiKiosk, ending: str
+) -> None:
+    card = unique_card()
+    needles = needles_for(card)
+    if ending == "finish":
+        run_ui_session(ui_kiosk, card)
+        ui_kiosk.sims.reader.remove()
+        ui_kiosk.click("home")
+    else:
+        ui_kiosk.sims.reader.insert(card)
+        ui_kiosk.wait_for(Step.FACE_CHECK)
+        ui_kiosk.click("face_continue")
+        ui_kiosk.click("procedure_CT-TT")
+        ui_kiosk.wait_for(Step.FILL_FORM)
+        ui_kiosk.window.screens[Step.FILL_FORM].edits["new_address"].setText(
+            card.place_of_residence
+        )
+        QGuiApplication.clipboard().setText(card.full_name)
+        if ending == "timeout":
+            ui_kiosk.clock.advance(ui_kiosk.core.config.session.idle_timeout_s + 1)
+        elif ending == "crash":
+            ui_kiosk.core.dispatcher.post(lambda: 1 / 0)
+        ui_kiosk.sims.reader.remove()
+    ui_kiosk.wait_for(Step.ATTRACT)
+    if ending == "crash":
+        assert ui_kiosk.core.last_end_reason == "crashed"
+    ui_kiosk.qtbot.wait(50)
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    del card
+    assert widgets_holding(needles) == []
+    assert QGuiApplication.clipboard().text() == ""
+    assert objects_holding(needles) == []
+    assert ui_kiosk.core.step is Step.ATTRACT
+    assert ui_kiosk.core.fire(Trigger.SUBMIT_CHOSEN) is not None  # ready for the next citizen
