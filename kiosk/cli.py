@@ -21,6 +21,7 @@ from kiosk.config import (
     declared_settings,
     default_config_path,
     load_config,
+    settings_markdown,
     write_setting,
 )
 from kiosk.logs import setup_logging
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     csub = config.add_subparsers(dest="config_command", required=True)
     show = csub.add_parser("show", help="every setting: value, default, description")
     show.add_argument("--json", action="store_true")
+    show.add_argument("--markdown", action="store_true", help="the reference table for docs/")
     check = csub.add_parser("check", help="validate a settings file")
     check.add_argument("file", type=Path, nargs="?")
     set_ = csub.add_parser("set", help="persist one setting")
@@ -68,6 +70,9 @@ def _config_command(args: argparse.Namespace, path: Path) -> int:
     if args.config_command == "set":
         write_setting(path, args.key, args.value)
         print(f"{args.key} = {args.value!r} saved to {path}")
+        return 0
+    if args.markdown:
+        print(settings_markdown(), end="")
         return 0
     config = load_config(path)
     rows = []

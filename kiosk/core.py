@@ -138,6 +138,11 @@ class KioskCore:
         self.lookup_finished = Signal("lookup_finished")  # (LookupResult)
         self.rating_errors = Signal("rating_errors")  # (message key)
 
+        # A failing listener (a bug in a screen) is a crash: recover, which wipes.
+        for value in vars(self).values():
+            if isinstance(value, Signal):
+                value.on_error = self._listener_failed
+
         self.machine.step_changed.connect(self._on_transition)
         reader = devices.reader
         reader.card_inserted.connect(lambda s: dispatcher.post(self._on_card_inserted, s))
@@ -248,6 +253,10 @@ class KioskCore:
     def call_staff(self) -> None:
         self.fire(Trigger.STAFF_CALLED)
         log.info("staff_called", extra={"fields": {"step": self.step.value}})
+
+    def _listener_failed(self, error: BaseException) -> None:
+        # Posted, not called: the failing emit may be in the middle of a transition.
+        self.dispatcher.post(self.recover, error)
 
     def recover(self, error: BaseException) -> None:
         """An unexpected error: log it (scrubbed), wipe, and start over."""

@@ -25,8 +25,9 @@ class Signal:
     because a listener raised).
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, on_error: Callable[[BaseException], Any] | None = None) -> None:
         self.name = name
+        self.on_error = on_error  # told about a failing handler (the core recovers)
         self._handlers: list[Handler] = []
         self._lock = threading.Lock()
 
@@ -46,8 +47,10 @@ class Signal:
         for handler in handlers:
             try:
                 handler(*args)
-            except Exception:
+            except Exception as exc:
                 log.exception("handler_failed", extra={"fields": {"signal": self.name}})
+                if self.on_error is not None:
+                    self.on_error(exc)
 
 
 class Dispatcher(Protocol):

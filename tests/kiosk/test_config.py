@@ -100,3 +100,12 @@ def test_set_refuses_invalid_value_and_leaves_file_alone(tmp_path: Path) -> None
     with pytest.raises(ConfigError, match=r"centre\.kiosk_number"):
         write_setting(path, "centre.kiosk_number", "300")
     assert path.read_bytes() == before
+
+
+def test_the_configuration_reference_in_docs_is_current() -> None:
+    from kiosk.config import settings_markdown
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+    assert doc.read_text(encoding="utf-8") == settings_markdown(), (
+        "run: kiosk config show --markdown > docs/configuration.md"
+    )

@@ -356,3 +356,12 @@ def test_wipe_leaves_no_personal_data_in_process_objects_or_files(kiosk: Kiosk) 
     del card
     assert objects_holding(needles) == []
     assert files_holding(Path(kiosk.core.data_dir), needles) == []
+
+
+def test_start_up_removes_what_a_crashed_run_left_in_the_private_tmp(kiosk: Kiosk) -> None:
+    from kiosk.paths import private_tmp
+
+    leftover = private_tmp(kiosk.core.data_dir) / "print-job.pdf"
+    leftover.write_bytes(b"%PDF receipt of the last citizen")
+    kiosk.core.start()
+    assert not leftover.exists()

@@ -249,3 +249,22 @@ def test_the_wipe_leaves_no_personal_data_on_screen_or_in_memory(
     assert objects_holding(needles) == []
     assert ui_kiosk.core.step is Step.ATTRACT
     assert ui_kiosk.core.fire(Trigger.SUBMIT_CHOSEN) is not None  # ready for the next citizen
+
+
+@pytest.mark.allow_handler_errors
+def test_a_bug_in_a_screen_recovers_to_the_start_and_wipes(
+    ui_kiosk: UiKiosk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = ui_kiosk.window.screens[Step.CHOOSE_SERVICE]
+
+    def broken(_transition: object) -> None:
+        raise RuntimeError("bug in the choose-service screen")
+
+    monkeypatch.setattr(screen, "on_enter", broken)
+    ui_kiosk.sims.reader.insert(ui_kiosk.sims.card)
+    ui_kiosk.wait_for(Step.FACE_CHECK)
+    ui_kiosk.click("face_continue")
+    ui_kiosk.wait_for(Step.ATTRACT)
+    assert ui_kiosk.core.last_end_reason == "crashed"
+    assert ui_kiosk.core.session.identity is None
+    assert ui_kiosk.window.screens[Step.ATTRACT].notice.isVisible()

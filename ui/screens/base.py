@@ -51,6 +51,7 @@ class Tile(QPushButton):
         self.setProperty("tour", tour)
         self.setProperty("primary", primary)
         self.setMinimumHeight(height)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.caption = QLabel(self)
         self.caption.setWordWrap(True)
