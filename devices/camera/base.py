@@ -67,3 +67,49 @@ class LatestFrameSlot:
     def clear(self) -> None:
         with self._lock:
             self._frame = None
+
+
+class CaptureThreadCamera:
+    """State, latest-frame slot and the capture thread shared by the cameras.
+
+    Subclasses implement :meth:`_run`, which loops until ``self._stop`` is set
+    and puts frames into ``self._slot``.
+    """
+
+    def __init__(self) -> None:
+        self._slot = LatestFrameSlot()
+        self._state = CameraState.STOPPED
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.state_changed = Signal("state_changed")
+
+    def _set_state(self, state: CameraState) -> None:
+        if state is not self._state:
+            self._state = state
+            self.state_changed.emit(state)
+
+    def state(self) -> CameraState:
+        return self._state
+
+    def latest(self) -> Frame | None:
+        return self._slot.get()
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._set_state(CameraState.STARTING)
+        self._thread = threading.Thread(target=self._run, name="camera", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop capturing and drop the last frame (frames never outlive their use)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(3.0)
+            self._thread = None
+        self._slot.clear()
+        self._set_state(CameraState.STOPPED)
+
+    def _run(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError

@@ -9,57 +9,29 @@ every ``reopen_s`` seconds.
 from __future__ import annotations
 
 import logging
-import threading
 
 import cv2
 
-from devices.camera.base import CameraState, Frame, LatestFrameSlot
-from kiosk.events import Signal
+from devices.camera.base import CameraState, CaptureThreadCamera, Frame
 
 log = logging.getLogger(__name__)
 
 
-class OpenCvCamera:
+class OpenCvCamera(CaptureThreadCamera):
     def __init__(
-        self, index: int = 0, width: int = 640, height: int = 480, reopen_s: float = 2.0
+        self, index: int | str = 0, width: int = 640, height: int = 480, reopen_s: float = 2.0
     ) -> None:
+        """``index``: a camera number, or a video file or stream URL (tests, IP cameras)."""
+        super().__init__()
         self.index = index
         self.width = width
         self.height = height
         self.reopen_s = reopen_s
-        self._slot = LatestFrameSlot()
-        self._state = CameraState.STOPPED
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.state_changed = Signal("state_changed")
 
     def _set_state(self, state: CameraState) -> None:
         if state is not self._state:
-            self._state = state
             log.info("camera_state", extra={"fields": {"state": state.value}})
-            self.state_changed.emit(state)
-
-    def state(self) -> CameraState:
-        return self._state
-
-    def latest(self) -> Frame | None:
-        return self._slot.get()
-
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._set_state(CameraState.STARTING)
-        self._thread = threading.Thread(target=self._run, name="camera", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(3.0)
-            self._thread = None
-        self._slot.clear()
-        self._set_state(CameraState.STOPPED)
+        super()._set_state(state)
 
     def _open(self) -> cv2.VideoCapture | None:
         capture = cv2.VideoCapture(self.index)

@@ -8,15 +8,13 @@ their own sequences.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from devices.camera.base import CameraState, Frame, LatestFrameSlot
-from kiosk.events import Signal
+from devices.camera.base import CameraState, CaptureThreadCamera
 from kiosk.paths import ASSETS
 
 DEMO_PORTRAIT = ASSETS / "images" / "demo-portrait.png"
@@ -42,7 +40,7 @@ def demo_sequence(size: tuple[int, int] = (640, 480), frames: int = 60) -> list[
     return sequence
 
 
-class SimulatedCamera:
+class SimulatedCamera(CaptureThreadCamera):
     """Implements :class:`devices.camera.base.Camera`; plays ``images`` in a loop."""
 
     def __init__(
@@ -51,14 +49,10 @@ class SimulatedCamera:
         fps: float = 30.0,
         loop: bool = True,
     ) -> None:
+        super().__init__()
         self._images = list(images) if images is not None else None
         self._fps = fps
         self._loop = loop
-        self._slot = LatestFrameSlot()
-        self._state = CameraState.STOPPED
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.state_changed = Signal("state_changed")
 
     @classmethod
     def from_files(cls, paths: Sequence[Path], fps: float = 30.0) -> SimulatedCamera:
@@ -69,33 +63,6 @@ class SimulatedCamera:
                 raise ValueError(f"not an image: {path}")
             images.append(image)
         return cls(images, fps)
-
-    def _set_state(self, state: CameraState) -> None:
-        if state is not self._state:
-            self._state = state
-            self.state_changed.emit(state)
-
-    def state(self) -> CameraState:
-        return self._state
-
-    def latest(self) -> Frame | None:
-        return self._slot.get()
-
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._set_state(CameraState.STARTING)
-        self._thread = threading.Thread(target=self._run, name="camera", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(2.0)
-            self._thread = None
-        self._slot.clear()
-        self._set_state(CameraState.STOPPED)
 
     def _run(self) -> None:
         images = self._images if self._images is not None else demo_sequence()
