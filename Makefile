@@ -10,17 +10,26 @@ STAMP := $(VENV)/.installed
 # System packages: PC/SC (pyscard builds against libpcsclite with swig), a font with full
 # Vietnamese coverage, the libraries Qt needs offscreen, PDF tools for receipt checks, and
 # vsmartcard's virtual reader for tests through a real pcscd.
+# "a|b" accepts either name (Ubuntu 24.04 and Debian 13 renamed some libraries to *t64).
 APT_TEST := pcscd libpcsclite-dev swig pkg-config build-essential python3-venv python3-dev \
-	fonts-noto-core libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 \
-	poppler-utils vsmartcard-vpcd
+	fonts-noto-core libegl1 libgl1 libxkbcommon0 libfontconfig1 \
+	"libglib2.0-0t64|libglib2.0-0" "libdbus-1-3|libdbus-1-3t64" vsmartcard-vpcd
 # A real window also needs Qt's xcb platform libraries, and Xvfb when there is no display.
 APT_DEMO := $(APT_TEST) xvfb xauth libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 \
 	libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \
 	libxcb-image0
 
 define ensure_apt
-	@missing=""; for p in $(1); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	@missing=""; for alternatives in $(1); do \
+	  found=""; for p in $$(echo "$$alternatives" | tr '|' ' '); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" && found=1; \
+	  done; \
+	  if [ -z "$$found" ]; then \
+	    pick=""; for p in $$(echo "$$alternatives" | tr '|' ' '); do \
+	      [ -z "$$pick" ] && apt-cache show $$p >/dev/null 2>&1 && pick=$$p; \
+	    done; \
+	    missing="$$missing $${pick:-$${alternatives%%|*}}"; \
+	  fi; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -28,7 +37,7 @@ define ensure_apt
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else \
 	    echo "Missing system packages. Please run:"; \
-	    echo "  sudo apt-get install -y$$missing"; \
+	    echo "  sudo apt-get update && sudo apt-get install -y$$missing"; \
 	    exit 1; \
 	  fi; \
 	fi
@@ -42,10 +51,10 @@ system-test:
 system-demo:
 	$(call ensure_apt,$(APT_DEMO))
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q -r requirements-dev.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	@touch $(STAMP)
 
@@ -80,12 +89,16 @@ tour: system-test venv
 bench: system-test venv
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run.py
 
-# Regenerate the pinned versions after changing dependencies in pyproject.toml.
+# Regenerate the pinned versions after changing dependencies in pyproject.toml:
+# requirements.lock is what a kiosk runs, requirements-dev.lock adds the test tools.
 lock:
 	rm -rf /tmp/kiosk-lock && $(PYTHON) -m venv /tmp/kiosk-lock
 	/tmp/kiosk-lock/bin/pip install -q --upgrade pip
-	/tmp/kiosk-lock/bin/pip install -q '.[dev]'
+	/tmp/kiosk-lock/bin/pip install -q .
 	/tmp/kiosk-lock/bin/pip freeze --exclude vn-kiosk > requirements.lock
+	/tmp/kiosk-lock/bin/pip install -q '.[dev]'
+	/tmp/kiosk-lock/bin/pip freeze --exclude vn-kiosk > requirements-dev.lock
+	rm -rf build
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

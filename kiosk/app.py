@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from devices.camera.base import Camera
+from devices.card.emulator.pki import load_or_create_pki
+from devices.card.mrtd.sod import load_trust_store
 from devices.card.simulator import DEMO_PROFILE, SimulatedCard, SimulatedCardReader
 from devices.printer.base import Printer
 from kiosk.catalogue import load_catalogue
@@ -84,7 +86,7 @@ def build_core(
     dispatcher: Dispatcher,
     translator: Translator | None = None,
     *,
-    card_step_delay_s: float = 0.15,
+    card_apdu_delay_s: float = 0.03,
     central_key: X25519PublicKey | None = None,
     now: Callable[[], datetime] = datetime.now,
     clock: Callable[[], float] | None = None,
@@ -92,7 +94,14 @@ def build_core(
     root = resolve_data_dir(config.storage.data_dir)
     translator = translator or Translator(config.ui.language)
     sims = Simulators()
-    reader = SimulatedCardReader(step_delay_s=card_step_delay_s)
+    # The simulated reader's cards are signed by a test PKI kept in the data folder, so
+    # the demo's trust store (that PKI's CSCA) stays valid across runs.
+    pki = load_or_create_pki(root / "demo-pki")
+    if config.devices.trust_store:
+        trust_store = load_trust_store(Path(config.devices.trust_store))
+    else:
+        trust_store = [pki.csca] if flags.demo else []
+    reader = SimulatedCardReader(pki, trust_store, apdu_delay_s=card_apdu_delay_s)
     sims.reader = reader
     profile = (
         Path(config.devices.demo_card_profile)

@@ -27,6 +27,12 @@ from kiosk.config import (
 from kiosk.logs import setup_logging
 from kiosk.paths import data_dir
 
+NOT_YET_FOR_CITIZENS = (
+    "This release runs in demo mode only (kiosk demo, or kiosk run --demo): the PC/SC card "
+    "reader, face verification and the durable outbox that a kiosk serving citizens needs "
+    "are not in it yet, and without them a dossier could be lost or filed under a lent card."
+)
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Self-service kiosk (một cửa).")
@@ -138,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
             flags = RuntimeFlags(demo=args.demo, windowed=args.windowed)
         else:
             flags = RuntimeFlags()
+        if not flags.demo:
+            print(NOT_YET_FOR_CITIZENS, file=sys.stderr)
+            return 2
         return _run_gui(config, flags)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)

@@ -123,6 +123,16 @@ class DeviceSettings:
         "Card reader adapter ('simulator'; the PC/SC adapter comes with chip reading).",
         choices=("simulator",),
     )
+    trust_store: str = setting(
+        "",
+        "Folder of trusted CSCA certificates (PEM or DER) for passive authentication; "
+        "empty in demo mode trusts the demo's own test CSCA.",
+    )
+    require_trusted_signer: bool = setting(
+        False,
+        "Refuse cards whose document signer no trusted CSCA issued (altered data is always "
+        "refused).",
+    )
     camera: str = setting(
         "simulator", "Camera adapter: 'opencv' or 'simulator'.", choices=("opencv", "simulator")
     )

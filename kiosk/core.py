@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,18 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from devices.camera.base import Camera
-from devices.card.base import CardError, CardReader, CardReadResult, ReaderStatus, ReadStep
+from devices.card.base import (
+    AccessDeniedError,
+    CardError,
+    CardReader,
+    CardReadResult,
+    CardRemovedError,
+    NotGenuineError,
+    ReaderState,
+    ReaderStatus,
+    ReadStep,
+)
+from devices.card.mrtd.reader import AccessKey
 from devices.printer.base import Printer, PrinterError, PrintJob
 from kiosk.catalogue import Catalogue, FormField, Procedure, add_working_days, validate_answer
 from kiosk.config import KioskConfig
@@ -68,7 +79,7 @@ class QueueTicket:
     number: str
     area_code: str
     issued_at: datetime
-    printed: bool
+    printed: bool | None  # None while the printer works
 
 
 @dataclass(frozen=True)
@@ -81,7 +92,7 @@ class LookupResult:
 @dataclass(frozen=True)
 class Rating:
     level: str
-    reason: str
+    sealed_reason: bytes | None  # for the central service's key only
     procedure_code: str | None
 
 
@@ -125,6 +136,8 @@ class KioskCore:
         self._warning_shown = False
         self._goodbye_deadline: float | None = None
         self._read_in_flight = False
+        self._ticket_in_flight = False
+        self.change_field: str | None = None  # the question "Change" asked for
 
         # Signals, all emitted on the core thread.
         self.step_changed = Signal("step_changed")  # (Transition)
@@ -135,6 +148,8 @@ class KioskCore:
         self.reader_status_changed = Signal("reader_status_changed")  # (ReaderStatus)
         self.form_errors = Signal("form_errors")  # (dict[field key, message key])
         self.ticket_issued = Signal("ticket_issued")  # (QueueTicket)
+        self.ticket_printed = Signal("ticket_printed")  # (QueueTicket)
+        self.receipt_printed = Signal("receipt_printed")  # (message key or None)
         self.lookup_finished = Signal("lookup_finished")  # (LookupResult)
         self.rating_errors = Signal("rating_errors")  # (message key)
 
@@ -196,8 +211,13 @@ class KioskCore:
             self.devices.camera.start()
         elif target is Step.SUBMITTING:
             self._start_submit()
-        elif target is Step.INSERT_CARD and source is Step.ATTRACT:
+        elif target is Step.INSERT_CARD and source in (Step.ATTRACT, Step.BROWSE):
             self.session.error_key = None
+            status = self.reader_status
+            if status is not None and status.state is ReaderState.CARD_PRESENT:
+                # The card was placed before the tile was touched (or left there by the
+                # last citizen): no insertion event will come, so take it as placed now.
+                self.dispatcher.post(self._on_card_inserted, status)
         self.step_changed.emit(transition)
 
     def _end_session(self, reason: str | None) -> None:
@@ -209,13 +229,20 @@ class KioskCore:
         self.last_lookup = None
         self.print_error_key = None
         SCRUBBER.forget_all()
-        sweep_private_tmp(self.data_dir)
         del old
-        gc.collect()
+        # Disk and a full collection take time: not on the GUI thread.
+        self.tasks.run(self._after_wipe, on_done=lambda _: None, on_error=self._log_error)
         if reason is not None:
             self.last_end_reason = reason
             log.info("session_ended", extra={"fields": {"reason": reason}})
         self.session_wiped.emit()
+
+    def _after_wipe(self) -> None:
+        sweep_private_tmp(self.data_dir)
+        gc.collect()
+
+    def _log_error(self, error: BaseException) -> None:
+        log.error("background_task_failed", exc_info=(type(error), error, error.__traceback__))
 
     # Idle ------------------------------------------------------------------
     def user_activity(self) -> None:
@@ -251,8 +278,9 @@ class KioskCore:
         self.fire(Trigger.CANCELLED)
 
     def call_staff(self) -> None:
-        self.fire(Trigger.STAFF_CALLED)
-        log.info("staff_called", extra={"fields": {"step": self.step.value}})
+        source = self.step
+        if self.fire(Trigger.STAFF_CALLED) is not None:
+            log.info("staff_called", extra={"fields": {"step": source.value}})
 
     def _listener_failed(self, error: BaseException) -> None:
         # Posted, not called: the failing emit may be in the middle of a transition.
@@ -271,21 +299,50 @@ class KioskCore:
 
     def _on_card_inserted(self, status: ReaderStatus) -> None:
         self.idle.touch()
-        self.machine.fire(Trigger.CARD_INSERTED)  # the table says where a card is welcome
+        if self.machine.can_fire(Trigger.CARD_INSERTED):
+            # A new insertion: three fresh attempts (9303 chips may slow down after
+            # failed BAC, so the count is per insertion, not per session).
+            self.session.card_attempts = 0
+            self.session.error_key = None
+            self.session.access_key = None
+            self.machine.fire(Trigger.CARD_INSERTED)  # the table says where a card is welcome
 
     def _on_card_removed(self, status: ReaderStatus) -> None:
-        if self.step is Step.READING_CARD or (
+        self.session.access_key = None
+        if self.step in (Step.READING_CARD, Step.ACCESS_KEY) or (
             self.session.identified and self.config.session.end_on_card_removal
         ):
             self.machine.fire(Trigger.CARD_REMOVED)
 
+    def submit_access_key(self, id_number: str, birth: str, expiry: str) -> dict[str, str]:
+        """The citizen typed the key: 12-digit ID number, date of birth, date of expiry."""
+        self.idle.touch()
+        errors: dict[str, str] = {}
+        id_number = id_number.strip().replace(" ", "")
+        if not (id_number.isdigit() and len(id_number) == 12):
+            errors["id_number"] = "access.error.id"
+        dates = {}
+        for name, text in (("birth", birth), ("expiry", expiry)):
+            try:
+                dates[name] = datetime.strptime(text.strip(), "%d/%m/%Y").date()
+            except ValueError:
+                errors[name] = "access.error.date"
+        if not errors:
+            self.session.access_key = AccessKey.from_cccd(
+                id_number, dates["birth"], dates["expiry"]
+            )
+            self.session.error_key = None
+            self.machine.fire(Trigger.KEY_ENTERED)
+        return errors
+
     def _start_read(self) -> None:
-        if self._read_in_flight:
+        key = self.session.access_key
+        if self._read_in_flight or not isinstance(key, AccessKey):
             return
         self._read_in_flight = True
         self.session.error_key = None
         deliver(
-            self.devices.reader.read_card(),
+            self.devices.reader.read_card(key),
             self.dispatcher,
             self._on_card_read,
             self._on_card_error,
@@ -293,20 +350,34 @@ class KioskCore:
 
     def _on_card_read(self, result: CardReadResult) -> None:
         self._read_in_flight = False
+        self.session.access_key = None  # the chip is read: the key has done its job
         if self.step is not Step.READING_CARD:
             result.identity.wipe()  # the session moved on (card pulled, timeout)
             return
-        SCRUBBER.register(*result.identity.scrub_values())
-        self.session.identity = result.identity
         log.info(
             "card_read",
             extra={
                 "fields": {
                     "authenticity": result.authenticity,
+                    "apdus": result.apdus,
                     **{f"{k}_ms": round(v, 1) for k, v in result.timings_ms.items()},
                 }
             },
         )
+        refused = result.authenticity == "data_altered" or (
+            result.authenticity == "signer_not_trusted"
+            and self.config.devices.require_trusted_signer
+        )
+        if refused:
+            result.identity.wipe()
+            error = NotGenuineError(result.detail)
+            if result.authenticity == "signer_not_trusted":
+                error.message_key = "card.error.untrusted"
+            self._on_card_error(error)
+            return
+        SCRUBBER.register(*result.identity.scrub_values())
+        self.session.identity = result.identity
+        self.session.authenticity = result.authenticity
         self.machine.fire(Trigger.CARD_READ)
 
     def _on_card_error(self, error: BaseException) -> None:
@@ -316,18 +387,30 @@ class KioskCore:
         if not isinstance(error, CardError):
             self.recover(error)
             return
-        self.session.card_attempts += 1
-        self.session.error_key = error.message_key
         log.info(
             "card_read_failed",
             extra={
                 "fields": {"error": type(error).__name__, "attempt": self.session.card_attempts}
             },
         )
-        self.machine.fire(Trigger.CARD_FAILED)
+        self.session.error_key = error.message_key
+        if isinstance(error, CardRemovedError):
+            self.machine.fire(Trigger.CARD_FAILED)
+            return
+        if isinstance(error, NotGenuineError):
+            # Never accepted silently: a person looks at the card.
+            self.machine.fire(Trigger.CARD_FAILED)
+            self.machine.fire(Trigger.STAFF_CALLED)
+            return
+        self.session.card_attempts += 1
         if self.session.card_attempts >= MAX_CARD_ATTEMPTS:
             self.session.error_key = "card.error.too_many"
+            self.machine.fire(Trigger.CARD_FAILED)
             self.machine.fire(Trigger.STAFF_CALLED)
+        elif isinstance(error, AccessDeniedError):
+            self.machine.fire(Trigger.KEY_REJECTED)
+        else:
+            self.machine.fire(Trigger.CARD_FAILED)
 
     # Face --------------------------------------------------------------------
     def face_confirmed(self) -> None:
@@ -372,6 +455,7 @@ class KioskCore:
                 continue
             value = answers.get(field.key, "").strip()
             self.session.answers[field.key] = value
+            SCRUBBER.register(value)
             problem = validate_answer(field, value, today)
             if problem:
                 errors[field.key] = problem
@@ -383,6 +467,11 @@ class KioskCore:
     def confirm_answers(self) -> None:
         self.fire(Trigger.ANSWERS_CONFIRMED)
 
+    def request_change(self, field_key: str) -> None:
+        """'Change' beside an answer: back to the form, at that question."""
+        self.change_field = field_key
+        self.fire(Trigger.CHANGE_REQUESTED)
+
     # Submission ----------------------------------------------------------------
     def _start_submit(self) -> None:
         procedure = self.procedure
@@ -393,6 +482,7 @@ class KioskCore:
             return
         content = {
             "procedure": procedure.code,
+            "card_authenticity": self.session.authenticity,
             "answers": {f.key: self.answer(f) for f in procedure.fields},
             "citizen": {
                 "id_number": identity.id_number,
@@ -413,8 +503,13 @@ class KioskCore:
 
     def _submit_job(
         self, procedure: Procedure, content: dict[str, Any], receipt_name: str
-    ) -> tuple[DossierMeta, PrintJob | PrinterError | None]:
-        """Runs on the task thread: number, seal, queue, print."""
+    ) -> tuple[DossierMeta, bytes | None]:
+        """Runs on the task thread: number, seal, queue; then render the receipt.
+
+        Queuing is the last step that can fail the submission.  Anything after it
+        (rendering, printing) only affects the paper: the dossier stays queued
+        and the citizen keeps its code, so a retry can never queue it twice.
+        """
         received_at = self.now()
         code = self.codes.next_code(received_at)
         content["code"] = code
@@ -432,43 +527,53 @@ class KioskCore:
             appointment=add_working_days(received_at.date(), procedure.processing_days),
         )
         self.outbox.put(meta, sealed)
-        pdf = render_receipt(
-            ReceiptData(
-                centre_name=self.config.centre.name,
-                centre_address=self.config.centre.address,
-                dossier_code=code,
-                procedure_name=procedure.name(self.tr.language),
-                submitter_name=receipt_name,
-                received_at=received_at,
-                appointment=meta.appointment,
-            ),
-            self.tr,
-        )
         try:
-            printed: PrintJob | PrinterError | None = self.devices.printer.print_pdf(
-                pdf, f"receipt-{code}"
-            ).result(timeout=30)
-        except PrinterError as exc:
-            printed = exc
-        return meta, printed
+            pdf: bytes | None = render_receipt(
+                ReceiptData(
+                    centre_name=self.config.centre.name,
+                    centre_address=self.config.centre.address,
+                    dossier_code=code,
+                    procedure_name=procedure.name(self.tr.language),
+                    submitter_name=receipt_name,
+                    received_at=received_at,
+                    appointment=meta.appointment,
+                ),
+                self.tr,
+            )
+        except Exception:
+            log.exception("receipt_render_failed")
+            pdf = None
+        return meta, pdf
 
-    def _on_submitted(self, result: tuple[DossierMeta, PrintJob | PrinterError | None]) -> None:
-        meta, printed = result
+    def _on_submitted(self, result: tuple[DossierMeta, bytes | None]) -> None:
+        meta, pdf = result
         self.session.dossier_code = meta.code
         self.session.appointment = meta.appointment
-        self.print_error_key = printed.message_key if isinstance(printed, PrinterError) else None
         # The dossier is sealed and queued: the session no longer needs personal data.
         self.session.drop_personal_data()
-        log.info(
-            "dossier_queued",
-            extra={
-                "fields": {
-                    "procedure": meta.procedure_code,
-                    "printed": self.print_error_key is None,
-                }
-            },
-        )
+        log.info("dossier_queued", extra={"fields": {"procedure": meta.procedure_code}})
+        self.print_error_key = None
+        if pdf is None:
+            self._on_print_failed(PrinterError("receipt could not be rendered"))
+        else:
+            deliver(
+                self.devices.printer.print_pdf(pdf, f"receipt-{meta.code}"),
+                self.dispatcher,
+                self._on_printed,
+                self._on_print_failed,
+            )
         self.machine.fire(Trigger.SUBMITTED)
+
+    def _on_printed(self, job: PrintJob) -> None:
+        self.print_error_key = None
+        self.receipt_printed.emit(None)
+
+    def _on_print_failed(self, error: BaseException) -> None:
+        self.print_error_key = (
+            error.message_key if isinstance(error, PrinterError) else "printer.error.failed"
+        )
+        log.warning("receipt_not_printed", extra={"fields": {"error": type(error).__name__}})
+        self.receipt_printed.emit(self.print_error_key)
 
     def _on_submit_error(self, error: BaseException) -> None:
         if isinstance(error, OutboxFullError) or isinstance(error, OSError):
@@ -488,34 +593,58 @@ class KioskCore:
         if level == "dissatisfied" and not reason.strip():
             self.rating_errors.emit("rating.error.reason_required")
             return False
-        self.ratings.append(Rating(level, reason.strip(), self.session.procedure_code))
+        # The reason is free text a citizen typed (it may name them): sealed like a dossier.
+        sealed = (
+            seal(reason.strip().encode("utf-8"), self.central_key, b"rating")
+            if reason.strip()
+            else None
+        )
+        self.ratings.append(Rating(level, sealed, self.session.procedure_code))
         log.info("rated", extra={"fields": {"level": level}})
         self.fire(Trigger.RATED)
         return True
 
     # Queue tickets -------------------------------------------------------------
     def take_queue_number(self, area_code: str) -> None:
+        """Number and print a ticket; a second touch while one is on its way does nothing."""
+        if self._ticket_in_flight or self.step is not Step.QUEUE_TICKET:
+            return
         area = next(a for a in self.catalogue.queue_areas if a.code == area_code)
         self.idle.touch()
+        self._ticket_in_flight = True
 
-        def job() -> QueueTicket:
+        def job() -> tuple[QueueTicket, bytes]:
             issued_at = self.now()
             number = f"{area.code}{self.counters.next('queue-' + area.code):03d}"
             pdf = render_queue_ticket(
                 number, area.name(self.tr.language), issued_at, self.config.centre.name, self.tr
             )
-            try:
-                self.devices.printer.print_pdf(pdf, f"ticket-{number}").result(timeout=30)
-                printed = True
-            except PrinterError:
-                printed = False
-            return QueueTicket(number, area.code, issued_at, printed)
+            return QueueTicket(number, area.code, issued_at, None), pdf
 
-        def done(ticket: QueueTicket) -> None:
+        def numbered(result: tuple[QueueTicket, bytes]) -> None:
+            self._ticket_in_flight = False
+            ticket, pdf = result
+            if self.step is not Step.QUEUE_TICKET:
+                return  # the citizen left before the number came: print nothing
             self.last_ticket = ticket
             self.ticket_issued.emit(ticket)
 
-        self.tasks.run(job, on_done=done, on_error=self.recover)
+            def printed(ok: bool) -> None:
+                self.last_ticket = replace(ticket, printed=ok)
+                self.ticket_printed.emit(self.last_ticket)
+
+            deliver(
+                self.devices.printer.print_pdf(pdf, f"ticket-{ticket.number}"),
+                self.dispatcher,
+                lambda _job: printed(True),
+                lambda _exc: printed(False),
+            )
+
+        def failed(error: BaseException) -> None:
+            self._ticket_in_flight = False
+            self.recover(error)
+
+        self.tasks.run(job, on_done=numbered, on_error=failed)
 
     # Lookup ----------------------------------------------------------------------
     def lookup(self, code: str, id_number: str) -> str | None:

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 class Step(StrEnum):
     ATTRACT = "attract"
     INSERT_CARD = "insert_card"
+    ACCESS_KEY = "access_key"
     READING_CARD = "reading_card"
     FACE_CHECK = "face_check"
     CHOOSE_SERVICE = "choose_service"
@@ -49,6 +50,8 @@ class Trigger(StrEnum):
     RATING_CHOSEN = "rating_chosen"
     # Card and face
     CARD_INSERTED = "card_inserted"
+    KEY_ENTERED = "key_entered"
+    KEY_REJECTED = "key_rejected"
     CARD_READ = "card_read"
     CARD_FAILED = "card_failed"
     CARD_REMOVED = "card_removed"
@@ -94,15 +97,18 @@ TRANSITIONS: dict[Step, dict[Trigger, Step | str]] = {
     S.ATTRACT: {
         T.SUBMIT_CHOSEN: S.INSERT_CARD,
         # Placing the card on the reader is the quickest way in ("login by card").
-        T.CARD_INSERTED: S.READING_CARD,
+        T.CARD_INSERTED: S.ACCESS_KEY,
         T.LOOKUP_CHOSEN: S.LOOKUP,
         T.QUEUE_CHOSEN: S.QUEUE_TICKET,
         T.BROWSE_CHOSEN: S.BROWSE,
         T.RATING_CHOSEN: S.RATING,
     },
-    S.INSERT_CARD: {T.CARD_INSERTED: S.READING_CARD, T.BACK: S.ATTRACT},
+    S.INSERT_CARD: {T.CARD_INSERTED: S.ACCESS_KEY, T.BACK: S.ATTRACT},
+    # The chip opens only with its access key (ID number and dates, or the QR code).
+    S.ACCESS_KEY: {T.KEY_ENTERED: S.READING_CARD, T.CARD_REMOVED: S.INSERT_CARD, T.BACK: S.ATTRACT},
     S.READING_CARD: {
         T.CARD_READ: S.FACE_CHECK,
+        T.KEY_REJECTED: S.ACCESS_KEY,
         T.CARD_FAILED: S.INSERT_CARD,
         T.CARD_REMOVED: S.INSERT_CARD,
     },

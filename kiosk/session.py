@@ -83,6 +83,8 @@ class CitizenSession:
     appointment: date | None = None
     error_key: str | None = None
     card_attempts: int = 0
+    access_key: object | None = field(default=None, repr=False)  # an AccessKey: a secret
+    authenticity: str = "not_checked"
 
     @property
     def identified(self) -> bool:
@@ -90,6 +92,7 @@ class CitizenSession:
 
     def drop_personal_data(self) -> None:
         """Forget identity and answers (once the dossier is sealed, nothing needs them)."""
+        self.access_key = None
         if self.identity is not None:
             self.identity.wipe()
             self.identity = None
@@ -104,3 +107,4 @@ class CitizenSession:
         self.appointment = None
         self.error_key = None
         self.card_attempts = 0
+        self.authenticity = "not_checked"

@@ -76,16 +76,28 @@ class Kiosk:
     def settle(self, timeout: float = 0.3) -> None:
         self.dispatcher.drain_until(lambda: False, timeout)
 
-    def identify(self) -> None:
-        """From the start screen to the face check with the demo card."""
-        self.reader.insert(self.card)
+    def enter_key(self, card=None, expiry: str | None = None) -> dict[str, str]:
+        card = card or self.card
+        return self.core.submit_access_key(
+            card.id_number,
+            card.date_of_birth.strftime("%d/%m/%Y"),
+            expiry or card.date_of_expiry.strftime("%d/%m/%Y"),
+        )
+
+    def identify(self, card=None) -> None:
+        """From the start screen to the face check: place the card, type its key."""
+        card = card or self.card
+        self.reader.insert(card)
+        self.wait_for(Step.ACCESS_KEY)
+        assert self.enter_key(card) == {}
         self.wait_for(Step.FACE_CHECK)
 
-    def fill_birth_registration(self) -> None:
+    def fill_birth_registration(self, answers: dict[str, str] | None = None) -> None:
         self.core.face_confirmed()
         self.core.choose_service("LT-KS-TT-BHYT")
         errors = self.core.complete_form(
-            {"child_name": "Trần Minh Khôi", "child_dob": "01/11/2026", "phone": "0912345678"}
+            answers
+            or {"child_name": "Trần Minh Khôi", "child_dob": "01/11/2026", "phone": "0912345678"}
         )
         assert errors == {}
         assert self.core.step is Step.CHECK_ANSWERS
@@ -98,7 +110,7 @@ def kiosk(config: KioskConfig, central_key: X25519PrivateKey, clock: FakeClock) 
         config,
         RuntimeFlags(demo=True),
         dispatcher,
-        card_step_delay_s=0.01,
+        card_apdu_delay_s=0,
         central_key=central_key.public_key(),
         clock=clock,
         now=lambda: datetime(2026, 11, 20, 9, 30),

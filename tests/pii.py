@@ -58,11 +58,22 @@ def needles_for(card: SimulatedCard) -> list[str]:
     return ["".join(list(v)) for v in values]
 
 
-def objects_holding(needles: list[str]) -> list[str]:
-    """Describe every object the garbage collector can reach that holds a needle.
+def unique_answers() -> dict[str, str]:
+    """What a citizen types, made at run time (phone, a child's name)."""
+    rng = random.Random()
+    return {
+        "child_name": f"{rng.choice(_SURNAMES)} {rng.choice(_GIVEN)} Bé{rng.randint(100, 999)}",
+        "child_dob": "01/11/2026",
+        "phone": "09" + "".join(str(rng.randint(0, 9)) for _ in range(8)),
+    }
 
-    Strings are not tracked by the collector, so each tracked container is
-    opened: dict keys and values, sequence items, instance attributes.
+
+def objects_holding(needles: list[str]) -> list[str]:
+    """Describe every object the garbage collector tracks that refers to a needle.
+
+    Strings and bytes are not tracked themselves, so each tracked object's
+    referents are checked (dict items, sequence and deque items, closure
+    cells, slots, frame locals, partial arguments...).
     """
     gc.collect()
     encoded = [n.encode("utf-8") for n in needles]
@@ -71,16 +82,7 @@ def objects_holding(needles: list[str]) -> list[str]:
     for obj in gc.get_objects():
         if id(obj) in needle_ids:
             continue
-        try:
-            if isinstance(obj, dict):
-                values = [*obj.keys(), *obj.values()]
-            elif isinstance(obj, (list, tuple, set, frozenset)):
-                values = list(obj)
-            else:
-                values = list(getattr(obj, "__dict__", {}).values())
-        except Exception:
-            continue
-        for value in values:
+        for value in gc.get_referents(obj):
             if id(value) in needle_ids:
                 continue
             if isinstance(value, str) and any(n in value for n in needles):

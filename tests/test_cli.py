@@ -43,3 +43,10 @@ def test_demo_tour_command_saves_a_picture_of_every_screen(tmp_path: Path) -> No
     pngs = sorted(out.glob("*.png"))
     assert len(pngs) >= 20
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
+
+
+def test_the_kiosk_refuses_to_serve_citizens_without_its_real_devices(
+    tmp_path: Path, capsys
+) -> None:
+    assert main(["--config", str(tmp_path / "k.toml"), "run"]) == 2
+    assert "demo mode only" in capsys.readouterr().err

@@ -154,6 +154,14 @@ class AutomaticDriver(QObject):
             raise TourError(f"could not save {path}")
         self.screenshots.append(path)
 
+    def type_key(self, card: object, expiry: str | None = None) -> Iterator[Condition]:
+        """Type the card's access key on the keypad screen and press 'Read card'."""
+        yield lambda: self.window.findChild(QLineEdit, "access_id_number").isVisible()
+        self.type_into("access_id_number", card.id_number)  # type: ignore[attr-defined]
+        self.type_into("access_birth", f"{card.date_of_birth:%d/%m/%Y}")  # type: ignore[attr-defined]
+        self.type_into("access_expiry", expiry or f"{card.date_of_expiry:%d/%m/%Y}")  # type: ignore[attr-defined]
+        self.click("access_read")
+
     # The script ----------------------------------------------------------------
     def citizen_tour(self) -> Iterator[Condition]:
         core, sims, window = self.core, self.sims, self.window
@@ -169,6 +177,15 @@ class AutomaticDriver(QObject):
         yield self.at(S.INSERT_CARD)
         self.shot("insert-card")
         reader.insert(card)
+        yield self.at(S.ACCESS_KEY)
+        yield self.settle()
+        self.shot("access-key")
+        # A mistyped expiry date first: the chip refuses, the kiosk asks again.
+        yield from self.type_key(card, expiry="14/03/2044")
+        yield self.at(S.ACCESS_KEY)
+        yield self.settle()
+        self.shot("access-key-rejected")
+        yield from self.type_key(card)
         yield self.at(S.READING_CARD)
         yield lambda: window.screens[S.READING_CARD]._current is not None
         self.shot("reading-card")
@@ -266,6 +283,8 @@ class AutomaticDriver(QObject):
 
         # The card pulled out in the middle of a session.
         reader.insert(card)
+        yield self.at(S.ACCESS_KEY)
+        yield from self.type_key(card)
         yield self.at(S.FACE_CHECK)
         reader.remove()
         yield self.at(S.ATTRACT)
@@ -304,7 +323,7 @@ def run_tour(
     )
     clock = TourClock()
     window, core, sims, _dispatcher = build_window(
-        config, RuntimeFlags(demo=True, windowed=True), clock=clock, card_step_delay_s=0.1
+        config, RuntimeFlags(demo=True, windowed=True), clock=clock, card_apdu_delay_s=0.04
     )
     from devices.printer.simulator import SimulatedPrinter
 

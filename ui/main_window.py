@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QClipboard, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -21,7 +21,12 @@ from kiosk.app import Simulators
 from kiosk.core import KioskCore
 from kiosk.flow import Step, Transition
 from ui.screens.base import Screen, button, label
-from ui.screens.identify import FaceCheckScreen, InsertCardScreen, ReadingCardScreen
+from ui.screens.identify import (
+    AccessKeyScreen,
+    FaceCheckScreen,
+    InsertCardScreen,
+    ReadingCardScreen,
+)
 from ui.screens.journeys import LookupScreen, QueueScreen, RatingScreen
 from ui.screens.procedure import (
     BrowseScreen,
@@ -37,6 +42,7 @@ from ui.theme import Theme
 SCREENS: tuple[type[Screen], ...] = (
     AttractScreen,
     InsertCardScreen,
+    AccessKeyScreen,
     ReadingCardScreen,
     FaceCheckScreen,
     ChooseServiceScreen,
@@ -250,7 +256,10 @@ class KioskWindow(QMainWindow):
     def on_session_wiped(self) -> None:
         for screen in self.screens.values():
             screen.reset()
-        QApplication.clipboard().clear()
+        clipboard = QApplication.clipboard()
+        clipboard.clear()
+        if clipboard.supportsSelection():  # X11's PRIMARY: whatever text was last selected
+            clipboard.clear(QClipboard.Mode.Selection)
         # The next citizen starts from the kiosk's own settings, not the last one's.
         cfg = self.core.config.ui
         self.theme = Theme(high_contrast=cfg.high_contrast, large_text=cfg.large_text)

@@ -2,7 +2,8 @@
 
 Sizes follow the kiosk conventions: touch targets of at least 48 px (we use
 64 px buttons), a large base font, and a larger-text option for older
-citizens.  Colours of the high-contrast theme keep a contrast ratio above
+citizens.  The header keeps its size in larger text, so the page content has
+the room.  Colours of the high-contrast theme keep a contrast ratio above
 7:1 (WCAG AAA) for text.
 """
 
@@ -84,17 +85,17 @@ class Theme:
         border_w = 3 if self.high_contrast else 1
         return f"""
 * {{ font-family: "{FAMILY}"; font-size: {b}px; color: {p.text}; }}
-QMainWindow, #screenStack, Screen, QScrollArea, QScrollArea > QWidget > QWidget {{
+QMainWindow, #screenStack, Screen, QScrollArea, QScrollArea > QWidget > QWidget, #screenBody {{
     background: {p.background};
 }}
 #header {{ background: {p.header}; }}
 #header QLabel {{ color: {p.header_text}; }}
-#centreName {{ font-size: {self.px(1.1)}px; font-weight: 600; }}
-#clock {{ font-size: {self.px(1.0)}px; }}
+#centreName {{ font-size: 22px; font-weight: 600; }}
+#clock {{ font-size: 20px; }}
 #header QPushButton {{
     background: transparent; color: {p.header_text}; border: 2px solid {p.header_text};
     border-radius: 8px; padding: 4px 14px; min-height: {MIN_TOUCH_PX}px;
-    font-size: {self.px(0.85)}px;
+    font-size: 17px;
 }}
 #header QPushButton:checked {{ background: {p.header_text}; color: {p.header}; }}
 #header #callStaff {{ background: {p.header_text}; color: {p.header}; font-weight: 700; }}
@@ -123,7 +124,7 @@ QPushButton#primary, QPushButton[primary="true"] {{
     background: {p.primary}; color: {p.primary_text}; border: 2px solid {p.primary};
 }}
 QPushButton#tile {{
-    min-height: 180px; font-size: {self.px(1.25)}px; text-align: center;
+    min-height: 100px; font-size: {self.px(1.25)}px; text-align: center;
     background: {p.surface}; color: {p.text}; border: {max(border_w, 2)}px solid {p.border};
     border-radius: 16px;
 }}

@@ -8,6 +8,7 @@ memory only and are dropped on :meth:`Camera.stop`.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from typing import Protocol
 import numpy as np
 
 from kiosk.events import Signal
+
+log = logging.getLogger(__name__)
 
 
 class CameraState(StrEnum):
@@ -55,8 +58,12 @@ class LatestFrameSlot:
         self._frame: Frame | None = None
         self._seq = 0
 
-    def put(self, image: np.ndarray) -> None:
+    def put(self, image: np.ndarray, stopped: threading.Event | None = None) -> None:
+        """Store ``image`` unless ``stopped`` is set (checked under the lock, so a
+        capture thread that is being stopped can never write after :meth:`clear`)."""
         with self._lock:
+            if stopped is not None and stopped.is_set():
+                return
             self._seq += 1
             self._frame = Frame(image, self._seq, time.monotonic())
 
@@ -72,21 +79,30 @@ class LatestFrameSlot:
 class CaptureThreadCamera:
     """State, latest-frame slot and the capture thread shared by the cameras.
 
-    Subclasses implement :meth:`_run`, which loops until ``self._stop`` is set
-    and puts frames into ``self._slot``.
+    Subclasses implement :meth:`_capture`, which loops until ``stopped`` is
+    set and stores frames with ``self._slot.put(image, stopped)``.  Every
+    start gets its own stop event, so :meth:`stop` returns at once (it never
+    waits on the capture thread from the GUI thread) and a slow old thread can
+    neither write a frame after the stop nor be mistaken for a new one.
     """
 
     def __init__(self) -> None:
         self._slot = LatestFrameSlot()
         self._state = CameraState.STOPPED
-        self._stop = threading.Event()
+        self._stopped = threading.Event()
+        self._stopped.set()
         self._thread: threading.Thread | None = None
+        self._state_lock = threading.Lock()
         self.state_changed = Signal("state_changed")
 
-    def _set_state(self, state: CameraState) -> None:
-        if state is not self._state:
+    def _set_state(self, state: CameraState, stopped: threading.Event | None = None) -> None:
+        with self._state_lock:
+            if stopped is not None and stopped.is_set():
+                return  # an old capture thread reporting after its stop
+            if state is self._state:
+                return
             self._state = state
-            self.state_changed.emit(state)
+        self.state_changed.emit(state)
 
     def state(self) -> CameraState:
         return self._state
@@ -95,21 +111,34 @@ class CaptureThreadCamera:
         return self._slot.get()
 
     def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        if not self._stopped.is_set():
             return
-        self._stop.clear()
+        stopped = threading.Event()
+        self._stopped = stopped
         self._set_state(CameraState.STARTING)
-        self._thread = threading.Thread(target=self._run, name="camera", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(stopped,), name="camera", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop capturing and drop the last frame (frames never outlive their use)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(3.0)
-            self._thread = None
+        """Stop capturing and drop the last frame; returns without waiting."""
+        self._stopped.set()
         self._slot.clear()
         self._set_state(CameraState.STOPPED)
 
-    def _run(self) -> None:  # pragma: no cover - abstract
+    def join(self, timeout: float = 3.0) -> None:
+        """Wait for the capture thread to end (tests and shutdown, never the GUI)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self, stopped: threading.Event) -> None:
+        try:
+            self._capture(stopped)
+        except Exception:
+            # A capture thread must never die silently: say the camera is gone.
+            log.exception("camera_failed")
+            self._set_state(CameraState.UNAVAILABLE, stopped)
+
+    def _capture(self, stopped: threading.Event) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -9,6 +9,7 @@ every ``reopen_s`` seconds.
 from __future__ import annotations
 
 import logging
+import threading
 
 import cv2
 
@@ -28,10 +29,10 @@ class OpenCvCamera(CaptureThreadCamera):
         self.height = height
         self.reopen_s = reopen_s
 
-    def _set_state(self, state: CameraState) -> None:
+    def _set_state(self, state: CameraState, stopped: threading.Event | None = None) -> None:
         if state is not self._state:
             log.info("camera_state", extra={"fields": {"state": state.value}})
-        super()._set_state(state)
+        super()._set_state(state, stopped)
 
     def _open(self) -> cv2.VideoCapture | None:
         capture = cv2.VideoCapture(self.index)
@@ -43,30 +44,31 @@ class OpenCvCamera(CaptureThreadCamera):
         capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
         return capture
 
-    def _run(self) -> None:
+    def _capture(self, stopped: threading.Event) -> None:
         capture = None
         failures = 0
         try:
-            while not self._stop.is_set():
+            while not stopped.is_set():
                 if capture is None:
                     capture = self._open()
                     if capture is None:
-                        self._set_state(CameraState.UNAVAILABLE)
-                        self._stop.wait(self.reopen_s)
+                        self._set_state(CameraState.UNAVAILABLE, stopped)
+                        stopped.wait(self.reopen_s)
                         continue
                 ok, image = capture.read()
                 if not ok or image is None:
                     failures += 1
                     if failures >= 10:
+                        # Unplugged or taken by another program: say so, then try again.
                         capture.release()
                         capture = None
                         failures = 0
                         self._slot.clear()
-                        self._set_state(CameraState.UNAVAILABLE)
+                        self._set_state(CameraState.UNAVAILABLE, stopped)
                     continue
                 failures = 0
-                self._slot.put(image)
-                self._set_state(CameraState.RUNNING)
+                self._slot.put(image, stopped)
+                self._set_state(CameraState.RUNNING, stopped)
         finally:
             if capture is not None:
                 capture.release()

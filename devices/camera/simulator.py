@@ -8,6 +8,7 @@ their own sequences.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -64,19 +65,19 @@ class SimulatedCamera(CaptureThreadCamera):
             images.append(image)
         return cls(images, fps)
 
-    def _run(self) -> None:
+    def _capture(self, stopped: threading.Event) -> None:
         images = self._images if self._images is not None else demo_sequence()
         if not images:
-            self._set_state(CameraState.UNAVAILABLE)
+            self._set_state(CameraState.UNAVAILABLE, stopped)
             return
-        self._set_state(CameraState.RUNNING)
+        self._set_state(CameraState.RUNNING, stopped)
         period = 1.0 / self._fps
         index = 0
-        while not self._stop.is_set():
-            self._slot.put(images[index])
+        while not stopped.is_set():
+            self._slot.put(images[index], stopped)
             index += 1
             if index >= len(images):
                 if not self._loop:
                     break
                 index = 0
-            self._stop.wait(period)
+            stopped.wait(period)

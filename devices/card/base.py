@@ -10,10 +10,13 @@ from __future__ import annotations
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kiosk.events import Signal
 from kiosk.session import CitizenIdentity
+
+if TYPE_CHECKING:
+    from devices.card.mrtd.reader import AccessKey
 
 
 class ReaderState(StrEnum):
@@ -53,11 +56,20 @@ class AccessDeniedError(CardError):
     message_key = "card.error.access_denied"
 
 
+class NotGenuineError(CardError):
+    """Passive authentication found altered data (or, later, a failed clone check)."""
+
+    message_key = "card.error.not_genuine"
+
+
 @dataclass
 class CardReadResult:
     identity: CitizenIdentity
     authenticity: str = "not_checked"  # verified | signer_not_trusted | data_altered | not_checked
     timings_ms: dict[str, float] = field(default_factory=dict)
+    detail: str = ""  # for technicians: which check said what (never personal data)
+    apdus: int = 0
+    bytes_in: int = 0
 
 
 class CardReader(Protocol):
@@ -72,4 +84,4 @@ class CardReader(Protocol):
 
     def status(self) -> ReaderStatus: ...
 
-    def read_card(self) -> Future[CardReadResult]: ...
+    def read_card(self, key: AccessKey) -> Future[CardReadResult]: ...

@@ -4,28 +4,26 @@ Used by the demo, the headless tour and the tests.  Inserting and removing
 the card are *physical* acts: they change presence at once (from any
 thread), so a test can pull the card out in the middle of a read, exactly as
 a citizen can.  Reading runs on the reader's own thread like the real
-adapter and reports the same named steps.
+adapter, through the real protocol stack, against the project's emulator.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from devices.card.base import (
-    AccessDeniedError,
-    CardError,
-    CardReadResult,
-    CardRemovedError,
-    ReaderState,
-    ReaderStatus,
-    ReadStep,
-)
+from cryptography import x509
+
+from devices.card.base import CardReadResult, CardRemovedError, ReaderState, ReaderStatus
+from devices.card.chipread import read_identity
+from devices.card.emulator.builder import build_chip
+from devices.card.emulator.chip import EmulatedChip
+from devices.card.emulator.pki import TestPki, create_test_pki
+from devices.card.mrtd.reader import AccessKey
 from devices.worker import DeviceThread
 from kiosk.events import Signal
 from kiosk.paths import ASSETS
@@ -37,7 +35,7 @@ READER_NAME = "Simulated CCCD reader"
 
 @dataclass(frozen=True)
 class SimulatedCard:
-    """A card's content; ``fault`` makes it misbehave ('unreadable', 'access_denied')."""
+    """A card's content, as its profile describes it."""
 
     id_number: str
     full_name: str
@@ -50,7 +48,9 @@ class SimulatedCard:
     date_of_issue: date
     date_of_expiry: date | None
     photo: bytes
-    fault: str | None = None
+    fault: str | None = None  # 'unreadable': the chip stays mute
+    can: str = ""
+    tamper: str | None = None  # 'altered', 'untrusted' or 'clone' (see emulator.builder)
 
     def __repr__(self) -> str:
         return "SimulatedCard(<personal data>)"
@@ -73,6 +73,8 @@ class SimulatedCard:
             date_of_expiry=date.fromisoformat(expiry) if expiry else None,
             photo=photo_path.read_bytes(),
             fault=raw.get("fault"),
+            can=raw.get("can", ""),
+            tamper=raw.get("tamper"),
         )
 
     def identity(self) -> CitizenIdentity:
@@ -91,13 +93,43 @@ class SimulatedCard:
         )
 
 
-class SimulatedCardReader:
-    """Implements :class:`devices.card.base.CardReader` without hardware."""
+class _ChipOnReader:
+    """The in-process transport: APDUs go straight to the emulated chip.
 
-    def __init__(self, step_delay_s: float = 0.15) -> None:
-        self.step_delay_s = step_delay_s
+    Presence is checked before every APDU, so pulling the card out mid-read
+    fails the read exactly where a real reader would.
+    """
+
+    def __init__(self, chip: EmulatedChip, removed: threading.Event, delay_s: float) -> None:
+        self.chip = chip
+        self.removed = removed
+        self.delay_s = delay_s
+
+    def transmit(self, apdu: bytes) -> bytes:
+        if self.removed.is_set() or (self.delay_s and self.removed.wait(self.delay_s)):
+            raise CardRemovedError("card removed during read")
+        return self.chip.transmit(apdu)
+
+
+class SimulatedCardReader:
+    """Implements :class:`devices.card.base.CardReader` with the project's chip emulator.
+
+    The card's files are built from its profile and signed by ``pki`` when it
+    is placed on the reader; reading runs the real protocol (BAC, secure
+    messaging, passive authentication) over an in-process transport.
+    """
+
+    def __init__(
+        self,
+        pki: TestPki | None = None,
+        trust_store: list[x509.Certificate] | None = None,
+        apdu_delay_s: float = 0.0,
+    ) -> None:
+        self.pki = pki or create_test_pki("Simulator")
+        self.trust_store = [self.pki.csca] if trust_store is None else trust_store
+        self.apdu_delay_s = apdu_delay_s
         self._thread = DeviceThread("card-reader")
-        self._card: SimulatedCard | None = None
+        self._chip: EmulatedChip | None = None
         self._lock = threading.Lock()
         self._removed = threading.Event()
         self.status_changed = Signal("status_changed")
@@ -115,13 +147,21 @@ class SimulatedCardReader:
 
     def status(self) -> ReaderStatus:
         with self._lock:
-            present = self._card is not None
+            present = self._chip is not None
         return ReaderStatus(ReaderState.CARD_PRESENT if present else ReaderState.READY, READER_NAME)
+
+    @property
+    def chip(self) -> EmulatedChip | None:
+        """The chip on the reader (tests switch on its faults)."""
+        return self._chip
 
     # Physical acts (any thread) -----------------------------------------
     def insert(self, card: SimulatedCard) -> None:
+        chip = EmulatedChip(build_chip(card.identity(), self.pki, can=card.can, tamper=card.tamper))
+        if card.fault == "unreadable":
+            chip.mute = True
         with self._lock:
-            self._card = card
+            self._chip = chip
             self._removed.clear()
         # The snapshot is taken now: by the time the reader thread announces it,
         # the card may already be gone again.
@@ -129,8 +169,8 @@ class SimulatedCardReader:
 
     def remove(self) -> None:
         with self._lock:
-            had_card = self._card is not None
-            self._card = None  # the card (and its data) leaves with the citizen
+            had_card = self._chip is not None
+            self._chip = None  # the card (and its data) leaves with the citizen
             self._removed.set()
         if had_card:
             self._thread.call(self._announce, self.card_removed, self.status())
@@ -140,26 +180,14 @@ class SimulatedCardReader:
         self.status_changed.emit(status)
 
     # Reading (on the reader thread) --------------------------------------
-    def read_card(self) -> Future[CardReadResult]:
-        return self._thread.call(self._read)
+    def read_card(self, key: AccessKey) -> Future[CardReadResult]:
+        return self._thread.call(self._read, key)
 
-    def _step(self, step: ReadStep) -> None:
-        self.read_progress.emit(step)
-        if self._removed.wait(self.step_delay_s):
-            raise CardRemovedError("card removed during read")
-
-    def _read(self) -> CardReadResult:
-        timings: dict[str, float] = {}
+    def _read(self, key: AccessKey) -> CardReadResult:
         with self._lock:
-            card = self._card
-        if card is None:
+            chip = self._chip
+        if chip is None:
             raise CardRemovedError("no card on the reader")
-        for step in ReadStep:
-            started = time.perf_counter()
-            self._step(step)
-            if step is ReadStep.UNLOCKING and card.fault == "access_denied":
-                raise AccessDeniedError("access key rejected")
-            if step is ReadStep.READING_DETAILS and card.fault == "unreadable":
-                raise CardError("card did not answer")
-            timings[step.value] = (time.perf_counter() - started) * 1000
-        return CardReadResult(card.identity(), authenticity="not_checked", timings_ms=timings)
+        chip.reset()  # a fresh connection powers the chip up again
+        transport = _ChipOnReader(chip, self._removed, self.apdu_delay_s)
+        return read_identity(transport, key, self.trust_store, self.read_progress.emit)

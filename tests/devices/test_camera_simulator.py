@@ -38,6 +38,7 @@ def test_latest_frame_semantics_never_builds_a_backlog() -> None:
     camera.stop()
     assert camera.latest() is None  # frames are dropped when the camera stops
     assert states == [CameraState.STARTING, CameraState.RUNNING, CameraState.STOPPED]
+    camera.join()
 
 
 def test_a_camera_that_delivers_nothing_says_so() -> None:
@@ -53,3 +54,27 @@ def test_from_files_rejects_what_is_not_an_image(tmp_path: Path) -> None:
     bad.write_bytes(b"not an image")
     with pytest.raises(ValueError, match="not an image"):
         SimulatedCamera.from_files([bad])
+
+
+def test_stop_returns_at_once_and_no_frame_survives_it() -> None:
+    images = [np.full((10, 10, 3), 7, np.uint8)]
+    camera = SimulatedCamera(images, fps=1000)
+    camera.start()
+    assert wait_until(lambda: camera.latest() is not None)
+    started = time.monotonic()
+    camera.stop()
+    assert time.monotonic() - started < 0.05  # never blocks the GUI thread
+    camera.join()
+    time.sleep(0.02)
+    assert camera.latest() is None
+
+
+def test_a_failing_capture_is_reported_not_silent() -> None:
+    class Broken(SimulatedCamera):
+        def _capture(self, stopped) -> None:
+            raise RuntimeError("driver crashed")
+
+    camera = Broken()
+    camera.start()
+    assert wait_until(lambda: camera.state() is CameraState.UNAVAILABLE)
+    camera.stop()

@@ -1,5 +1,6 @@
 import threading
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
@@ -10,12 +11,13 @@ from devices.card.base import (
     ReaderState,
     ReadStep,
 )
+from devices.card.mrtd.reader import AccessKey
 from devices.card.simulator import SimulatedCard, SimulatedCardReader
 
 
 @pytest.fixture
 def reader():
-    reader = SimulatedCardReader(step_delay_s=0.01)
+    reader = SimulatedCardReader()
     reader.start()
     yield reader
     reader.stop()
@@ -57,47 +59,64 @@ def test_insert_and_remove_are_announced_on_the_reader_thread(reader, card) -> N
     assert {t for _, _, t in events} == {"card-reader"}
 
 
-def test_read_returns_the_cards_identity_with_named_steps(reader, card) -> None:
+def key(card: SimulatedCard) -> AccessKey:
+    return AccessKey.from_cccd(card.id_number, card.date_of_birth, card.date_of_expiry)
+
+
+def test_read_runs_the_real_protocol_and_returns_the_identity(reader, card) -> None:
     steps: list[ReadStep] = []
     reader.read_progress.connect(steps.append)
     reader.insert(card)
-    result = reader.read_card().result(timeout=2)
+    result = reader.read_card(key(card)).result(timeout=5)
     assert result.identity.id_number == card.id_number
-    assert bytes(result.identity.photo or b"") == card.photo
+    assert result.identity.full_name == card.full_name
+    assert result.identity.place_of_residence == card.place_of_residence
+    assert result.identity.date_of_birth == card.date_of_birth
+    assert bytes(result.identity.photo or b"").startswith(b"\xff\xd8")  # the chip's JPEG
+    assert result.authenticity == "verified"
     assert steps == list(ReadStep)
-    assert set(result.timings_ms) == {s.value for s in ReadStep}
+    assert result.apdus >= 10 and "access_control" in result.timings_ms
 
 
 def test_card_pulled_out_mid_read_raises_removed(reader, card) -> None:
-    reader.step_delay_s = 0.2
+    reader.apdu_delay_s = 0.05
     reader.insert(card)
-    future = reader.read_card()
+    future = reader.read_card(key(card))
     threading.Timer(0.25, reader.remove).start()
     with pytest.raises(CardRemovedError):
-        future.result(timeout=3)
+        future.result(timeout=5)
 
 
-def test_reading_without_a_card_raises_removed(reader) -> None:
+def test_reading_without_a_card_raises_removed(reader, card) -> None:
     with pytest.raises(CardRemovedError):
-        reader.read_card().result(timeout=2)
+        reader.read_card(key(card)).result(timeout=2)
 
 
-@pytest.mark.parametrize(
-    ("fault", "error", "key"),
-    [
-        ("access_denied", AccessDeniedError, "card.error.access_denied"),
-        ("unreadable", CardError, "card.error.unreadable"),
-    ],
-)
-def test_faulty_cards_raise_a_translated_error(reader, card, fault, error, key) -> None:
-    reader.insert(replace(card, fault=fault))
-    with pytest.raises(error) as raised:
-        reader.read_card().result(timeout=2)
-    assert raised.value.message_key == key
+def test_a_wrong_key_is_refused_by_the_chip(reader, card) -> None:
+    reader.insert(card)
+    wrong = AccessKey.from_cccd(card.id_number, card.date_of_birth, date(2030, 1, 1))
+    with pytest.raises(AccessDeniedError) as raised:
+        reader.read_card(wrong).result(timeout=5)
+    assert raised.value.message_key == "card.error.access_denied"
+
+
+def test_a_mute_chip_is_unreadable(reader, card) -> None:
+    reader.insert(replace(card, fault="unreadable"))
+    with pytest.raises(CardError) as raised:
+        reader.read_card(key(card)).result(timeout=5)
+    assert raised.value.message_key == "card.error.unreadable"
+
+
+def test_an_untrusted_reader_reports_the_signer(card) -> None:
+    reader = SimulatedCardReader(trust_store=[])
+    reader.insert(card)
+    assert reader.read_card(key(card)).result(timeout=5).authenticity == "signer_not_trusted"
+    reader.stop()
 
 
 def test_removing_the_card_drops_its_data(reader, card) -> None:
     reader.insert(card)
+    assert reader.chip is not None
     reader.remove()
-    assert reader._card is None
+    assert reader.chip is None
     assert reader.status().state is ReaderState.READY

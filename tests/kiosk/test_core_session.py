@@ -17,7 +17,7 @@ from kiosk.logs import JsonFormatter
 from offline_cache.outbox import OutboxFullError
 from offline_cache.sealing import open_sealed
 from tests.conftest import FakeClock, Kiosk
-from tests.pii import files_holding, needles_for, objects_holding, unique_card
+from tests.pii import files_holding, needles_for, objects_holding, unique_answers, unique_card
 
 
 def test_full_journey_queues_a_sealed_dossier_and_prints_a_receipt(
@@ -159,34 +159,94 @@ def test_card_removal_ends_an_identified_session(kiosk: Kiosk) -> None:
 
 
 def test_card_pulled_out_mid_read_asks_to_place_it_again(kiosk: Kiosk) -> None:
-    kiosk.reader.step_delay_s = 0.2
+    kiosk.reader.apdu_delay_s = 0.05
     kiosk.reader.insert(kiosk.card)
+    kiosk.wait_for(Step.ACCESS_KEY)
+    kiosk.enter_key()
     kiosk.wait_for(Step.READING_CARD)
+    kiosk.settle(0.2)
     kiosk.reader.remove()
     kiosk.wait_for(Step.INSERT_CARD)
     assert kiosk.core.session.error_key == "card.error.removed"
     assert kiosk.core.session.identity is None
+    assert kiosk.core.session.access_key is None
     # Placing it again works.
-    kiosk.reader.step_delay_s = 0.01
-    kiosk.reader.insert(kiosk.card)
-    kiosk.wait_for(Step.FACE_CHECK)
+    kiosk.reader.apdu_delay_s = 0
+    kiosk.identify()
 
 
-def test_three_failed_reads_call_staff(kiosk: Kiosk) -> None:
-    from dataclasses import replace
-
-    locked = replace(kiosk.card, fault="access_denied")
+def test_a_wrong_expiry_date_asks_again_then_three_failures_call_staff(kiosk: Kiosk) -> None:
     session = kiosk.core.session
+    kiosk.reader.insert(kiosk.card)
+    kiosk.wait_for(Step.ACCESS_KEY)
     for attempt in range(1, 4):
-        kiosk.reader.insert(locked)
+        assert kiosk.enter_key(expiry="14/03/2044") == {}
         assert kiosk.dispatcher.drain_until(lambda a=attempt: session.card_attempts == a)
-        if attempt < 3:
-            assert kiosk.core.step is Step.INSERT_CARD
-            assert session.error_key == "card.error.access_denied"
-        kiosk.reader.remove()
         kiosk.settle(0.05)
+        if attempt < 3:
+            assert kiosk.core.step is Step.ACCESS_KEY
+            assert session.error_key == "card.error.access_denied"
     assert kiosk.core.step is Step.STAFF_HELP
     assert session.error_key == "card.error.too_many"
+
+
+def test_placing_the_card_again_gives_three_new_attempts(kiosk: Kiosk) -> None:
+    kiosk.reader.insert(kiosk.card)
+    kiosk.wait_for(Step.ACCESS_KEY)
+    kiosk.enter_key(expiry="14/03/2044")
+    kiosk.dispatcher.drain_until(lambda: kiosk.core.session.card_attempts == 1)
+    kiosk.reader.remove()
+    kiosk.wait_for(Step.INSERT_CARD)
+    kiosk.identify()
+    assert kiosk.core.session.card_attempts == 0
+
+
+def test_badly_typed_keys_are_explained_field_by_field(kiosk: Kiosk) -> None:
+    kiosk.reader.insert(kiosk.card)
+    kiosk.wait_for(Step.ACCESS_KEY)
+    errors = kiosk.core.submit_access_key("12345", "31/02/1985", "")
+    assert errors == {
+        "id_number": "access.error.id",
+        "birth": "access.error.date",
+        "expiry": "access.error.date",
+    }
+    assert kiosk.core.step is Step.ACCESS_KEY
+
+
+def test_a_card_with_altered_data_is_never_accepted(kiosk: Kiosk) -> None:
+    from dataclasses import replace
+
+    forged = replace(kiosk.card, tamper="altered")
+    kiosk.reader.insert(forged)
+    kiosk.wait_for(Step.ACCESS_KEY)
+    kiosk.enter_key(forged)
+    kiosk.wait_for(Step.STAFF_HELP)
+    assert kiosk.core.session.error_key == "card.error.not_genuine"
+    assert kiosk.core.session.identity is None
+
+
+def test_an_untrusted_signer_is_accepted_but_recorded_unless_the_centre_requires_trust(
+    kiosk: Kiosk,
+) -> None:
+    from dataclasses import replace
+
+    card = replace(kiosk.card, tamper="untrusted")
+    kiosk.identify(card)
+    assert kiosk.core.session.authenticity == "signer_not_trusted"
+    kiosk.core.cancel()
+    kiosk.core.fire(Trigger.FINISHED)
+    kiosk.core.config = kiosk.core.config.replace(devices={"require_trusted_signer": True})
+    kiosk.reader.remove()
+    kiosk.reader.insert(card)
+    kiosk.wait_for(Step.ACCESS_KEY)
+    kiosk.enter_key(card)
+    kiosk.wait_for(Step.STAFF_HELP)
+    assert kiosk.core.session.error_key == "card.error.untrusted"
+
+
+def test_a_genuine_card_is_verified(kiosk: Kiosk) -> None:
+    kiosk.identify()
+    assert kiosk.core.session.authenticity == "verified"
 
 
 def test_cancel_wipes_and_says_goodbye(kiosk: Kiosk) -> None:
@@ -210,6 +270,7 @@ def test_printer_out_of_paper_still_queues_the_dossier(kiosk: Kiosk) -> None:
     kiosk.fill_birth_registration()
     kiosk.core.confirm_answers()
     kiosk.wait_for(Step.RECEIPT)
+    kiosk.dispatcher.drain_until(lambda: kiosk.core.print_error_key is not None)
     assert kiosk.core.print_error_key == "printer.error.paper_out"
     assert len(kiosk.core.outbox.pending()) == 1
 
@@ -249,15 +310,35 @@ def test_dossier_codes_and_queue_numbers_survive_a_restart(
     assert tomorrow.next("dossier") == 1
 
 
-def test_queue_ticket_numbers_increase_per_area(kiosk: Kiosk) -> None:
-    tickets = []
-    kiosk.core.ticket_issued.connect(tickets.append)
-    kiosk.core.fire(Trigger.QUEUE_CHOSEN)
-    for area in ("A", "A", "B"):
+def test_queue_ticket_numbers_increase_per_area_and_print(kiosk: Kiosk) -> None:
+    printed = []
+    kiosk.core.ticket_printed.connect(printed.append)
+    for count, area in enumerate(("A", "A", "B"), start=1):
+        kiosk.core.fire(Trigger.QUEUE_CHOSEN)
         kiosk.core.take_queue_number(area)
-    kiosk.dispatcher.drain_until(lambda: len(tickets) == 3)
-    assert [t.number for t in tickets] == ["A001", "A002", "B001"]
-    assert all(t.printed for t in tickets)
+        kiosk.dispatcher.drain_until(lambda c=count: len(printed) == c)
+        kiosk.core.fire(Trigger.FINISHED)
+    assert [t.number for t in printed] == ["A001", "A002", "B001"]
+    assert all(t.printed for t in printed)
+
+
+def test_a_double_tap_prints_one_ticket(kiosk: Kiosk) -> None:
+    issued = []
+    kiosk.core.ticket_issued.connect(issued.append)
+    kiosk.core.fire(Trigger.QUEUE_CHOSEN)
+    kiosk.core.take_queue_number("A")
+    kiosk.core.take_queue_number("A")
+    kiosk.settle(0.3)
+    assert len(issued) == 1
+    assert len(kiosk.core.devices.printer.jobs) == 1  # type: ignore[attr-defined]
+
+
+def test_a_ticket_asked_for_just_before_leaving_is_not_printed(kiosk: Kiosk) -> None:
+    kiosk.core.fire(Trigger.QUEUE_CHOSEN)
+    kiosk.core.take_queue_number("A")
+    kiosk.core.fire(Trigger.BACK)
+    kiosk.settle(0.3)
+    assert kiosk.core.devices.printer.jobs == []  # type: ignore[attr-defined]
 
 
 def test_lookup_finds_a_queued_dossier_and_rejects_bad_input(kiosk: Kiosk) -> None:
@@ -287,12 +368,15 @@ def test_dissatisfied_rating_needs_a_reason(kiosk: Kiosk) -> None:
     assert kiosk.core.step is Step.RATING
     assert kiosk.core.rate("dissatisfied", "Phải chờ quá lâu")
     assert kiosk.core.step is Step.GOODBYE
+    sealed = kiosk.core.ratings[-1].sealed_reason
+    assert sealed is not None and "chờ".encode() not in sealed  # sealed for the centre only
 
 
-def run_session_with(kiosk: Kiosk, card: SimulatedCard) -> None:
-    kiosk.reader.insert(card)
-    kiosk.wait_for(Step.FACE_CHECK)
-    kiosk.fill_birth_registration()
+def run_session_with(
+    kiosk: Kiosk, card: SimulatedCard, answers: dict[str, str] | None = None
+) -> None:
+    kiosk.identify(card)
+    kiosk.fill_birth_registration(answers)
     kiosk.core.confirm_answers()
     kiosk.wait_for(Step.RECEIPT)
     kiosk.core.receipt_done()
@@ -314,8 +398,8 @@ def test_no_personal_data_in_logs(kiosk: Kiosk, tmp_path: Path) -> None:
         needles = needles_for(card)
         run_session_with(kiosk, card)
         # Even a careless log call is scrubbed while the session is alive.
-        kiosk.reader.insert(card)
-        kiosk.wait_for(Step.FACE_CHECK)
+        kiosk.core.fire(Trigger.FINISHED)
+        kiosk.identify(card)
         logging.getLogger("careless").warning(
             "user %s, id %s, dob %s",
             card.full_name,
@@ -341,13 +425,14 @@ def test_no_personal_data_in_logs(kiosk: Kiosk, tmp_path: Path) -> None:
 
 def test_wipe_leaves_no_personal_data_in_process_objects_or_files(kiosk: Kiosk) -> None:
     card = unique_card()
-    needles = needles_for(card)
-    run_session_with(kiosk, card)
+    answers = unique_answers()
+    needles = [*needles_for(card), *("".join(list(answers[k])) for k in ("child_name", "phone"))]
+    run_session_with(kiosk, card, answers)
+    del answers
     assert kiosk.core.step is Step.GOODBYE
     kiosk.core.fire(Trigger.FINISHED)
     # A second, unfinished session, ended by the idle timeout.
-    kiosk.reader.insert(card)
-    kiosk.wait_for(Step.FACE_CHECK)
+    kiosk.identify(card)
     kiosk.core.clock.advance(kiosk.core.config.session.idle_timeout_s + 1)  # type: ignore[attr-defined]
     kiosk.core.tick()
     assert kiosk.core.step is Step.ATTRACT
@@ -365,3 +450,36 @@ def test_start_up_removes_what_a_crashed_run_left_in_the_private_tmp(kiosk: Kios
     leftover.write_bytes(b"%PDF receipt of the last citizen")
     kiosk.core.start()
     assert not leftover.exists()
+
+
+def test_a_printer_that_never_answers_neither_blocks_nor_duplicates(
+    kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import Future
+
+    monkeypatch.setattr(kiosk.core.devices.printer, "print_pdf", lambda *_a: Future())
+    kiosk.identify()
+    kiosk.fill_birth_registration()
+    kiosk.core.confirm_answers()
+    kiosk.wait_for(Step.RECEIPT, timeout=2)
+    assert len(kiosk.core.outbox.pending()) == 1
+    assert kiosk.core.session.dossier_code is not None
+
+
+def test_a_card_already_on_the_reader_is_taken_when_the_citizen_chooses_to_submit(
+    kiosk: Kiosk,
+) -> None:
+    kiosk.reader.insert(kiosk.card)
+    kiosk.wait_for(Step.ACCESS_KEY)
+    kiosk.core.fire(Trigger.BACK)  # the citizen goes back, the card stays on the reader
+    kiosk.wait_for(Step.ATTRACT)
+    kiosk.core.fire(Trigger.SUBMIT_CHOSEN)
+    kiosk.wait_for(Step.ACCESS_KEY)
+
+
+def test_typed_answers_are_scrubbed_from_logs_during_the_session(kiosk: Kiosk) -> None:
+    from kiosk.logs import SCRUBBER
+
+    kiosk.identify()
+    kiosk.fill_birth_registration()
+    assert "Khôi" not in SCRUBBER.scrub("child Trần Minh Khôi")

@@ -13,7 +13,8 @@ from kiosk.flow import (
 
 MAIN_PATH = [
     (Trigger.SUBMIT_CHOSEN, Step.INSERT_CARD),
-    (Trigger.CARD_INSERTED, Step.READING_CARD),
+    (Trigger.CARD_INSERTED, Step.ACCESS_KEY),
+    (Trigger.KEY_ENTERED, Step.READING_CARD),
     (Trigger.CARD_READ, Step.FACE_CHECK),
     (Trigger.FACE_MATCHED, Step.CHOOSE_SERVICE),
     (Trigger.SERVICE_CHOSEN, Step.FILL_FORM),
@@ -121,3 +122,11 @@ def test_unknown_trigger_changes_nothing() -> None:
     machine = FlowMachine()
     assert machine.fire(Trigger.SUBMITTED) is None
     assert machine.step is Step.ATTRACT
+
+
+def test_a_rejected_key_goes_back_to_the_key_and_removal_to_the_card() -> None:
+    machine = FlowMachine(Step.READING_CARD)
+    machine.fire(Trigger.KEY_REJECTED)
+    assert machine.step is Step.ACCESS_KEY
+    machine.fire(Trigger.CARD_REMOVED)
+    assert machine.step is Step.INSERT_CARD

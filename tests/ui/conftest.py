@@ -40,6 +40,19 @@ class UiKiosk:
                 return button
         return None
 
+    def identify(self, card=None) -> None:
+        """Place the card and type its key on the access-key screen, as a citizen does."""
+        card = card or self.sims.card
+        self.sims.reader.insert(card)
+        self.wait_for(Step.ACCESS_KEY)
+        screen = self.window.screens[Step.ACCESS_KEY]
+        self.qtbot.waitUntil(screen.edits["id_number"].isVisible, timeout=2000)
+        screen.edits["id_number"].setText(card.id_number)
+        screen.edits["birth"].setText(card.date_of_birth.strftime("%d/%m/%Y"))
+        screen.edits["expiry"].setText(card.date_of_expiry.strftime("%d/%m/%Y"))
+        self.click("access_read")
+        self.wait_for(Step.FACE_CHECK)
+
     def click(self, name: str) -> None:
         """Click a visible button, waiting for it (new widgets show on the next loop turn)."""
         from PySide6.QtCore import Qt
@@ -55,7 +68,7 @@ def ui_kiosk(qtbot, config: KioskConfig, clock: FakeClock) -> Iterator[UiKiosk]:
         config,
         RuntimeFlags(demo=True, windowed=True),
         clock=clock,
-        card_step_delay_s=0.01,
+        card_apdu_delay_s=0,
         central_key=X25519PrivateKey.generate().public_key(),
         now=lambda: datetime(2026, 11, 20, 9, 30),
     )

@@ -42,6 +42,8 @@ def test_tour_visits_every_screen_with_readable_touch_sized_controls(
     problems: list[str] = []
 
     def inspect(window: KioskWindow, name: str) -> None:
+        if window.size().height() > 800 or window.size().width() > 1280:
+            problems.append(f"{name}: the window grew to {window.width()}x{window.height()}")
         for _widget, text in visible_texts(window):
             if RAW_KEY.match(text):
                 problems.append(f"{name}: untranslated {text!r}")
@@ -70,7 +72,7 @@ def test_tour_visits_every_screen_with_readable_touch_sized_controls(
     driver = run_tour(tmp_path / "shots", lang, data_dir=tmp_path / "data", inspect=inspect)
     assert problems == []
     assert set(driver.visited) | {Step.ATTRACT} == set(Step)
-    assert len(driver.screenshots) == 24
+    assert len(driver.screenshots) == 26
     for path in driver.screenshots:
         assert path.stat().st_size > 10_000  # a rendered screen, not a blank
 
@@ -116,8 +118,7 @@ def test_high_contrast_and_large_text_apply_and_reset(ui_kiosk: UiKiosk) -> None
 def test_idle_warning_one_touch_continues_then_timeout_wipes(ui_kiosk: UiKiosk) -> None:
     core, window = ui_kiosk.core, ui_kiosk.window
     ui_kiosk.click("tile_submit")
-    ui_kiosk.sims.reader.insert(ui_kiosk.sims.card)
-    ui_kiosk.wait_for(Step.FACE_CHECK)
+    ui_kiosk.identify()
     cfg = core.config.session
     ui_kiosk.clock.advance(cfg.idle_timeout_s - cfg.idle_warning_s + 1)
     ui_kiosk.qtbot.waitUntil(window.overlay.isVisible, timeout=3000)
@@ -132,8 +133,7 @@ def test_idle_warning_one_touch_continues_then_timeout_wipes(ui_kiosk: UiKiosk) 
 
 
 def test_card_removal_through_the_ui_ends_the_session(ui_kiosk: UiKiosk) -> None:
-    ui_kiosk.sims.reader.insert(ui_kiosk.sims.card)
-    ui_kiosk.wait_for(Step.FACE_CHECK)
+    ui_kiosk.identify()
     ui_kiosk.click("face_continue")
     ui_kiosk.wait_for(Step.CHOOSE_SERVICE)
     ui_kiosk.click("procedure_CT-TT")
@@ -144,8 +144,7 @@ def test_card_removal_through_the_ui_ends_the_session(ui_kiosk: UiKiosk) -> None
 
 
 def test_form_errors_link_to_each_field(ui_kiosk: UiKiosk) -> None:
-    ui_kiosk.sims.reader.insert(ui_kiosk.sims.card)
-    ui_kiosk.wait_for(Step.FACE_CHECK)
+    ui_kiosk.identify()
     ui_kiosk.click("face_continue")
     ui_kiosk.click("procedure_TP-LLTP")
     ui_kiosk.wait_for(Step.FILL_FORM)
@@ -164,8 +163,7 @@ def test_form_errors_link_to_each_field(ui_kiosk: UiKiosk) -> None:
 
 def run_ui_session(ui_kiosk: UiKiosk, card) -> None:
     qtbot, window = ui_kiosk.qtbot, ui_kiosk.window
-    ui_kiosk.sims.reader.insert(card)
-    ui_kiosk.wait_for(Step.FACE_CHECK)
+    ui_kiosk.identify(card)
     ui_kiosk.click("face_continue")
     ui_kiosk.wait_for(Step.CHOOSE_SERVICE)
     ui_kiosk.click("procedure_LT-KS-TT-BHYT")
@@ -222,8 +220,7 @@ def test_the_wipe_leaves_no_personal_data_on_screen_or_in_memory(
         ui_kiosk.sims.reader.remove()
         ui_kiosk.click("home")
     else:
-        ui_kiosk.sims.reader.insert(card)
-        ui_kiosk.wait_for(Step.FACE_CHECK)
+        ui_kiosk.identify(card)
         ui_kiosk.click("face_continue")
         ui_kiosk.click("procedure_CT-TT")
         ui_kiosk.wait_for(Step.FILL_FORM)
@@ -235,10 +232,17 @@ def test_the_wipe_leaves_no_personal_data_on_screen_or_in_memory(
             ui_kiosk.clock.advance(ui_kiosk.core.config.session.idle_timeout_s + 1)
         elif ending == "crash":
             ui_kiosk.core.dispatcher.post(lambda: 1 / 0)
-        ui_kiosk.sims.reader.remove()
+        else:
+            ui_kiosk.sims.reader.remove()
     ui_kiosk.wait_for(Step.ATTRACT)
-    if ending == "crash":
-        assert ui_kiosk.core.last_end_reason == "crashed"
+    expected = {
+        "finish": "finished",
+        "timeout": "timed_out",
+        "crash": "crashed",
+        "card_removed": "card_removed",
+    }[ending]
+    assert ui_kiosk.core.last_end_reason == expected
+    ui_kiosk.sims.reader.remove()  # the citizen leaves with the card
     ui_kiosk.qtbot.wait(50)
     from PySide6.QtCore import QCoreApplication, QEvent
 
@@ -261,10 +265,28 @@ def test_a_bug_in_a_screen_recovers_to_the_start_and_wipes(
         raise RuntimeError("bug in the choose-service screen")
 
     monkeypatch.setattr(screen, "on_enter", broken)
-    ui_kiosk.sims.reader.insert(ui_kiosk.sims.card)
-    ui_kiosk.wait_for(Step.FACE_CHECK)
+    ui_kiosk.identify()
     ui_kiosk.click("face_continue")
     ui_kiosk.wait_for(Step.ATTRACT)
     assert ui_kiosk.core.last_end_reason == "crashed"
     assert ui_kiosk.core.session.identity is None
     assert ui_kiosk.window.screens[Step.ATTRACT].notice.isVisible()
+
+
+def test_change_on_the_check_answers_page_goes_to_that_question(ui_kiosk: UiKiosk) -> None:
+    ui_kiosk.identify()
+    ui_kiosk.click("face_continue")
+    ui_kiosk.click("procedure_CT-TT")
+    ui_kiosk.wait_for(Step.FILL_FORM)
+    form = ui_kiosk.window.screens[Step.FILL_FORM]
+    ui_kiosk.qtbot.waitUntil(form.edits["phone"].isVisible, timeout=2000)
+    form.edits["new_address"].setText("Số 5 ngõ 10 phố Huế")
+    form.edits["phone"].setText("0987654321")
+    ui_kiosk.click("form_continue")
+    ui_kiosk.wait_for(Step.CHECK_ANSWERS)
+    ui_kiosk.click("change_phone")
+    ui_kiosk.wait_for(Step.FILL_FORM)
+    ui_kiosk.qtbot.waitUntil(
+        lambda: ui_kiosk.window.focusWidget() is form.edits["phone"], timeout=2000
+    )
+    assert form.edits["new_address"].text() == "Số 5 ngõ 10 phố Huế"

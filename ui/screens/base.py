@@ -12,10 +12,12 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -45,7 +47,7 @@ class Tile(QPushButton):
     accessible name.
     """
 
-    def __init__(self, tour: str, *, primary: bool = False, height: int = 180) -> None:
+    def __init__(self, tour: str, *, primary: bool = False, height: int = 120) -> None:
         super().__init__()
         self.setObjectName("tile")
         self.setProperty("tour", tour)
@@ -96,9 +98,18 @@ class Screen(QWidget):
         self.subtitle = label("subtitle")
         outer.addWidget(self.title)
         outer.addWidget(self.subtitle)
-        self.body = QVBoxLayout()
+        # The body scrolls rather than growing the window: with larger text or a long
+        # answer a page may outgrow the screen, and the Continue row must stay visible.
+        content = QWidget()
+        content.setObjectName("screenBody")
+        self.body = QVBoxLayout(content)
+        self.body.setContentsMargins(0, 0, 0, 0)
         self.body.setSpacing(14)
-        outer.addLayout(self.body, 1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(content)
+        outer.addWidget(self.scroll_area, 1)
         self.nav = QHBoxLayout()
         self.nav.setSpacing(16)
         outer.addLayout(self.nav)

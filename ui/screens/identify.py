@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
     QHideEvent,
     QImage,
     QPainter,
-    QPainterPath,
     QPaintEvent,
     QPen,
     QPixmap,
 )
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from devices.card.base import ReaderState, ReadStep
 from kiosk.core import KioskCore
-from kiosk.flow import Step, Transition
+from kiosk.flow import Step, Transition, Trigger
 from kiosk.i18n import N_
 from ui.screens.base import Screen, button, label
 
@@ -30,7 +37,7 @@ READ_STEP_KEYS = {
     ReadStep.CHECKING: N_("reading.step.checking"),
 }
 
-READER_STATE_KEYS = {
+READER_STATE_KEYS: dict[ReaderState, str] = {
     ReaderState.NO_READER: N_("reader.no_reader"),
     ReaderState.NO_SERVICE: N_("reader.no_service"),
 }
@@ -47,31 +54,31 @@ class CardIllustration(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        w, h = self.width(), self.height()
-        cx = w / 2
-        reader = QRectF(cx - 150, h * 0.55, 300, 90)
+        # Drawn on a 400 × 300 canvas, scaled to fit: the parts never overlap.
+        scale = min(self.width() / 400, self.height() / 300)
+        p.translate((self.width() - 400 * scale) / 2, (self.height() - 300 * scale) / 2)
+        p.scale(scale, scale)
+        reader = QRectF(50, 200, 300, 90)
         p.setPen(QPen(QColor("#333333"), 3))
         p.setBrush(QColor("#4A4F57"))
         p.drawRoundedRect(reader, 18, 18)
         p.setBrush(QColor("#2EAD4B"))
         p.drawEllipse(QPointF(reader.right() - 30, reader.top() + 25), 8, 8)
-        card = QRectF(cx - 120, h * 0.12, 240, 152)
+        card = QRectF(110, 10, 180, 114)
         p.setBrush(QColor("#F6E7C1"))
         p.setPen(QPen(QColor("#8E1B14"), 3))
-        p.drawRoundedRect(card, 14, 14)
+        p.drawRoundedRect(card, 12, 12)
         p.setBrush(QColor("#D4AF37"))
         p.setPen(Qt.PenStyle.NoPen)
-        p.drawRoundedRect(QRectF(card.left() + 22, card.top() + 50, 44, 34), 6, 6)
+        p.drawRoundedRect(QRectF(card.left() + 16, card.top() + 38, 34, 26), 5, 5)
         p.setBrush(QColor("#C9B48A"))
         for i in range(3):
-            p.drawRect(QRectF(card.left() + 86, card.top() + 44 + i * 22, 130, 10))
-        arrow = QPainterPath()
-        arrow.moveTo(cx, card.bottom() + 12)
-        arrow.lineTo(cx, reader.top() - 14)
+            p.drawRect(QRectF(card.left() + 64, card.top() + 32 + i * 18, 98, 8))
         p.setPen(QPen(QColor("#B3261E"), 6))
-        p.drawPath(arrow)
-        p.drawLine(QPointF(cx - 16, reader.top() - 30), QPointF(cx, reader.top() - 12))
-        p.drawLine(QPointF(cx + 16, reader.top() - 30), QPointF(cx, reader.top() - 12))
+        top, bottom = card.bottom() + 12, reader.top() - 12
+        p.drawLine(QPointF(200, top), QPointF(200, bottom))
+        p.drawLine(QPointF(186, bottom - 16), QPointF(200, bottom))
+        p.drawLine(QPointF(214, bottom - 16), QPointF(200, bottom))
         p.end()
 
 
@@ -259,3 +266,110 @@ class FaceCheckScreen(Screen):
         self.preview.stop()
         self.photo.clear()
         self.title.setText("")
+
+
+KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "/", "0", "⌫")
+
+
+class Keypad(QWidget):
+    """A numeric keypad for touch screens; types into the last focused field."""
+
+    def __init__(self, fields: list[QLineEdit]) -> None:
+        super().__init__()
+        self.fields = fields
+        self.target: QLineEdit | None = fields[0] if fields else None
+        grid = QGridLayout(self)
+        grid.setSpacing(8)
+        for i, key in enumerate(KEYPAD):
+            key_button = button(f"key_{'del' if key == '⌫' else 'slash' if key == '/' else key}")
+            key_button.setText(key)
+            key_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field keeps the focus
+            key_button.setMinimumSize(88, 72)
+            key_button.clicked.connect(lambda _=False, k=key: self.press(k))
+            grid.addWidget(key_button, i // 3, i % 3)
+        for field in fields:
+            field.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FocusIn and isinstance(watched, QLineEdit):
+            self.target = watched
+        return False
+
+    def press(self, key: str) -> None:
+        if self.target is None:
+            return
+        if key == "⌫":
+            self.target.backspace()
+        else:
+            self.target.insert(key)
+        self.target.setFocus()
+
+
+class AccessKeyScreen(Screen):
+    """The chip opens only with its key: ID number, date of birth, date of expiry."""
+
+    step = Step.ACCESS_KEY
+    FIELDS = (
+        ("id_number", N_("access.id_number"), 12),
+        ("birth", N_("access.birth"), 10),
+        ("expiry", N_("access.expiry"), 10),
+    )
+
+    def __init__(self, core: KioskCore) -> None:
+        super().__init__(core)
+        self.bind(self.title.setText, "access.title")
+        self.bind(self.subtitle.setText, "access.subtitle")
+        self.error = label("errorText")
+        self.body.addWidget(self.error)
+        row = QHBoxLayout()
+        form = QVBoxLayout()
+        self.edits: dict[str, QLineEdit] = {}
+        self.messages: dict[str, QLabel] = {}
+        for name, key, length in self.FIELDS:
+            caption = label()
+            self.bind(caption.setText, key)
+            edit = QLineEdit()
+            edit.setObjectName(f"access_{name}")
+            edit.setMaxLength(length)
+            edit.setPlaceholderText("dd/mm/yyyy" if name != "id_number" else "")
+            message = label("errorText")
+            message.hide()
+            form.addWidget(caption)
+            form.addWidget(edit)
+            form.addWidget(message)
+            self.edits[name] = edit
+            self.messages[name] = message
+        form.addStretch(1)
+        row.addLayout(form, 3)
+        self.keypad = Keypad(list(self.edits.values()))
+        row.addWidget(self.keypad, 2)
+        self.body.addLayout(row, 1)
+        self.add_back()
+        self.add_stretch()
+        go = button("access_read", primary=True)
+        self.bind(go.setText, "access.read")
+        go.clicked.connect(self.submit)
+        self.nav.addWidget(go)
+
+    def on_enter(self, transition: Transition) -> None:
+        if transition.trigger is not Trigger.KEY_REJECTED:
+            self.reset()  # a new card: nothing of the last key stays on screen
+        for message in self.messages.values():
+            message.hide()
+        self.refresh()
+        rejected = transition.trigger is Trigger.KEY_REJECTED
+        self.edits["expiry" if rejected else "id_number"].setFocus()
+
+    def refresh(self) -> None:
+        key = self.core.session.error_key
+        self.error.setText(self.core.tr(key) if key else "")
+        self.error.setVisible(bool(key))
+
+    def submit(self) -> None:
+        errors = self.core.submit_access_key(
+            self.edits["id_number"].text(), self.edits["birth"].text(), self.edits["expiry"].text()
+        )
+        for name, message in self.messages.items():
+            key = errors.get(name)
+            message.setText(self.core.tr(key) if key else "")
+            message.setVisible(bool(key))

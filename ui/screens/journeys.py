@@ -10,9 +10,9 @@ from kiosk.i18n import N_
 from ui.screens.base import Screen, Tile, button, clear_layout, label
 
 RATING_BUTTONS = (
-    ("very_satisfied", N_("rating.very_satisfied"), "😀"),
-    ("satisfied", N_("rating.satisfied"), "🙂"),
-    ("dissatisfied", N_("rating.dissatisfied"), "🙁"),
+    ("very_satisfied", N_("rating.very_satisfied"), "★★★"),
+    ("satisfied", N_("rating.satisfied"), "★★"),
+    ("dissatisfied", N_("rating.dissatisfied"), "★"),
 )
 
 
@@ -36,17 +36,18 @@ class RatingScreen(Screen):
         self.reason = QLineEdit()
         self.reason.setObjectName("rating_reason")
         self.error = label("errorText")
-        self.send = button("rating_send", primary=True)
-        self.bind(self.send.setText, "rating.send")
-        self.send.clicked.connect(lambda: self.core.rate("dissatisfied", self.reason.text()))
-        for widget in (self.reason_caption, self.reason, self.error, self.send):
+        for widget in (self.reason_caption, self.reason, self.error):
             self.body.addWidget(widget)
         self.body.addStretch(1)
-        self.add_stretch()
         skip = button("rating_skip")
         self.bind(skip.setText, "rating.skip")
         skip.clicked.connect(lambda: self.core.fire(Trigger.RATING_SKIPPED))
         self.nav.addWidget(skip)
+        self.add_stretch()
+        self.send = button("rating_send", primary=True)
+        self.bind(self.send.setText, "rating.send")
+        self.send.clicked.connect(lambda: self.core.rate("dissatisfied", self.reason.text()))
+        self.nav.addWidget(self.send)
         core.rating_errors.connect(self.on_error)
         self._show_reason(False)
 
@@ -156,31 +157,43 @@ class QueueScreen(Screen):
         self.done.hide()
         self.nav.addWidget(self.done)
         core.ticket_issued.connect(self.on_ticket)
+        core.ticket_printed.connect(self.on_ticket)
 
     def refresh(self) -> None:
         clear_layout(self.areas)
         lang = self.core.tr.language
         for i, area in enumerate(self.core.catalogue.queue_areas):
-            choice = Tile(f"queue_{area.code}", height=120)
+            choice = Tile(f"queue_{area.code}", height=100)
             choice.setText(f"{area.code}\n{area.name(lang)}")
             choice.clicked.connect(lambda _=False, c=area.code: self.core.take_queue_number(c))
             self.areas.addWidget(choice, i // 2, i % 2)
         if self.ticket.isVisible() and self.core.last_ticket:
             self.on_ticket(self.core.last_ticket)
+            self._set_tiles_visible(False)
 
     def on_enter(self, transition: Transition) -> None:
         self.ticket.hide()
         self.done.hide()
         self.refresh()
+        self._set_tiles_visible(True)
+
+    def _set_tiles_visible(self, visible: bool) -> None:
+        for i in range(self.areas.count()):
+            widget = self.areas.itemAt(i).widget()
+            if widget is not None:
+                widget.setVisible(visible)
+        self.subtitle.setVisible(visible)
 
     def on_ticket(self, ticket: QueueTicket) -> None:
+        self._set_tiles_visible(False)  # one ticket per visit: no double print
         area = next(a for a in self.core.catalogue.queue_areas if a.code == ticket.area_code)
         self.ticket_caption.setText(
             self.core.tr("queue.your_number", area=area.name(self.core.tr.language))
         )
         self.number.setText(ticket.number)
-        self.ticket_note.setText(
-            self.core.tr("queue.take_ticket" if ticket.printed else "printer.error.note_number")
+        note = {None: "queue.printing", True: "queue.take_ticket"}.get(
+            ticket.printed, "printer.error.note_number"
         )
+        self.ticket_note.setText(self.core.tr(note))
         self.ticket.show()
         self.done.show()

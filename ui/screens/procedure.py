@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -158,6 +158,10 @@ class FormScreen(Screen):
 
     def on_enter(self, transition: Transition) -> None:
         self.build()
+        key = self.core.change_field
+        if key in self.edits:
+            # "Change" on the check-answers page: straight to that question.
+            QTimer.singleShot(0, lambda: self.focus_field(self.edits[key]))
 
     def build(self) -> None:
         procedure = self.core.procedure
@@ -303,7 +307,7 @@ class CheckAnswersScreen(Screen):
                 change = button("link")
                 change.setProperty("tour", f"change_{field.key}")
                 change.setText(self.core.tr("check.change"))
-                change.clicked.connect(lambda: self.core.fire(Trigger.CHANGE_REQUESTED))
+                change.clicked.connect(lambda _=False, k=field.key: self.core.request_change(k))
                 row.addWidget(change, 1)
             self.rows.addWidget(frame)
         self.rows.addStretch(1)
@@ -355,6 +359,7 @@ class ReceiptScreen(Screen):
         self.bind(go.setText, "nav.continue")
         go.clicked.connect(self.core.receipt_done)
         self.nav.addWidget(go)
+        core.receipt_printed.connect(lambda _key: self.refresh())
 
     def refresh(self) -> None:
         session = self.core.session
@@ -372,6 +377,9 @@ class ReceiptScreen(Screen):
             if key
             else self.core.tr("receipt_screen.printing")
         )
+        self.printer.setObjectName("errorText" if key else "hint")
+        self.printer.style().unpolish(self.printer)
+        self.printer.style().polish(self.printer)
         self.subtitle.setText(self.core.tr("receipt_screen.subtitle"))
 
     def reset(self) -> None:

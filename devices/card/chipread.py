@@ -1,0 +1,80 @@
+"""From a chip to a :class:`CardReadResult`: read, parse, authenticate.
+
+Shared by every reader adapter (PC/SC, the in-process emulator): the adapter
+supplies a transport on its own thread; this module runs the protocol and
+turns the files into the citizen's identity plus the authenticity verdict.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from cryptography import x509
+
+from devices.card.base import CardReadResult, ReadStep
+from devices.card.mrtd.apdu import Transport
+from devices.card.mrtd.errors import ChipDataError
+from devices.card.mrtd.lds import parse_dg1, parse_dg2, parse_dg13, parse_vn_date
+from devices.card.mrtd.reader import AccessKey, ChipReader
+from devices.card.mrtd.sod import passive_authentication
+from kiosk.session import CitizenIdentity
+
+
+def identity_from_files(files: dict[str | int, bytes]) -> CitizenIdentity:
+    """DG13 gives the Vietnamese details, DG1 confirms the number, DG2 the photo."""
+    mrz = parse_dg1(files[1])
+    if 13 not in files:
+        raise ChipDataError("the card has no DG13 personal data")
+    dg13 = parse_dg13(files[13])
+
+    def text(name: str) -> str:
+        value = dg13.get(name, "")
+        return value if isinstance(value, str) else ""
+
+    id_number = text("id_number")
+    if mrz.national_id and mrz.national_id != id_number:
+        raise ChipDataError("DG1 and DG13 disagree on the ID number")
+    birth = parse_vn_date(text("date_of_birth"))
+    if birth is None:
+        raise ChipDataError("DG13 has no date of birth")
+    issue = text("date_of_issue")
+    expiry = text("date_of_expiry")
+    photo = parse_dg2(files[2]).image if 2 in files else None
+    return CitizenIdentity(
+        id_number=id_number,
+        full_name=text("full_name"),
+        date_of_birth=birth,
+        sex=text("sex"),
+        nationality=text("nationality") or "Việt Nam",
+        ethnicity=text("ethnicity"),
+        place_of_origin=text("place_of_origin"),
+        place_of_residence=text("place_of_residence"),
+        date_of_issue=parse_vn_date(issue) if issue else None,
+        date_of_expiry=parse_vn_date(expiry) if expiry else None,
+        photo=bytearray(photo) if photo else None,
+    )
+
+
+def read_identity(
+    transport: Transport,
+    key: AccessKey,
+    trust_store: list[x509.Certificate],
+    progress: Callable[[ReadStep], None] | None = None,
+) -> CardReadResult:
+    reader = ChipReader(transport, progress)
+    try:
+        files = reader.read_all(key)
+        started = time.perf_counter()
+        groups = {k: v for k, v in files.files.items() if isinstance(k, int)}
+        verdict = passive_authentication(files.files.get("SOD"), groups, trust_store)
+        reader.stats.timings_ms["passive_authentication"] = (time.perf_counter() - started) * 1000
+        identity = identity_from_files(files.files)
+        files.wipe()
+    finally:
+        reader.close()
+    result = CardReadResult(identity, verdict.status.value, dict(reader.stats.timings_ms))
+    result.detail = verdict.detail
+    result.apdus = reader.stats.apdus
+    result.bytes_in = reader.stats.bytes_in
+    return result

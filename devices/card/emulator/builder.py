@@ -1,0 +1,204 @@
+"""Card profile → LDS files, with an EF.SOD signed by the test document signer.
+
+The tampered profiles the tests need come from the same builder:
+
+- ``altered``: DG13 is changed after the SOD was signed (hash mismatch);
+- ``untrusted``: the SOD is signed by a document signer no trusted CSCA issued;
+- ``clone``: the chip's active-authentication key does not match DG15.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+import cv2
+import numpy as np
+from asn1crypto import algos, cms, core
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from devices.card.emulator.pki import TestPki, create_test_pki
+from devices.card.mrtd.mrz import cccd_td1, parse_mrz
+from devices.card.mrtd.sod import LDS_SECURITY_OBJECT_OID, DataGroupHash, LdsSecurityObject
+from devices.card.mrtd.tlv import tlv
+from kiosk.session import CitizenIdentity
+
+DG13_OID = bytes.fromhex("060628D316010008")  # 1.0.10646.1.0.8
+NO_EXPIRY = date(2099, 12, 31)
+
+
+@dataclass
+class ChipContent:
+    """Everything the emulated chip holds."""
+
+    files: dict[str | int, bytes]
+    mrz: str
+    can: str
+    aa_key: ec.EllipticCurvePrivateKey | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return "ChipContent(<personal data>)"
+
+    @property
+    def mrz_information(self) -> str:
+        """The BAC seed text of this chip's MRZ (what the chip checks the terminal against)."""
+        return parse_mrz(self.mrz).bac_seed_text
+
+
+def _dg13_field(number: int, *values: str) -> bytes:
+    if len(values) == 1:
+        value = tlv(0x0C, values[0].encode("utf-8"))
+    else:
+        value = tlv(0x30, b"".join(tlv(0x0C, v.encode("utf-8")) for v in values))
+    return tlv(0x30, tlv(0x02, bytes([number])) + value)
+
+
+def build_dg13(identity: CitizenIdentity, parents: tuple[str, str] = ("", "")) -> bytes:
+    def d(value: object) -> str:
+        return value.strftime("%d/%m/%Y") if value else "Không thời hạn"  # type: ignore[attr-defined]
+
+    fields = [
+        _dg13_field(1, identity.id_number),
+        _dg13_field(2, identity.full_name),
+        _dg13_field(3, d(identity.date_of_birth)),
+        _dg13_field(4, identity.sex),
+        _dg13_field(5, identity.nationality),
+        _dg13_field(6, identity.ethnicity),
+        _dg13_field(7, "Không"),
+        _dg13_field(8, identity.place_of_origin),
+        _dg13_field(9, identity.place_of_residence),
+        _dg13_field(10, "Nốt ruồi cách 2 cm dưới đuôi mắt trái"),
+        _dg13_field(11, d(identity.date_of_issue)),
+        _dg13_field(12, d(identity.date_of_expiry)),
+    ]
+    if any(parents):
+        fields.append(_dg13_field(13, *parents))
+    body = tlv(0x02, b"\x01") + DG13_OID + tlv(0x31, b"".join(fields))
+    return tlv(0x6D, tlv(0x30, body))
+
+
+def face_record(jpeg: bytes, width: int, height: int) -> bytes:
+    """An ISO/IEC 19794-5 (2005) record with one frontal JPEG image."""
+    image_info = (
+        bytes([1, 0])
+        + width.to_bytes(2, "big")
+        + height.to_bytes(2, "big")
+        + bytes([1, 0])
+        + bytes(4)
+    )  # full frontal, JPEG, size, 24-bit RGB, unknown source/device/quality
+    facial = bytes(2) + bytes([2, 0, 0]) + bytes(3) + bytes(2) + bytes(3) + bytes(3) + image_info
+    facial = (len(facial) + 4 + len(jpeg)).to_bytes(4, "big") + facial + jpeg
+    header = b"FAC\x00" + b"010\x00"
+    return header + (len(header) + 6 + len(facial)).to_bytes(4, "big") + b"\x00\x01" + facial
+
+
+def build_dg2(photo: bytes, quality: int = 90) -> bytes:
+    image = cv2.imdecode(np.frombuffer(photo, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError("the profile photo is not an image")
+    ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("could not encode the photo")
+    height, width = image.shape[:2]
+    record = face_record(jpeg.tobytes(), width, height)
+    header = tlv(0xA1, tlv(0x80, b"\x01\x01") + tlv(0x87, b"\x01\x01") + tlv(0x88, b"\x00\x08"))
+    bit = tlv(0x7F60, header + tlv(0x5F2E, record))
+    return tlv(0x75, tlv(0x7F61, tlv(0x02, b"\x01") + bit))
+
+
+def build_sod(files: dict[int, bytes], pki: TestPki) -> bytes:
+    """CMS SignedData over the LDS security object (9303-10 §4.6.2), signed by the DS."""
+    lso = LdsSecurityObject(
+        {
+            "version": 0,
+            "hash_algorithm": {"algorithm": "sha256"},
+            "data_group_hash_values": [
+                DataGroupHash(
+                    {"data_group_number": n, "data_group_hash_value": hashlib.sha256(data).digest()}
+                )
+                for n, data in sorted(files.items())
+            ],
+        }
+    ).dump()
+    signed_attrs = cms.CMSAttributes(
+        [
+            cms.CMSAttribute({"type": "content_type", "values": [LDS_SECURITY_OBJECT_OID]}),
+            cms.CMSAttribute({"type": "message_digest", "values": [hashlib.sha256(lso).digest()]}),
+        ]
+    )
+    signature = pki.ds_key.sign(signed_attrs.dump(), ec.ECDSA(hashes.SHA256()))
+    ds = asn1_x509.Certificate.load(pki.ds.public_bytes(serialization.Encoding.DER))
+    signer = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                {
+                    "issuer_and_serial_number": cms.IssuerAndSerialNumber(
+                        {"issuer": ds.issuer, "serial_number": ds.serial_number}
+                    )
+                }
+            ),
+            "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+            "signed_attrs": signed_attrs,
+            "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
+            "signature": signature,
+        }
+    )
+    signed = cms.SignedData(
+        {
+            "version": "v3",
+            "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
+            "encap_content_info": {
+                "content_type": LDS_SECURITY_OBJECT_OID,
+                "content": core.ParsableOctetString(lso),
+            },
+            "certificates": [ds],
+            "signer_infos": [signer],
+        }
+    )
+    info = cms.ContentInfo({"content_type": "signed_data", "content": signed})
+    return tlv(0x77, info.dump())
+
+
+def build_chip(
+    identity: CitizenIdentity,
+    pki: TestPki,
+    can: str = "",
+    tamper: str | None = None,
+    parents: tuple[str, str] = ("", ""),
+) -> ChipContent:
+    """All files of a CCCD chip for ``identity``, signed by ``pki``'s document signer."""
+    surname, _, given = identity.full_name.partition(" ")
+    # What the MRZ of a card that never expires holds is unconfirmed; 31/12/2099 stands in.
+    expiry = identity.date_of_expiry or NO_EXPIRY
+    sex = {"Nữ": "F", "Nam": "M"}.get(identity.sex, "<")
+    mrz = cccd_td1(identity.id_number, identity.date_of_birth, expiry, sex, surname, given)
+    dg1 = tlv(0x61, tlv(0x5F1F, mrz.replace("\n", "").encode("ascii")))
+    dg2 = build_dg2(bytes(identity.photo or b""))
+    dg13 = build_dg13(identity, parents)
+    aa_key = ec.generate_private_key(ec.SECP256R1())
+    dg15 = tlv(
+        0x6F,
+        aa_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        ),
+    )
+    groups = {1: dg1, 2: dg2, 13: dg13, 15: dg15}
+    signer = create_test_pki("Untrusted") if tamper == "untrusted" else pki
+    sod = build_sod(groups, signer)
+    if tamper == "altered":
+        # A forger makes the holder ten years younger: same length, different hash.
+        born = identity.date_of_birth.strftime("%d/%m/%Y").encode()
+        younger = identity.date_of_birth.replace(year=identity.date_of_birth.year + 10)
+        groups[13] = dg13.replace(born, younger.strftime("%d/%m/%Y").encode())
+    if tamper == "clone":
+        aa_key = ec.generate_private_key(ec.SECP256R1())  # DG15 no longer matches the chip
+    com = tlv(
+        0x60,
+        tlv(0x5F01, b"0107") + tlv(0x5F36, b"040000") + tlv(0x5C, bytes([0x61, 0x75, 0x6D, 0x6F])),
+    )
+    files: dict[str | int, bytes] = {"COM": com, **groups, "SOD": sod}
+    return ChipContent(files, mrz, can or identity.id_number[-6:], aa_key)

@@ -1,0 +1,211 @@
+"""An emulated CCCD chip: answers command APDUs like the card's LDS1 applet.
+
+Implements what a reader needs (ISO/IEC 7816-4, ICAO 9303-10/-11):
+SELECT by AID and by file identifier, GET CHALLENGE, EXTERNAL AUTHENTICATE
+(BAC), READ BINARY by SFI or offset, short and extended length, and, after
+BAC, secure messaging on every command.  BAC is enforced: reading a data group
+in the clear is refused with 6982.  Knobs make it misbehave the way cards do
+in the field (``corrupt_mac``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from devices.card.base import CardError
+from devices.card.emulator.builder import ChipContent
+from devices.card.mrtd import bac, crypto
+from devices.card.mrtd.apdu import Response
+from devices.card.mrtd.errors import AccessControlError
+from devices.card.mrtd.lds import DG_FILES, EF_COM, EF_SOD
+from devices.card.mrtd.reader import LDS1_AID
+from devices.card.mrtd.sm import SessionKeys
+from devices.card.mrtd.tlv import iter_tlv, tlv
+
+SW_OK = 0x9000
+ATR = bytes.fromhex("3B8880014241544B0000000018")  # contactless-style ATR, "BATK" historical
+
+_FILES_BY_FID = {EF_COM[0]: "COM", EF_SOD[0]: "SOD", **{fid: n for n, (fid, _) in DG_FILES.items()}}
+_FILES_BY_SFI = {EF_COM[1]: "COM", EF_SOD[1]: "SOD", **{sfi: n for n, (_, sfi) in DG_FILES.items()}}
+
+
+def _parse_command(apdu: bytes) -> tuple[bytes, bytes, int | None]:
+    """Split a command APDU into header, data and Le (ISO 7816-4 §5.1 cases 1–4)."""
+    header, body = apdu[:4], apdu[4:]
+    if not body:
+        return header, b"", None
+    if len(body) == 1:
+        return header, b"", body[0] or 256
+    if body[0] == 0 and len(body) >= 3:  # extended length
+        if len(body) == 3:
+            le = int.from_bytes(body[1:3], "big")
+            return header, b"", le or 65536
+        lc = int.from_bytes(body[1:3], "big")
+        data = body[3 : 3 + lc]
+        rest = body[3 + lc :]
+        le = int.from_bytes(rest, "big") if rest else None
+        return header, data, (le or 65536) if rest else None
+    lc = body[0]
+    data = body[1 : 1 + lc]
+    rest = body[1 + lc :]
+    return header, data, ((rest[0] or 256) if rest else None)
+
+
+class EmulatedChip:
+    def __init__(self, content: ChipContent, max_response: int = 0x7FFF) -> None:
+        self.content = content
+        self.max_response = max_response
+        self.corrupt_mac = False
+        self.refuse_extended = False
+        self.mute = False  # a damaged chip: no answer at all
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Power cycle: back to nothing selected, no keys."""
+        self._selected_app = False
+        self._keys: SessionKeys | None = None
+        self._rnd_ic = b""
+        self._current: str | int | None = None
+
+    @property
+    def atr(self) -> bytes:
+        return ATR
+
+    def transmit(self, apdu: bytes) -> bytes:
+        if self.mute:
+            raise CardError("the chip does not answer")
+        with self._lock:
+            return self._process(bytes(apdu))
+
+    # Dispatch ------------------------------------------------------------------------
+    def _process(self, apdu: bytes) -> bytes:
+        if len(apdu) < 4:
+            return b"\x67\x00"
+        cla = apdu[0]
+        if cla & 0x0C == 0x0C:
+            return self._process_protected(apdu)
+        header, data, _le = _parse_command(apdu)
+        ins = header[1]
+        if self._keys is not None and ins not in (0xA4, 0x84, 0x82):
+            # A plain command during an SM session ends the session (9303-11 §9.8).
+            self._keys = None
+        if ins == 0xA4 and header[2] == 0x04:
+            self._selected_app = data == LDS1_AID
+            self._keys = None
+            return b"\x90\x00" if self._selected_app else b"\x6a\x82"
+        if not self._selected_app:
+            return b"\x69\x85"
+        if ins == 0x84:
+            self._rnd_ic = os.urandom(8)
+            return self._rnd_ic + b"\x90\x00"
+        if ins == 0x82:
+            return self._external_authenticate(data)
+        if ins in (0xA4, 0xB0, 0xB1):
+            return b"\x69\x82"  # BAC is enforced: nothing is readable in the clear
+        return b"\x6d\x00"
+
+    def _external_authenticate(self, data: bytes) -> bytes:
+        if not self._rnd_ic:
+            return b"\x69\x85"
+        k_ic = os.urandom(16)
+        try:
+            answer, keys = bac.chip_answer(self.content.mrz_information, self._rnd_ic, k_ic, data)
+        except AccessControlError:
+            self._rnd_ic = b""
+            return b"\x63\x00"
+        self._rnd_ic = b""
+        self._keys = keys
+        return answer + b"\x90\x00"
+
+    # Secure messaging ----------------------------------------------------------------
+    def _process_protected(self, apdu: bytes) -> bytes:
+        keys = self._keys
+        if keys is None:
+            return b"\x69\x82"
+        header, body, _le = _parse_command(apdu)
+        cryptogram = b""
+        le: int | None = None
+        mac = b""
+        macced = b""
+        try:
+            for item in iter_tlv(body):
+                encoded = tlv(item.tag, item.value)
+                if item.tag == 0x87:
+                    cryptogram = item.value[1:]
+                    macced += encoded
+                elif item.tag == 0x85:
+                    cryptogram = item.value
+                    macced += encoded
+                elif item.tag == 0x97:
+                    le = int.from_bytes(item.value, "big") or (
+                        256 if len(item.value) == 1 else 65536
+                    )
+                    macced += encoded
+                elif item.tag == 0x8E:
+                    mac = item.value
+        except Exception:
+            self._keys = None
+            return b"\x69\x88"
+        keys.ssc += 1
+        if keys.mac(crypto.pad(header, keys.block) + macced) != mac:
+            # 9303-11 §9.8.8: an SM error is answered in the clear and ends the session.
+            self._keys = None
+            return b"\x69\x88"
+        data = crypto.unpad(keys.decrypt(cryptogram)) if cryptogram else b""
+        plain_header = bytes((header[0] & ~0x0C & 0xFF, *header[1:]))
+        response = self._inner(plain_header, data, le)
+        return self._protect_response(keys, response)
+
+    def _protect_response(self, keys: SessionKeys, response: Response) -> bytes:
+        keys.ssc += 1  # the response's SSC: also the AES IV (9303-11 §9.8.6.2)
+        body = b""
+        if response.data:
+            body += tlv(0x87, b"\x01" + keys.encrypt(crypto.pad(response.data, keys.block)))
+        body += tlv(0x99, response.sw.to_bytes(2, "big"))
+        mac = keys.mac(body)
+        if self.corrupt_mac:
+            mac = bytes([mac[0] ^ 0xFF]) + mac[1:]
+        return body + tlv(0x8E, mac) + b"\x90\x00"
+
+    def _inner(self, header: bytes, data: bytes, le: int | None) -> Response:
+        ins, p1, p2 = header[1], header[2], header[3]
+        if ins == 0xA4 and p1 == 0x02:
+            fid = int.from_bytes(data, "big")
+            name = _FILES_BY_FID.get(fid)
+            if name is None or name not in self.content.files:
+                return Response(b"", 0x6A82)
+            self._current = name
+            return Response(b"", SW_OK)
+        if ins == 0xB0:
+            if p1 & 0x80:
+                name = _FILES_BY_SFI.get(p1 & 0x1F)
+                if name is None or name not in self.content.files:
+                    return Response(b"", 0x6A82)
+                self._current = name  # a READ BINARY by SFI selects the file (7816-4 §7.2.2)
+                offset = p2
+            else:
+                offset = (p1 << 8) | p2
+            return self._read(offset, le or 256)
+        if ins == 0xB1:
+            if data[:2] != b"\x54\x03" or len(data) != 5:
+                return Response(b"", 0x6A80)
+            result = self._read(int.from_bytes(data[2:5], "big"), le or 256)
+            return Response(tlv(0x53, result.data), result.sw) if result.data else result
+        if ins == 0x88:
+            return Response(b"", 0x6D00)  # active authentication arrives with DG15 support
+        return Response(b"", 0x6D00)
+
+    def _read(self, offset: int, length: int) -> Response:
+        if self._current is None:
+            return Response(b"", 0x6986)
+        if length > 256 and self.refuse_extended:
+            return Response(b"", 0x6700)
+        content = self.content.files[self._current]
+        if offset > len(content):
+            return Response(b"", 0x6B00)
+        length = min(length, self.max_response)
+        chunk = content[offset : offset + length]
+        sw = 0x6282 if len(chunk) < length and offset + len(chunk) == len(content) else SW_OK
+        return Response(chunk, sw if chunk else 0x6282)

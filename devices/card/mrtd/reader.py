@@ -1,0 +1,233 @@
+"""Reading an eMRTD chip: select, access control, files (ICAO 9303-10/-11).
+
+Pure protocol over an injected :class:`~devices.card.mrtd.apdu.Transport`.
+The sequence a field reader runs against a CCCD:
+
+1. SELECT the LDS1 application (9303-10 §3.6.1, AID A0000002471001).
+2. Access control: PACE when EF.CardAccess offers it, else BAC (9303-11 §4).
+3. Read EF.COM, DG1, DG13, DG2, DG14, DG15 and EF.SOD under secure messaging.
+
+Reading a file: the first READ BINARY asks for a handful of bytes to learn the
+file's total length from its TLV header, then reads the rest in chunks as
+large as the card allows (extended length when the card accepts it, falling
+back to short APDUs on 6700, retrying with the exact length on 6Cxx).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from devices.card.base import ReadStep
+from devices.card.mrtd import bac
+from devices.card.mrtd.apdu import Command, Response, Transport, read_binary, select_applet
+from devices.card.mrtd.errors import (
+    AccessControlError,
+    ChipDataError,
+    SecureMessagingError,
+    StatusWordError,
+)
+from devices.card.mrtd.lds import DG_FILES, EF_COM, EF_SOD, MAX_FILE_BYTES
+from devices.card.mrtd.mrz import bac_seed_text, yymmdd
+from devices.card.mrtd.sm import SecureTransport
+from devices.card.mrtd.tlv import read_length, read_tag
+
+LDS1_AID = bytes.fromhex("A0000002471001")
+SHORT_CHUNK = 0xDF  # largest plain chunk whose protected response fits in 256 bytes
+EXTENDED_CHUNK = 0x7F00  # what a generous card returns per protected extended READ BINARY
+
+
+@dataclass(frozen=True)
+class AccessKey:
+    """What unlocks the chip: MRZ data (BAC/PACE) or the CAN (PACE only)."""
+
+    document_number: str = ""
+    date_of_birth: str = ""  # YYMMDD
+    date_of_expiry: str = ""  # YYMMDD
+    can: str = ""
+
+    def __repr__(self) -> str:
+        return "AccessKey(<secret>)"
+
+    @classmethod
+    def from_cccd(cls, id_number: str, birth: date, expiry: date) -> AccessKey:
+        """A CCCD's document number in the MRZ is the last 9 digits of the ID number."""
+        if not (id_number.isdigit() and len(id_number) == 12):
+            raise ValueError("the ID number has 12 digits")
+        return cls(id_number[3:], yymmdd(birth), yymmdd(expiry))
+
+    @property
+    def mrz_information(self) -> str:
+        return bac_seed_text(self.document_number, self.date_of_birth, self.date_of_expiry)
+
+
+@dataclass
+class ReadStats:
+    apdus: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    apdus_per_step: dict[str, int] = field(default_factory=dict)
+
+
+class CountingTransport:
+    """Counts APDUs and bytes (for the technician CLI and benchmarks)."""
+
+    def __init__(self, inner: Transport, stats: ReadStats) -> None:
+        self.inner = inner
+        self.stats = stats
+
+    def transmit(self, apdu: bytes) -> bytes:
+        self.stats.apdus += 1
+        self.stats.bytes_out += len(apdu)
+        response = self.inner.transmit(apdu)
+        self.stats.bytes_in += len(response)
+        return response
+
+
+@dataclass
+class ChipFiles:
+    """Raw files as read, by name ('COM', 'SOD') or data group number."""
+
+    files: dict[str | int, bytes] = field(default_factory=dict)
+    access_control: str = ""
+    stats: ReadStats = field(default_factory=ReadStats)
+
+    def wipe(self) -> None:
+        self.files.clear()
+
+
+class ChipReader:
+    def __init__(
+        self,
+        transport: Transport,
+        progress: Callable[[ReadStep], None] | None = None,
+        try_extended: bool = True,
+    ) -> None:
+        self.stats = ReadStats()
+        self.transport = CountingTransport(transport, self.stats)
+        self.progress = progress or (lambda _step: None)
+        self.secure: SecureTransport | None = None
+        self.chunk = EXTENDED_CHUNK if try_extended else SHORT_CHUNK
+
+    # Steps ---------------------------------------------------------------------
+    def plain(self, command: Command) -> Response:
+        return Response.parse(self.transport.transmit(command.encode()))
+
+    def select_application(self) -> None:
+        response = self.plain(select_applet(LDS1_AID))
+        if not response.ok:
+            raise StatusWordError(response.sw, "SELECT LDS1 application")
+
+    def authenticate(self, key: AccessKey) -> str:
+        """BAC with the MRZ data (PACE arrives with EF.CardAccess support)."""
+        if not key.document_number:
+            raise AccessControlError("this card needs the ID number and dates")
+        keys = bac.perform_bac(self.transport, key.mrz_information)
+        self.secure = SecureTransport(self.transport, keys)
+        return "BAC"
+
+    def send(self, command: Command) -> Response:
+        if self.secure is None:
+            return self.plain(command)
+        return self.secure.send(command)
+
+    def read_file(self, sfi: int, optional: bool = False) -> bytes | None:
+        """Read a whole elementary file by short file identifier (ISO 7816-4 §7.2.2)."""
+        head = self._read_chunk(0, 8, sfi)
+        if head is None:
+            if optional:
+                return None
+            raise ChipDataError(f"file with SFI {sfi:02X} not found")
+        _tag, _constructed, offset = read_tag(head, 0)
+        length, offset = read_length(head, offset)
+        total = offset + length
+        if total > MAX_FILE_BYTES:
+            raise ChipDataError(f"file {sfi:02X} claims {total} bytes: refused")
+        data = bytearray(head[:total])
+        while len(data) < total:
+            want = min(self.chunk, total - len(data))
+            chunk = self._read_chunk(len(data), want, None)
+            if not chunk:
+                raise ChipDataError(f"file {sfi:02X} ended after {len(data)} of {total} bytes")
+            data += chunk
+        return bytes(data[:total])
+
+    def _read_chunk(self, offset: int, length: int, sfi: int | None) -> bytes | None:
+        command = read_binary(offset, length, sfi)
+        for _attempt in range(3):
+            response = self.send(command)
+            sw = response.sw
+            if sw in (0x9000, 0x6282):  # 6282: end of file reached before Le bytes
+                data = response.data
+                if command.ins == 0xB1:
+                    data = _unwrap_do53(data)
+                return data
+            if sw == 0x6A82:
+                return None  # file not found (optional data groups)
+            if sw == 0x6B00:
+                return b""  # offset beyond the end
+            if sw >> 8 == 0x6C:  # wrong Le: the card says how many bytes it has
+                command = read_binary(offset, (sw & 0xFF) or 256, sfi)
+                continue
+            if sw == 0x6700 and self.chunk != SHORT_CHUNK:
+                # The card does not take extended length: fall back to short APDUs.
+                self.chunk = SHORT_CHUNK
+                command = read_binary(offset, min(length, SHORT_CHUNK), sfi)
+                continue
+            if sw in (0x6982, 0x6988, 0x6987):
+                raise SecureMessagingError(f"READ BINARY refused ({sw:04X})")
+            raise StatusWordError(sw, "READ BINARY")
+        raise StatusWordError(sw, "READ BINARY (retries exhausted)")
+
+    # The whole read ---------------------------------------------------------------
+    def read_all(self, key: AccessKey, groups: tuple[int, ...] = (1, 13, 2, 14, 15)) -> ChipFiles:
+        result = ChipFiles(stats=self.stats)
+
+        def timed(name: str, fn: Callable[[], object]) -> object:
+            started, apdus = time.perf_counter(), self.stats.apdus
+            value = fn()
+            self.stats.timings_ms[name] = (time.perf_counter() - started) * 1000
+            self.stats.apdus_per_step[name] = self.stats.apdus - apdus
+            return value
+
+        self.progress(ReadStep.CONNECTING)
+        timed("select", self.select_application)
+        self.progress(ReadStep.UNLOCKING)
+        result.access_control = str(timed("access_control", lambda: self.authenticate(key)))
+        self.progress(ReadStep.READING_DETAILS)
+        com = timed("EF.COM", lambda: self.read_file(EF_COM[1]))
+        assert isinstance(com, bytes)
+        result.files["COM"] = com
+        for number in groups:
+            if number == 2:
+                self.progress(ReadStep.READING_PHOTO)
+            data = timed(
+                f"DG{number}",
+                lambda n=number: self.read_file(DG_FILES[n][1], optional=n not in (1, 2)),
+            )
+            if isinstance(data, bytes):
+                result.files[number] = data
+        self.progress(ReadStep.CHECKING)
+        sod = timed("EF.SOD", lambda: self.read_file(EF_SOD[1], optional=True))
+        if isinstance(sod, bytes):
+            result.files["SOD"] = sod
+        return result
+
+    def close(self) -> None:
+        if self.secure is not None:
+            self.secure.keys.wipe()
+            self.secure = None
+
+
+def _unwrap_do53(data: bytes) -> bytes:
+    """READ BINARY with odd INS answers inside a discretionary data object 53."""
+    if not data:
+        return data
+    tag, _constructed, offset = read_tag(data, 0)
+    length, offset = read_length(data, offset)
+    if tag != 0x53 or offset + length > len(data):
+        raise ChipDataError("odd READ BINARY answer is not a DO53")
+    return data[offset : offset + length]

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from devices.card.base import CardRemovedError, ReadStep
+from devices.card.emulator.builder import build_chip
+from devices.card.emulator.chip import EmulatedChip
+from devices.card.emulator.pki import TestPki, create_test_pki
+from devices.card.mrtd.errors import AccessControlError, SecureMessagingError
+from devices.card.mrtd.reader import SHORT_CHUNK, AccessKey, ChipReader
+from devices.card.mrtd.sod import PaStatus, passive_authentication
+from devices.card.simulator import SimulatedCard
+from tests.devices.mrtd.scripted import ScriptedTransport
+
+
+@pytest.fixture(scope="module")
+def pki() -> TestPki:
+    return create_test_pki()
+
+
+@pytest.fixture(scope="module")
+def card() -> SimulatedCard:
+    return SimulatedCard.from_profile()
+
+
+def key_for(card: SimulatedCard) -> AccessKey:
+    assert card.date_of_expiry is not None
+    return AccessKey.from_cccd(card.id_number, card.date_of_birth, card.date_of_expiry)
+
+
+def groups(files) -> dict[int, bytes]:
+    return {k: v for k, v in files.files.items() if isinstance(k, int)}
+
+
+def test_full_read_with_extended_length_reads_dg2_in_few_apdus(pki, card) -> None:
+    chip = EmulatedChip(build_chip(card.identity(), pki))
+    steps: list[ReadStep] = []
+    reader = ChipReader(chip, steps.append)
+    files = reader.read_all(key_for(card))
+    assert files.access_control == "BAC"
+    assert set(files.files) == {"COM", 1, 2, 13, 15, "SOD"}
+    assert reader.stats.apdus_per_step["DG2"] == 2  # the header, then the rest in one go
+    assert reader.stats.apdus <= 20
+    assert steps == list(ReadStep)
+    assert passive_authentication(files.files["SOD"], groups(files), [pki.csca]).status is (
+        PaStatus.VERIFIED
+    )
+
+
+def test_a_card_without_extended_length_is_read_in_short_chunks(pki, card) -> None:
+    chip = EmulatedChip(build_chip(card.identity(), pki))
+    chip.refuse_extended = True
+    reader = ChipReader(chip)
+    files = reader.read_all(key_for(card))
+    assert reader.chunk == SHORT_CHUNK
+    dg2_size = len(files.files[2])
+    assert reader.stats.apdus_per_step["DG2"] >= dg2_size // SHORT_CHUNK
+
+
+def test_a_wrong_key_is_an_access_error(pki, card) -> None:
+    chip = EmulatedChip(build_chip(card.identity(), pki))
+    wrong = AccessKey.from_cccd(card.id_number, card.date_of_birth, date(2044, 3, 14))
+    with pytest.raises(AccessControlError) as raised:
+        ChipReader(chip).read_all(wrong)
+    assert raised.value.message_key == "card.error.access_denied"
+
+
+def test_a_bad_response_mac_ends_the_read(pki, card) -> None:
+    chip = EmulatedChip(build_chip(card.identity(), pki))
+    chip.corrupt_mac = True
+    with pytest.raises(SecureMessagingError):
+        ChipReader(chip).read_all(key_for(card))
+
+
+def test_bac_is_enforced_by_the_emulator(pki, card) -> None:
+    chip = EmulatedChip(build_chip(card.identity(), pki))
+    reader = ChipReader(chip)
+    reader.select_application()
+    with pytest.raises(SecureMessagingError, match="6982"):
+        reader.read_file(0x01)  # no data in the clear
+
+
+@pytest.mark.parametrize(
+    ("tamper", "trusted", "status"),
+    [
+        (None, True, PaStatus.VERIFIED),
+        (None, False, PaStatus.SIGNER_NOT_TRUSTED),
+        ("untrusted", True, PaStatus.SIGNER_NOT_TRUSTED),
+        ("altered", True, PaStatus.DATA_ALTERED),
+    ],
+)
+def test_passive_authentication_tells_genuine_from_tampered(pki, card, tamper, trusted, status):
+    chip = EmulatedChip(build_chip(card.identity(), pki, tamper=tamper))
+    files = ChipReader(chip).read_all(key_for(card))
+    result = passive_authentication(
+        files.files["SOD"], groups(files), [pki.csca] if trusted else []
+    )
+    assert result.status is status
+
+
+def test_wrong_le_is_retried_with_the_length_the_card_gives() -> None:
+    transport = ScriptedTransport(
+        [
+            ("00B09E0008", "6C05"),
+            ("00B09E0005", "6003AABBCC9000"),
+        ]
+    )
+    assert ChipReader(transport).read_file(0x1E) == bytes.fromhex("6003AABBCC")
+
+
+def test_a_missing_optional_file_is_none_and_a_missing_required_one_an_error() -> None:
+    transport = ScriptedTransport([("00B08E0008", "6A82"), ("00B08E0008", "6A82")])
+    reader = ChipReader(transport)
+    assert reader.read_file(0x0E, optional=True) is None
+    with pytest.raises(Exception, match="not found"):
+        reader.read_file(0x0E)
+
+
+def test_the_card_pulled_out_mid_read_raises_card_removed(pki, card) -> None:
+    chip = EmulatedChip(build_chip(card.identity(), pki))
+    pulled = threading.Event()
+
+    class Flaky:
+        calls = 0
+
+        def transmit(self, apdu: bytes) -> bytes:
+            self.calls += 1
+            if self.calls > 8:
+                pulled.set()
+                raise CardRemovedError("card removed")
+            return chip.transmit(apdu)
+
+    with pytest.raises(CardRemovedError):
+        ChipReader(Flaky()).read_all(key_for(card))
+    assert pulled.is_set()
+
+
+def test_access_key_never_prints_its_secret(card) -> None:
+    key = key_for(card)
+    assert card.id_number[3:] not in repr(key)
+    assert replace(key, can="123456") != key
