@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
@@ -22,8 +23,15 @@ _STOP = object()
 
 
 class DeviceThread:
-    def __init__(self, name: str) -> None:
+    """``tick`` (optional) runs on the thread every ``tick_s`` seconds between jobs:
+    the place for short, non-blocking polls of the hardware."""
+
+    def __init__(
+        self, name: str, tick: Callable[[], None] | None = None, tick_s: float = 0.5
+    ) -> None:
         self.name = name
+        self.tick = tick
+        self.tick_s = tick_s
         self._jobs: queue.Queue[Any] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._started = False
@@ -52,8 +60,22 @@ class DeviceThread:
         return threading.current_thread() is self._thread
 
     def _run(self) -> None:
+        next_tick = time.monotonic()
         while True:
-            item = self._jobs.get()
+            if self.tick is not None:
+                now = time.monotonic()
+                if now >= next_tick:
+                    try:
+                        self.tick()
+                    except Exception:
+                        log.exception("device_tick_failed", extra={"fields": {"device": self.name}})
+                    next_tick = time.monotonic() + self.tick_s
+                try:
+                    item = self._jobs.get(timeout=max(0.0, next_tick - time.monotonic()))
+                except queue.Empty:
+                    continue
+            else:
+                item = self._jobs.get()
             if item is _STOP:
                 return
             fn, args, future = item

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from devices.camera.base import Camera
+from devices.card.base import CardReader
 from devices.card.emulator.pki import load_or_create_pki
 from devices.card.mrtd.sod import load_trust_store
 from devices.card.simulator import DEMO_PROFILE, SimulatedCard, SimulatedCardReader
@@ -101,14 +102,20 @@ def build_core(
         trust_store = load_trust_store(Path(config.devices.trust_store))
     else:
         trust_store = [pki.csca] if flags.demo else []
-    reader = SimulatedCardReader(pki, trust_store, apdu_delay_s=card_apdu_delay_s)
-    sims.reader = reader
-    profile = (
-        Path(config.devices.demo_card_profile)
-        if config.devices.demo_card_profile
-        else (DEMO_PROFILE)
-    )
-    sims.card = SimulatedCard.from_profile(profile)
+    reader: CardReader
+    if config.devices.card_reader == "pcsc":
+        from devices.card.pcsc import PcscCardReader
+
+        reader = PcscCardReader(config.devices.card_reader_name, trust_store)
+    else:
+        simulated = SimulatedCardReader(pki, trust_store, apdu_delay_s=card_apdu_delay_s)
+        profile = (
+            Path(config.devices.demo_card_profile)
+            if config.devices.demo_card_profile
+            else DEMO_PROFILE
+        )
+        sims.reader, sims.card = simulated, SimulatedCard.from_profile(profile)
+        reader = simulated
     devices = Devices(reader=reader, camera=make_camera(config), printer=make_printer(config))
     extra = {"clock": clock} if clock is not None else {}
     core = KioskCore(

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from kiosk import __version__
+from kiosk.card_cli import add_card_commands, run_card_command
 from kiosk.config import (
     ConfigError,
     KioskConfig,
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     set_.add_argument("key")
     set_.add_argument("value")
     csub.add_parser("path", help="print where the settings file is")
+    add_card_commands(sub)
     return parser
 
 
@@ -138,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.command == "demo-tour":
             return _demo_tour(args)
+        if args.command == "card":
+            return run_card_command(args, root)
         if args.command == "demo":
             flags = RuntimeFlags(demo=True, windowed=not args.fullscreen)
         elif args.command == "run":

@@ -120,8 +120,11 @@ class UiSettings:
 class DeviceSettings:
     card_reader: str = setting(
         "simulator",
-        "Card reader adapter ('simulator'; the PC/SC adapter comes with chip reading).",
-        choices=("simulator",),
+        "Card reader adapter: 'pcsc' for a real reader, 'simulator' for the built-in emulator.",
+        choices=("pcsc", "simulator"),
+    )
+    card_reader_name: str = setting(
+        "", "PC/SC reader to use (part of its name); empty picks the first one."
     )
     trust_store: str = setting(
         "",

@@ -1,0 +1,212 @@
+"""The PC/SC card reader (pyscard's low-level ``scard`` API).
+
+Threading contract: one thread, ``card-reader``, owns the PC/SC context and
+every handle; nothing else ever calls into PC/SC (AusweisApp and Electrum do
+the same).  Between jobs the thread polls every ``poll_s`` with calls that
+never block (``SCardGetStatusChange`` with a zero timeout), so a read is never
+stuck behind a poll and the GUI never waits on the reader.
+
+The adapter survives what happens in the field: pcscd not running (said
+plainly: NO_SERVICE, the most common "reader not found"), pcscd restarted
+(the context is dropped and established again), the reader unplugged and
+plugged back, the card pulled out mid-read.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future
+
+from cryptography import x509
+from smartcard import scard
+
+from devices.card.base import (
+    CardError,
+    CardReadResult,
+    CardRemovedError,
+    ReaderState,
+    ReaderStatus,
+)
+from devices.card.chipread import read_identity
+from devices.card.mrtd.reader import AccessKey
+from devices.worker import DeviceThread
+from kiosk.events import Signal
+
+log = logging.getLogger(__name__)
+
+_SERVICE_GONE = {
+    scard.SCARD_E_NO_SERVICE,
+    scard.SCARD_E_SERVICE_STOPPED,
+    scard.SCARD_E_INVALID_HANDLE,
+    scard.SCARD_F_COMM_ERROR,
+}
+_CARD_GONE = {
+    scard.SCARD_W_REMOVED_CARD,
+    scard.SCARD_E_NO_SMARTCARD,
+    scard.SCARD_W_RESET_CARD,
+    scard.SCARD_E_READER_UNAVAILABLE,
+    scard.SCARD_E_UNKNOWN_READER,
+}
+
+
+class _PcscTransport:
+    def __init__(self, card: int, protocol: int) -> None:
+        self.card = card
+        self.protocol = protocol
+
+    def transmit(self, apdu: bytes) -> bytes:
+        hresult, response = scard.SCardTransmit(self.card, self.protocol, list(apdu))
+        if hresult == scard.SCARD_S_SUCCESS:
+            if len(response) < 2:
+                # No status word: the card went silent (taken off the reader mid-exchange).
+                raise CardRemovedError("the card stopped answering")
+            return bytes(response)
+        extended = len(apdu) > 5 and apdu[4] == 0
+        if extended and hresult == scard.SCARD_E_INSUFFICIENT_BUFFER:
+            # The reader's driver does not carry extended-length APDUs: answer as a
+            # card would (wrong length), so the protocol falls back to short APDUs.
+            return b"\x67\x00"
+        if hresult in _CARD_GONE or hresult == scard.SCARD_E_NOT_TRANSACTED:
+            # Contact lost mid-exchange: for the citizen, "place the card again".
+            raise CardRemovedError("card removed during read")
+        raise CardError(f"reader error {hresult & 0xFFFFFFFF:08X}")
+
+
+class PcscCardReader:
+    """Implements :class:`devices.card.base.CardReader` over PC/SC."""
+
+    def __init__(
+        self,
+        reader_name: str = "",
+        trust_store: list[x509.Certificate] | None = None,
+        poll_s: float = 0.5,
+    ) -> None:
+        self.reader_name = reader_name
+        self.trust_store = trust_store or []
+        self._thread = DeviceThread("card-reader", tick=self._poll, tick_s=poll_s)
+        self._context: int | None = None
+        self._reader: str | None = None
+        self._present = False
+        self._status = ReaderStatus(ReaderState.NO_SERVICE)
+        self._status_lock = threading.Lock()
+        self.status_changed = Signal("status_changed")
+        self.card_inserted = Signal("card_inserted")
+        self.card_removed = Signal("card_removed")
+        self.read_progress = Signal("read_progress")
+
+    # Interface -------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread.is_current:
+            self._release()
+        else:
+            self._thread.call(self._release)
+        self._thread.stop()
+
+    def status(self) -> ReaderStatus:
+        with self._status_lock:
+            return self._status
+
+    def read_card(self, key: AccessKey) -> Future[CardReadResult]:
+        return self._thread.call(self._read, key)
+
+    # On the reader thread --------------------------------------------------------
+    def _set_status(self, status: ReaderStatus) -> None:
+        with self._status_lock:
+            changed = status != self._status
+            self._status = status
+        if changed:
+            log.info("reader_status", extra={"fields": {"state": status.state.value}})
+            self.status_changed.emit(status)
+
+    def _release(self) -> None:
+        if self._context is not None:
+            scard.SCardReleaseContext(self._context)
+            self._context = None
+
+    def _lost_service(self) -> None:
+        self._release()
+        self._set_presence(False)
+        self._reader = None
+        self._set_status(ReaderStatus(ReaderState.NO_SERVICE))
+
+    def _set_presence(self, present: bool) -> None:
+        if present == self._present:
+            return
+        self._present = present
+        status = ReaderStatus(
+            ReaderState.CARD_PRESENT if present else ReaderState.READY, self._reader or ""
+        )
+        self._set_status(status)
+        (self.card_inserted if present else self.card_removed).emit(status)
+
+    def _poll(self) -> None:
+        if self._context is None:
+            hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+            if hresult != scard.SCARD_S_SUCCESS:
+                self._set_status(ReaderStatus(ReaderState.NO_SERVICE))
+                return
+            self._context = context
+        hresult, readers = scard.SCardListReaders(self._context, [])
+        if hresult in _SERVICE_GONE:
+            self._lost_service()
+            return
+        matching = [r for r in (readers or []) if self.reader_name.lower() in r.lower()]
+        if hresult != scard.SCARD_S_SUCCESS or not matching:
+            self._set_presence(False)
+            self._reader = None
+            self._set_status(ReaderStatus(ReaderState.NO_READER))
+            return
+        self._reader = matching[0]
+        hresult, states = scard.SCardGetStatusChange(
+            self._context, 0, [(self._reader, scard.SCARD_STATE_UNAWARE)]
+        )
+        if hresult in _SERVICE_GONE:
+            self._lost_service()
+            return
+        if hresult not in (scard.SCARD_S_SUCCESS, scard.SCARD_E_TIMEOUT) or not states:
+            return
+        event_state = states[0][1]
+        present = bool(event_state & scard.SCARD_STATE_PRESENT) and not (
+            event_state & scard.SCARD_STATE_MUTE
+        )
+        if not self._present and not present:
+            self._set_status(ReaderStatus(ReaderState.READY, self._reader))
+        self._set_presence(present)
+
+    def _read(self, key: AccessKey) -> CardReadResult:
+        if self._context is None or self._reader is None:
+            raise CardError("no reader")
+        hresult, card, protocol = scard.SCardConnect(
+            self._context,
+            self._reader,
+            scard.SCARD_SHARE_EXCLUSIVE,
+            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+        )
+        if hresult in _CARD_GONE:
+            raise CardRemovedError("no card on the reader")
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise CardError(f"connect failed {hresult & 0xFFFFFFFF:08X}")
+        try:
+            return read_identity(
+                _PcscTransport(card, protocol), key, self.trust_store, self.read_progress.emit
+            )
+        finally:
+            scard.SCardDisconnect(card, scard.SCARD_RESET_CARD)
+
+
+def list_readers() -> tuple[ReaderState, list[str]]:
+    """For the technician CLI: is pcscd there, and which readers does it see?"""
+    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hresult != scard.SCARD_S_SUCCESS:
+        return ReaderState.NO_SERVICE, []
+    try:
+        hresult, readers = scard.SCardListReaders(context, [])
+        if hresult != scard.SCARD_S_SUCCESS or not readers:
+            return ReaderState.NO_READER, []
+        return ReaderState.READY, list(readers)
+    finally:
+        scard.SCardReleaseContext(context)

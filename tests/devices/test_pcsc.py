@@ -1,0 +1,308 @@
+"""The PC/SC adapter through the real pcscd and vsmartcard's virtual reader.
+
+The chip on the other side is the project's emulator, connected to vpcd over
+TCP, exactly as `kiosk card emulate` does.  pcscd and vsmartcard-vpcd are
+installed by `make test`; the fixture starts pcscd when it is not running.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from devices.card.base import AccessDeniedError, CardError, CardRemovedError, ReaderState
+from devices.card.emulator.builder import build_chip
+from devices.card.emulator.chip import EmulatedChip
+from devices.card.emulator.pki import TestPki, create_test_pki
+from devices.card.emulator.vpcd import VpcdCard
+from devices.card.mrtd.reader import AccessKey
+from devices.card.pcsc import PcscCardReader, list_readers
+from devices.card.simulator import SimulatedCard
+
+SOCKET = Path("/run/pcscd/pcscd.comm")
+READER = "Virtual PCD 00 00"
+pytestmark = pytest.mark.skipif(
+    shutil.which("pcscd") is None, reason="pcscd is not installed (make test installs it)"
+)
+
+
+def start_pcscd() -> subprocess.Popen | None:
+    if SOCKET.exists() and list_readers()[0] is not ReaderState.NO_SERVICE:
+        return None
+    process = subprocess.Popen(
+        ["pcscd", "--foreground"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if SOCKET.exists() and list_readers()[0] is not ReaderState.NO_SERVICE:
+            return process
+        time.sleep(0.1)
+    raise RuntimeError("pcscd did not start")
+
+
+@pytest.fixture(scope="module")
+def pcscd() -> Iterator[None]:
+    process = start_pcscd()
+    yield
+    if process is not None:
+        process.terminate()
+        process.wait(5)
+
+
+@pytest.fixture(scope="module")
+def pki() -> TestPki:
+    return create_test_pki()
+
+
+@pytest.fixture(scope="module")
+def card() -> SimulatedCard:
+    return SimulatedCard.from_profile()
+
+
+@pytest.fixture
+def reader(pcscd, pki) -> Iterator[PcscCardReader]:
+    reader = PcscCardReader(READER, [pki.csca], poll_s=0.05)
+    reader.start()
+    yield reader
+    reader.stop()
+
+
+def key_for(card: SimulatedCard, expiry: date | None = None) -> AccessKey:
+    return AccessKey.from_cccd(card.id_number, card.date_of_birth, expiry or card.date_of_expiry)
+
+
+def wait_state(reader: PcscCardReader, state: ReaderState, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while reader.status().state is not state:
+        assert time.monotonic() < deadline, f"reader stayed {reader.status().state}"
+        time.sleep(0.02)
+
+
+def insert(reader: PcscCardReader, chip: EmulatedChip) -> VpcdCard:
+    wait_state(reader, ReaderState.READY)  # the last test's card has really gone
+    seen = threading.Event()
+    handler = reader.card_inserted.connect(lambda _s: seen.set())
+    vpcd = VpcdCard(chip)
+    vpcd.insert()
+    assert seen.wait(5), "pcscd did not report the card"
+    reader.card_inserted.disconnect(handler)
+    return vpcd
+
+
+def test_full_read_through_pcscd(reader, pki, card) -> None:
+    vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki)))
+    try:
+        result = reader.read_card(key_for(card)).result(timeout=10)
+    finally:
+        vpcd.remove()
+    assert result.identity.full_name == card.full_name
+    assert result.identity.id_number == card.id_number
+    assert result.authenticity == "verified"
+    assert result.apdus <= 20
+
+
+def test_removal_is_reported(reader, pki, card) -> None:
+    vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki)))
+    removed = threading.Event()
+    reader.card_removed.connect(lambda _s: removed.set())
+    vpcd.remove()
+    assert removed.wait(5)
+    assert reader.status().state is ReaderState.READY
+
+
+def test_a_wrong_key_through_pcscd(reader, pki, card) -> None:
+    vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki)))
+    try:
+        with pytest.raises(AccessDeniedError):
+            reader.read_card(key_for(card, date(2040, 1, 1))).result(timeout=10)
+    finally:
+        vpcd.remove()
+
+
+def test_a_bad_mac_through_pcscd(reader, pki, card) -> None:
+    chip = EmulatedChip(build_chip(card.identity(), pki))
+    chip.corrupt_mac = True
+    vpcd = insert(reader, chip)
+    try:
+        with pytest.raises(CardError):
+            reader.read_card(key_for(card)).result(timeout=10)
+    finally:
+        vpcd.remove()
+
+
+@pytest.mark.parametrize(
+    ("tamper", "verdict"),
+    [
+        ("altered", "data_altered"),
+        ("untrusted", "signer_not_trusted"),
+    ],
+)
+def test_tampered_cards_through_pcscd(reader, pki, card, tamper, verdict) -> None:
+    vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki, tamper=tamper)))
+    try:
+        result = reader.read_card(key_for(card)).result(timeout=10)
+    finally:
+        vpcd.remove()
+    assert result.authenticity == verdict
+
+
+def test_the_card_pulled_out_mid_read(reader, pki, card) -> None:
+    chip = EmulatedChip(build_chip(card.identity(), pki))
+    real = chip.transmit
+
+    def slow(apdu: bytes) -> bytes:
+        time.sleep(0.05)
+        return real(apdu)
+
+    chip.transmit = slow  # type: ignore[method-assign]
+    vpcd = insert(reader, chip)
+    future = reader.read_card(key_for(card))
+    time.sleep(0.3)
+    vpcd.remove()
+    with pytest.raises(CardRemovedError):
+        future.result(timeout=10)
+
+
+def test_no_pcscd_is_said_plainly(tmp_path: Path) -> None:
+    code = "from devices.card.pcsc import list_readers; print(list_readers()[0].value)"
+    env = dict(os.environ, PCSCLITE_CSOCK_NAME=str(tmp_path / "no-pcscd.comm"))
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert out.stdout.strip() == "no_service"
+
+
+def test_the_adapter_survives_a_pcscd_restart(reader, pki, card) -> None:
+    states: list[ReaderState] = []
+    reader.status_changed.connect(lambda s: states.append(s.state))
+    subprocess.run(["pkill", "-x", "pcscd"], check=False)
+    deadline = time.monotonic() + 10
+    while ReaderState.NO_SERVICE not in states and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ReaderState.NO_SERVICE in states
+    start_pcscd()
+    vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki)))
+    try:
+        assert reader.read_card(key_for(card)).result(timeout=10).authenticity == "verified"
+    finally:
+        vpcd.remove()
+
+
+def test_technician_cli_emulates_and_reads_a_card(pcscd, tmp_path: Path) -> None:
+    import json
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path), KIOSK_CONFIG=str(tmp_path / "k.toml"))
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "card", "emulate", "--port", "35964"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=root,
+    )
+    try:
+        ready = json.loads(emulator.stdout.readline())  # type: ignore[union-attr]
+        assert ready["ready"] and len(ready["id_number"]) == 12 and ready["can"]
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kiosk",
+                "card",
+                "read",
+                "--reader",
+                "00 01",
+                "--id",
+                ready["id_number"],
+                "--dob",
+                ready["date_of_birth"],
+                "--expiry",
+                ready["date_of_expiry"],
+                "--trust",
+                ready["trust_store"],
+                "--photo",
+                str(tmp_path / "chip.jpg"),
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            cwd=root,
+        )
+        assert out.returncode == 0, out.stderr[-1000:]
+        report = json.loads(out.stdout.strip().splitlines()[-1])
+        assert report["passive_authentication"] == "verified"
+        assert report["id_number"] == ready["id_number"]
+        assert {"access_control", "DG2", "EF.SOD"} <= set(report["timings_ms"])
+        assert (tmp_path / "chip.jpg").read_bytes().startswith(b"\xff\xd8")
+    finally:
+        emulator.terminate()
+        emulator.wait(10)
+
+
+def test_cli_readers_lists_the_virtual_readers(pcscd) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "kiosk", "card", "readers"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert out.returncode == 0 and READER in out.stdout
+
+
+def test_the_kiosk_identifies_a_citizen_through_pcscd(pcscd, pki, card, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from devices.card.emulator.pki import save_pki
+    from kiosk.app import build_core
+    from kiosk.config import KioskConfig, RuntimeFlags
+    from kiosk.events import QueueDispatcher
+    from kiosk.flow import Step
+
+    save_pki(pki, tmp_path / "demo-pki")  # the kiosk's demo trust store: this PKI's CSCA
+    config = KioskConfig().replace(
+        storage={"data_dir": str(tmp_path)},
+        devices={"card_reader": "pcsc", "card_reader_name": READER},
+    )
+    dispatcher = QueueDispatcher()
+    core, sims = build_core(
+        config,
+        RuntimeFlags(demo=True),
+        dispatcher,
+        central_key=X25519PrivateKey.generate().public_key(),
+    )
+    assert sims.reader is None  # no demo panel: a real reader
+    core.start()
+    vpcd = VpcdCard(EmulatedChip(build_chip(card.identity(), pki)))
+    try:
+        vpcd.insert()
+        assert dispatcher.drain_until(lambda: core.step is Step.ACCESS_KEY, 10)
+        core.submit_access_key(
+            card.id_number, f"{card.date_of_birth:%d/%m/%Y}", f"{card.date_of_expiry:%d/%m/%Y}"
+        )
+        assert dispatcher.drain_until(lambda: core.step is Step.FACE_CHECK, 10)
+        assert core.session.identity.full_name == card.full_name  # type: ignore[union-attr]
+        assert core.session.authenticity == "verified"
+        vpcd.remove()
+        assert dispatcher.drain_until(lambda: core.step is Step.ATTRACT, 10)
+        assert core.last_end_reason == "card_removed"
+    finally:
+        vpcd.remove()
+        core.stop()
