@@ -43,7 +43,13 @@ def add_card_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     emulate.add_argument("--profile", type=Path, help="card profile (JSON)")
     emulate.add_argument("--port", type=int, default=35963, help="vpcd port (35963, 35964)")
     emulate.add_argument("--pki", type=Path, help="folder of the test PKI (made if missing)")
-    emulate.add_argument("--tamper", choices=("altered", "untrusted", "clone"))
+    emulate.add_argument("--tamper", choices=("altered", "untrusted"))
+    emulate.add_argument(
+        "--pace",
+        type=int,
+        choices=(12, 13),
+        help="offer PACE (ECDH-GM-AES-128) on P-256 (12) or brainpoolP256r1 (13)",
+    )
 
 
 def run_card_command(args: argparse.Namespace, data_root: Path) -> int:
@@ -131,6 +137,7 @@ def _read(args: argparse.Namespace) -> int:
         "place_of_residence": identity.place_of_residence,
         "date_of_issue": identity.date_of_issue.isoformat() if identity.date_of_issue else None,
         "date_of_expiry": identity.date_of_expiry.isoformat() if identity.date_of_expiry else None,
+        "access_control": result.access_control,
         "passive_authentication": result.authenticity,
         "detail": result.detail,
         "apdus": result.apdus,
@@ -161,7 +168,9 @@ def _emulate(args: argparse.Namespace, data_root: Path) -> int:
     pki_dir = args.pki or data_root / "demo-pki"
     pki = load_or_create_pki(pki_dir)
     trust = write_trust_store(pki, pki_dir / "trust").parent
-    content = build_chip(card.identity(), pki, can=card.can, tamper=card.tamper)
+    content = build_chip(
+        card.identity(), pki, can=card.can, tamper=card.tamper, pace_parameter=args.pace
+    )
     vpcd = VpcdCard(EmulatedChip(content), port=args.port)
     try:
         vpcd.insert(timeout_s=30)
@@ -182,6 +191,7 @@ def _emulate(args: argparse.Namespace, data_root: Path) -> int:
                 "date_of_expiry": card.date_of_expiry.isoformat() if card.date_of_expiry else None,
                 "can": content.can,
                 "mrz": content.mrz,
+                "pace": args.pace is not None,
                 "trust_store": str(trust),
             },
             ensure_ascii=False,

@@ -70,6 +70,7 @@ class CardReadResult:
     detail: str = ""  # for technicians: which check said what (never personal data)
     apdus: int = 0
     bytes_in: int = 0
+    access_control: str = ""  # BAC or PACE
 
 
 class CardReader(Protocol):

@@ -76,5 +76,6 @@ def read_identity(
     result = CardReadResult(identity, verdict.status.value, dict(reader.stats.timings_ms))
     result.detail = verdict.detail
     result.apdus = reader.stats.apdus
+    result.access_control = files.access_control
     result.bytes_in = reader.stats.bytes_in
     return result

@@ -306,3 +306,15 @@ def test_the_kiosk_identifies_a_citizen_through_pcscd(pcscd, pki, card, tmp_path
     finally:
         vpcd.remove()
         core.stop()
+
+
+@pytest.mark.parametrize("parameter", [12, 13])
+def test_pace_with_the_can_through_pcscd(reader, pki, card, parameter) -> None:
+    content = build_chip(card.identity(), pki, pace_parameter=parameter)
+    vpcd = insert(reader, EmulatedChip(content))
+    try:
+        result = reader.read_card(AccessKey(can=content.can)).result(timeout=10)
+    finally:
+        vpcd.remove()
+    assert result.access_control == "PACE"
+    assert result.authenticity == "verified"

@@ -22,12 +22,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from devices.card.emulator.pki import TestPki, create_test_pki
 from devices.card.mrtd.mrz import cccd_td1, parse_mrz
+from devices.card.mrtd.pace import PaceInfo, card_access_file
 from devices.card.mrtd.sod import LDS_SECURITY_OBJECT_OID, DataGroupHash, LdsSecurityObject
 from devices.card.mrtd.tlv import tlv
 from kiosk.session import CitizenIdentity
 
 DG13_OID = bytes.fromhex("060628D316010008")  # 1.0.10646.1.0.8
 NO_EXPIRY = date(2099, 12, 31)
+PACE_ECDH_GM_AES_128 = "0.4.0.127.0.7.2.2.4.2.2"
 
 
 @dataclass
@@ -38,6 +40,7 @@ class ChipContent:
     mrz: str
     can: str
     aa_key: ec.EllipticCurvePrivateKey | None = field(default=None, repr=False)
+    pace: PaceInfo | None = None
 
     def __repr__(self) -> str:
         return "ChipContent(<personal data>)"
@@ -169,6 +172,7 @@ def build_chip(
     can: str = "",
     tamper: str | None = None,
     parents: tuple[str, str] = ("", ""),
+    pace_parameter: int | None = None,
 ) -> ChipContent:
     """All files of a CCCD chip for ``identity``, signed by ``pki``'s document signer."""
     surname, _, given = identity.full_name.partition(" ")
@@ -201,4 +205,10 @@ def build_chip(
         tlv(0x5F01, b"0107") + tlv(0x5F36, b"040000") + tlv(0x5C, bytes([0x61, 0x75, 0x6D, 0x6F])),
     )
     files: dict[str | int, bytes] = {"COM": com, **groups, "SOD": sod}
-    return ChipContent(files, mrz, can or identity.id_number[-6:], aa_key)
+    pace = None
+    if pace_parameter is not None:
+        # PACE on the CCCD (CAN = last 6 digits of the ID number) is reported by one
+        # source only: a profile option, so both paths are exercised.
+        pace = PaceInfo(PACE_ECDH_GM_AES_128, 2, pace_parameter)
+        files["CardAccess"] = card_access_file(pace.oid, pace_parameter)
+    return ChipContent(files, mrz, can or identity.id_number[-6:], aa_key, pace)

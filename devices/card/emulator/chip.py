@@ -18,7 +18,8 @@ from devices.card.emulator.builder import ChipContent
 from devices.card.mrtd import bac, crypto
 from devices.card.mrtd.apdu import Response
 from devices.card.mrtd.errors import AccessControlError
-from devices.card.mrtd.lds import DG_FILES, EF_COM, EF_SOD
+from devices.card.mrtd.lds import DG_FILES, EF_CARD_ACCESS, EF_COM, EF_SOD
+from devices.card.mrtd.pace import PASSWORD_CAN, PASSWORD_MRZ, PaceChip
 from devices.card.mrtd.reader import LDS1_AID
 from devices.card.mrtd.sm import SessionKeys
 from devices.card.mrtd.tlv import iter_tlv, tlv
@@ -27,7 +28,12 @@ SW_OK = 0x9000
 ATR = bytes.fromhex("3B8880014241544B0000000018")  # contactless-style ATR, "BATK" historical
 
 _FILES_BY_FID = {EF_COM[0]: "COM", EF_SOD[0]: "SOD", **{fid: n for n, (fid, _) in DG_FILES.items()}}
-_FILES_BY_SFI = {EF_COM[1]: "COM", EF_SOD[1]: "SOD", **{sfi: n for n, (_, sfi) in DG_FILES.items()}}
+_FILES_BY_SFI = {
+    EF_COM[1]: "COM",
+    EF_SOD[1]: "SOD",
+    EF_CARD_ACCESS[1]: "CardAccess",
+    **{sfi: n for n, (_, sfi) in DG_FILES.items()},
+}
 
 
 def _parse_command(apdu: bytes) -> tuple[bytes, bytes, int | None]:
@@ -68,6 +74,18 @@ class EmulatedChip:
         self._keys: SessionKeys | None = None
         self._rnd_ic = b""
         self._current: str | int | None = None
+        info = self.content.pace
+        self._pace = (
+            PaceChip(
+                info,
+                {
+                    PASSWORD_MRZ: self.content.mrz_information.encode("ascii"),
+                    PASSWORD_CAN: self.content.can.encode("ascii"),
+                },
+            )
+            if info is not None
+            else None
+        )
 
     @property
     def atr(self) -> bytes:
@@ -96,7 +114,7 @@ class EmulatedChip:
             self._keys = None
             return b"\x90\x00" if self._selected_app else b"\x6a\x82"
         if not self._selected_app:
-            return b"\x69\x85"
+            return self._master_file(header, data)
         if ins == 0x84:
             self._rnd_ic = os.urandom(8)
             return self._rnd_ic + b"\x90\x00"
@@ -105,6 +123,23 @@ class EmulatedChip:
         if ins in (0xA4, 0xB0, 0xB1):
             return b"\x69\x82"  # BAC is enforced: nothing is readable in the clear
         return b"\x6d\x00"
+
+    def _master_file(self, header: bytes, data: bytes) -> bytes:
+        """Before the application is selected: EF.CardAccess in the clear, and PACE."""
+        ins, p1 = header[1], header[2]
+        if ins == 0xB0 and p1 == 0x80 | EF_CARD_ACCESS[1] and "CardAccess" in self.content.files:
+            self._current = "CardAccess"
+            return self._read(header[3], 256).encode()
+        if self._pace is not None and ins == 0x22 and header[2:4] == b"\xc1\xa4":
+            return self._pace.set_at(data).to_bytes(2, "big")
+        if self._pace is not None and ins == 0x86:
+            answer, sw = self._pace.general_authenticate(data)
+            if sw == SW_OK and self._pace.step == 5:
+                self._keys = self._pace.keys  # PACE done: secure messaging from now on
+            return answer + sw.to_bytes(2, "big")
+        if ins in (0xB0, 0xA4):
+            return b"\x6a\x82"
+        return b"\x69\x85"
 
     def _external_authenticate(self, data: bytes) -> bytes:
         if not self._rnd_ic:
@@ -171,6 +206,9 @@ class EmulatedChip:
 
     def _inner(self, header: bytes, data: bytes, le: int | None) -> Response:
         ins, p1, p2 = header[1], header[2], header[3]
+        if ins == 0xA4 and p1 == 0x04:  # the application, selected after PACE
+            self._selected_app = data == LDS1_AID
+            return Response(b"", SW_OK if self._selected_app else 0x6A82)
         if ins == 0xA4 and p1 == 0x02:
             fid = int.from_bytes(data, "big")
             name = _FILES_BY_FID.get(fid)

@@ -29,8 +29,15 @@ from devices.card.mrtd.errors import (
     SecureMessagingError,
     StatusWordError,
 )
-from devices.card.mrtd.lds import DG_FILES, EF_COM, EF_SOD, MAX_FILE_BYTES
+from devices.card.mrtd.lds import DG_FILES, EF_CARD_ACCESS, EF_COM, EF_SOD, MAX_FILE_BYTES
 from devices.card.mrtd.mrz import bac_seed_text, yymmdd
+from devices.card.mrtd.pace import (
+    PASSWORD_CAN,
+    PASSWORD_MRZ,
+    PaceInfo,
+    parse_card_access,
+    perform_pace,
+)
 from devices.card.mrtd.sm import SecureTransport
 from devices.card.mrtd.tlv import read_length, read_tag
 
@@ -121,10 +128,33 @@ class ChipReader:
         if not response.ok:
             raise StatusWordError(response.sw, "SELECT LDS1 application")
 
+    def card_access(self) -> list[PaceInfo]:
+        """EF.CardAccess (in the master file, read in the clear): the PACE variants offered."""
+        try:
+            data = self.read_file(EF_CARD_ACCESS[1], optional=True)
+            return parse_card_access(data) if data else []
+        except (ChipDataError, StatusWordError, SecureMessagingError):
+            return []  # unreadable or absent: the card does BAC only
+
     def authenticate(self, key: AccessKey) -> str:
-        """BAC with the MRZ data (PACE arrives with EF.CardAccess support)."""
+        """PACE when EF.CardAccess offers a variant we support, else BAC (9303-11 §4.2)."""
+        pace = next((info for info in self.card_access() if info.supported), None)
+        if pace is not None and (key.document_number or key.can):
+            if key.document_number:
+                password, kind = key.mrz_information.encode("ascii"), PASSWORD_MRZ
+            else:
+                password, kind = key.can.encode("ascii"), PASSWORD_CAN
+            self.secure = SecureTransport(
+                self.transport, perform_pace(self.transport, pace, password, kind)
+            )
+            # After PACE the application is selected under secure messaging (§4.2).
+            response = self.send(select_applet(LDS1_AID))
+            if not response.ok:
+                raise StatusWordError(response.sw, "SELECT LDS1 application")
+            return "PACE"
+        self.select_application()
         if not key.document_number:
-            raise AccessControlError("this card needs the ID number and dates")
+            raise AccessControlError("this card has no PACE: it needs the ID number and dates")
         keys = bac.perform_bac(self.transport, key.mrz_information)
         self.secure = SecureTransport(self.transport, keys)
         return "BAC"
@@ -194,7 +224,6 @@ class ChipReader:
             return value
 
         self.progress(ReadStep.CONNECTING)
-        timed("select", self.select_application)
         self.progress(ReadStep.UNLOCKING)
         result.access_control = str(timed("access_control", lambda: self.authenticate(key)))
         self.progress(ReadStep.READING_DETAILS)

@@ -67,6 +67,8 @@ def protect(keys: SessionKeys, command: Command) -> bytes:
     """Build the protected command APDU (9303-11 §9.8.4); increments the SSC."""
     cla = command.cla | 0x0C
     header = bytes((cla, command.ins, command.p1, command.p2))
+    # The SSC counts this command before anything is computed: AES uses it for the IV too.
+    keys.ssc += 1
     body = b""
     if command.data:
         encrypted = keys.encrypt(crypto.pad(command.data, keys.block))
@@ -80,7 +82,6 @@ def protect(keys: SessionKeys, command: Command) -> bytes:
         else:
             le = command.le.to_bytes(2 if command.le > 256 else 1, "big")
         body += tlv(0x97, le)
-    keys.ssc += 1
     mac = keys.mac(crypto.pad(header, keys.block) + body)
     body += tlv(0x8E, mac)
     extended = len(body) > 255 or (command.le is not None and command.le > 256)

@@ -143,3 +143,26 @@ def test_access_key_never_prints_its_secret(card) -> None:
     key = key_for(card)
     assert card.id_number[3:] not in repr(key)
     assert replace(key, can="123456") != key
+
+
+@pytest.mark.parametrize("parameter", [12, 13])
+def test_pace_is_used_when_the_card_offers_it_with_the_mrz_or_the_can(pki, card, parameter):
+    content = build_chip(card.identity(), pki, pace_parameter=parameter)
+    for key in (key_for(card), AccessKey(can=content.can)):
+        reader = ChipReader(EmulatedChip(content))
+        files = reader.read_all(key)
+        assert files.access_control == "PACE"
+        assert passive_authentication(files.files["SOD"], groups(files), [pki.csca]).status is (
+            PaStatus.VERIFIED
+        )
+
+
+def test_a_wrong_can_is_an_access_error(pki, card) -> None:
+    content = build_chip(card.identity(), pki, pace_parameter=13)
+    with pytest.raises(AccessControlError):
+        ChipReader(EmulatedChip(content)).read_all(AccessKey(can="999999"))
+
+
+def test_a_bac_only_card_cannot_be_opened_with_the_can(pki, card) -> None:
+    with pytest.raises(AccessControlError, match="no PACE"):
+        ChipReader(EmulatedChip(build_chip(card.identity(), pki))).read_all(AccessKey(can="1"))
