@@ -43,7 +43,7 @@ def add_card_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     emulate.add_argument("--profile", type=Path, help="card profile (JSON)")
     emulate.add_argument("--port", type=int, default=35963, help="vpcd port (35963, 35964)")
     emulate.add_argument("--pki", type=Path, help="folder of the test PKI (made if missing)")
-    emulate.add_argument("--tamper", choices=("altered", "untrusted"))
+    emulate.add_argument("--tamper", choices=("altered", "untrusted", "clone"))
     emulate.add_argument(
         "--pace",
         type=int,
@@ -139,6 +139,7 @@ def _read(args: argparse.Namespace) -> int:
         "date_of_expiry": identity.date_of_expiry.isoformat() if identity.date_of_expiry else None,
         "access_control": result.access_control,
         "passive_authentication": result.authenticity,
+        "active_authentication": result.active_authentication,
         "detail": result.detail,
         "apdus": result.apdus,
         "bytes_in": result.bytes_in,

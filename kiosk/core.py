@@ -359,25 +359,34 @@ class KioskCore:
             extra={
                 "fields": {
                     "authenticity": result.authenticity,
+                    "active_authentication": result.active_authentication,
+                    "access_control": result.access_control,
                     "apdus": result.apdus,
                     **{f"{k}_ms": round(v, 1) for k, v in result.timings_ms.items()},
                 }
             },
         )
-        refused = result.authenticity == "data_altered" or (
-            result.authenticity == "signer_not_trusted"
-            and self.config.devices.require_trusted_signer
+        refused = (
+            result.authenticity == "data_altered"
+            or result.active_authentication == "failed"  # a cloned chip
+            or (
+                result.authenticity == "signer_not_trusted"
+                and self.config.devices.require_trusted_signer
+            )
         )
         if refused:
             result.identity.wipe()
             error = NotGenuineError(result.detail)
-            if result.authenticity == "signer_not_trusted":
+            if result.authenticity == "signer_not_trusted" and (
+                result.active_authentication != "failed"
+            ):
                 error.message_key = "card.error.untrusted"
             self._on_card_error(error)
             return
         SCRUBBER.register(*result.identity.scrub_values())
         self.session.identity = result.identity
         self.session.authenticity = result.authenticity
+        self.session.active_authentication = result.active_authentication
         self.machine.fire(Trigger.CARD_READ)
 
     def _on_card_error(self, error: BaseException) -> None:
@@ -483,6 +492,7 @@ class KioskCore:
         content = {
             "procedure": procedure.code,
             "card_authenticity": self.session.authenticity,
+            "card_active_authentication": self.session.active_authentication,
             "answers": {f.key: self.answer(f) for f in procedure.fields},
             "citizen": {
                 "id_number": identity.id_number,

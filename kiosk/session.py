@@ -85,6 +85,7 @@ class CitizenSession:
     card_attempts: int = 0
     access_key: object | None = field(default=None, repr=False)  # an AccessKey: a secret
     authenticity: str = "not_checked"
+    active_authentication: str = "not_checked"
 
     @property
     def identified(self) -> bool:
@@ -108,3 +109,4 @@ class CitizenSession:
         self.error_key = None
         self.card_attempts = 0
         self.authenticity = "not_checked"
+        self.active_authentication = "not_checked"

@@ -71,6 +71,7 @@ class CardReadResult:
     apdus: int = 0
     bytes_in: int = 0
     access_control: str = ""  # BAC or PACE
+    active_authentication: str = "not_checked"  # verified | failed (a clone) | not_checked
 
 
 class CardReader(Protocol):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from cryptography import x509
 
 from devices.card.base import CardReadResult, ReadStep
+from devices.card.mrtd.aa import active_authentication
 from devices.card.mrtd.apdu import Transport
 from devices.card.mrtd.errors import ChipDataError
 from devices.card.mrtd.lds import parse_dg1, parse_dg2, parse_dg13, parse_vn_date
@@ -66,6 +67,10 @@ def read_identity(
     try:
         files = reader.read_all(key)
         started = time.perf_counter()
+        # Clone detection while the secure channel is still open.
+        active = active_authentication(reader.send, files.files.get(15), files.files.get(14))
+        reader.stats.timings_ms["active_authentication"] = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
         groups = {k: v for k, v in files.files.items() if isinstance(k, int)}
         verdict = passive_authentication(files.files.get("SOD"), groups, trust_store)
         reader.stats.timings_ms["passive_authentication"] = (time.perf_counter() - started) * 1000
@@ -77,5 +82,6 @@ def read_identity(
     result.detail = verdict.detail
     result.apdus = reader.stats.apdus
     result.access_control = files.access_control
+    result.active_authentication = active.value
     result.bytes_in = reader.stats.bytes_in
     return result

@@ -483,3 +483,15 @@ def test_typed_answers_are_scrubbed_from_logs_during_the_session(kiosk: Kiosk) -
     kiosk.identify()
     kiosk.fill_birth_registration()
     assert "Khôi" not in SCRUBBER.scrub("child Trần Minh Khôi")
+
+
+def test_a_cloned_chip_is_never_accepted(kiosk: Kiosk) -> None:
+    from dataclasses import replace
+
+    clone = replace(kiosk.card, tamper="clone")
+    kiosk.reader.insert(clone)
+    kiosk.wait_for(Step.ACCESS_KEY)
+    kiosk.enter_key(clone)
+    kiosk.wait_for(Step.STAFF_HELP)
+    assert kiosk.core.session.error_key == "card.error.not_genuine"
+    assert kiosk.core.session.identity is None

@@ -21,8 +21,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from devices.card.emulator.pki import TestPki, create_test_pki
+from devices.card.mrtd.aa import ID_AA
 from devices.card.mrtd.mrz import cccd_td1, parse_mrz
-from devices.card.mrtd.pace import PaceInfo, card_access_file
+from devices.card.mrtd.pace import PaceInfo, card_access_file, encode_oid
 from devices.card.mrtd.sod import LDS_SECURITY_OBJECT_OID, DataGroupHash, LdsSecurityObject
 from devices.card.mrtd.tlv import tlv
 from kiosk.session import CitizenIdentity
@@ -190,7 +191,15 @@ def build_chip(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         ),
     )
-    groups = {1: dg1, 2: dg2, 13: dg13, 15: dg15}
+    # DG14: ActiveAuthenticationInfo names the AA signature (ECDSA plain, SHA-256).
+    aa_info = tlv(
+        0x30,
+        tlv(0x06, encode_oid(ID_AA))
+        + tlv(0x02, b"\x01")
+        + tlv(0x06, encode_oid("0.4.0.127.0.7.1.1.4.1.3")),
+    )
+    dg14 = tlv(0x6E, tlv(0x31, aa_info))
+    groups = {1: dg1, 2: dg2, 13: dg13, 14: dg14, 15: dg15}
     signer = create_test_pki("Untrusted") if tamper == "untrusted" else pki
     sod = build_sod(groups, signer)
     if tamper == "altered":
@@ -202,7 +211,9 @@ def build_chip(
         aa_key = ec.generate_private_key(ec.SECP256R1())  # DG15 no longer matches the chip
     com = tlv(
         0x60,
-        tlv(0x5F01, b"0107") + tlv(0x5F36, b"040000") + tlv(0x5C, bytes([0x61, 0x75, 0x6D, 0x6F])),
+        tlv(0x5F01, b"0107")
+        + tlv(0x5F36, b"040000")
+        + tlv(0x5C, bytes([0x61, 0x75, 0x6D, 0x6E, 0x6F])),
     )
     files: dict[str | int, bytes] = {"COM": com, **groups, "SOD": sod}
     pace = None

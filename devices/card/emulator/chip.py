@@ -16,6 +16,7 @@ import threading
 from devices.card.base import CardError
 from devices.card.emulator.builder import ChipContent
 from devices.card.mrtd import bac, crypto
+from devices.card.mrtd.aa import sign_challenge
 from devices.card.mrtd.apdu import Response
 from devices.card.mrtd.errors import AccessControlError
 from devices.card.mrtd.lds import DG_FILES, EF_CARD_ACCESS, EF_COM, EF_SOD
@@ -232,7 +233,10 @@ class EmulatedChip:
             result = self._read(int.from_bytes(data[2:5], "big"), le or 256)
             return Response(tlv(0x53, result.data), result.sw) if result.data else result
         if ins == 0x88:
-            return Response(b"", 0x6D00)  # active authentication arrives with DG15 support
+            # Active authentication (9303-11 §6.1): sign the terminal's challenge.
+            if self.content.aa_key is None or len(data) != 8:
+                return Response(b"", 0x6A80)
+            return Response(sign_challenge(self.content.aa_key, data), SW_OK)
         return Response(b"", 0x6D00)
 
     def _read(self, offset: int, length: int) -> Response:

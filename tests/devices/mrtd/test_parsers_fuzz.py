@@ -112,8 +112,8 @@ def test_genuine_files_parse(genuine) -> None:
     assert dg13["place_of_residence"] == card.place_of_residence
     face = parse_dg2(genuine[2])
     assert face.mime == "image/jpeg" and (face.width, face.height) == (240, 320)
-    assert parse_com(genuine["COM"]).data_groups == (1, 2, 13, 15)
-    assert set(parse_sod(genuine["SOD"]).hashes) == {1, 2, 13, 15}
+    assert parse_com(genuine["COM"]).data_groups == (1, 2, 13, 14, 15)
+    assert set(parse_sod(genuine["SOD"]).hashes) == {1, 2, 13, 14, 15}
 
 
 def test_dg13_fields_are_found_by_number_whatever_their_order() -> None:

@@ -42,7 +42,7 @@ def test_full_read_with_extended_length_reads_dg2_in_few_apdus(pki, card) -> Non
     reader = ChipReader(chip, steps.append)
     files = reader.read_all(key_for(card))
     assert files.access_control == "BAC"
-    assert set(files.files) == {"COM", 1, 2, 13, 15, "SOD"}
+    assert set(files.files) == {"COM", 1, 2, 13, 14, 15, "SOD"}
     assert reader.stats.apdus_per_step["DG2"] == 2  # the header, then the rest in one go
     assert reader.stats.apdus <= 20
     assert steps == list(ReadStep)
@@ -166,3 +166,41 @@ def test_a_wrong_can_is_an_access_error(pki, card) -> None:
 def test_a_bac_only_card_cannot_be_opened_with_the_can(pki, card) -> None:
     with pytest.raises(AccessControlError, match="no PACE"):
         ChipReader(EmulatedChip(build_chip(card.identity(), pki))).read_all(AccessKey(can="1"))
+
+
+def test_active_authentication_tells_the_genuine_chip_from_a_clone(pki, card) -> None:
+    from devices.card.chipread import read_identity
+
+    genuine = read_identity(
+        EmulatedChip(build_chip(card.identity(), pki)), key_for(card), [pki.csca]
+    )
+    assert genuine.active_authentication == "verified"
+    assert genuine.authenticity == "verified"
+    clone = read_identity(
+        EmulatedChip(build_chip(card.identity(), pki, tamper="clone")), key_for(card), [pki.csca]
+    )
+    # The copied data is intact (passive authentication passes) but the key is not there.
+    assert clone.authenticity == "verified"
+    assert clone.active_authentication == "failed"
+
+
+def test_rsa_active_authentication_follows_iso_9796_2() -> None:
+    import hashlib
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from devices.card.mrtd.aa import verify
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    size = 128
+    challenge = bytes(range(8))
+    m1 = bytes(range(100, 100 + size - 2 - 20))  # the recoverable part (chip's nonce)
+    f = b"\x6a" + m1 + hashlib.sha1(m1 + challenge).digest() + b"\xbc"
+    numbers = key.private_numbers()
+    signature = pow(int.from_bytes(f, "big"), numbers.d, numbers.public_numbers.n)
+    spki = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert verify(spki, challenge, signature.to_bytes(size, "big"), "sha256")
+    assert not verify(spki, bytes(8), signature.to_bytes(size, "big"), "sha256")
