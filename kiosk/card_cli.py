@@ -73,11 +73,11 @@ def _keys(args: argparse.Namespace) -> list[AccessKey]:
         info = parse_mrz(args.mrz.replace("\\n", "\n"))
         return [AccessKey(info.document_number, info.date_of_birth, info.date_of_expiry)]
     if args.qr:
-        from devices.card.qr import expiry_candidates, parse_card_qr
+        from devices.card.qr import NO_EXPIRY, expiry_candidates, parse_card_qr
 
         qr = parse_card_qr(args.qr)
         return [
-            AccessKey.from_cccd(qr.id_number, qr.date_of_birth, expiry or date(2099, 12, 31))
+            AccessKey.from_cccd(qr.id_number, qr.date_of_birth, expiry or NO_EXPIRY)
             for expiry in expiry_candidates(qr.date_of_birth, qr.date_of_issue)
         ][:3]
     if args.can:

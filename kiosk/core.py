@@ -35,6 +35,7 @@ from devices.card.base import (
     ReadStep,
 )
 from devices.card.mrtd.reader import AccessKey
+from devices.card.qr import NO_EXPIRY, expiry_candidates, parse_card_qr
 from devices.printer.base import Printer, PrinterError, PrintJob
 from kiosk.catalogue import Catalogue, FormField, Procedure, add_working_days, validate_answer
 from kiosk.config import KioskConfig
@@ -46,6 +47,7 @@ from kiosk.i18n import Translator
 from kiosk.idle import IdleGuard, IdlePhase
 from kiosk.logs import SCRUBBER
 from kiosk.paths import sweep_private_tmp
+from kiosk.qrscan import QrScanner
 from kiosk.receipt import ReceiptData, render_queue_ticket, render_receipt
 from kiosk.session import CitizenSession
 from kiosk.tasks import TaskRunner, deliver
@@ -138,6 +140,7 @@ class KioskCore:
         self._read_in_flight = False
         self._ticket_in_flight = False
         self.change_field: str | None = None  # the question "Change" asked for
+        self._qr: QrScanner | None = None
 
         # Signals, all emitted on the core thread.
         self.step_changed = Signal("step_changed")  # (Transition)
@@ -147,6 +150,7 @@ class KioskCore:
         self.card_progress = Signal("card_progress")  # (ReadStep)
         self.reader_status_changed = Signal("reader_status_changed")  # (ReaderStatus)
         self.form_errors = Signal("form_errors")  # (dict[field key, message key])
+        self.qr_result = Signal("qr_result")  # (message key or None)
         self.ticket_issued = Signal("ticket_issued")  # (QueueTicket)
         self.ticket_printed = Signal("ticket_printed")  # (QueueTicket)
         self.receipt_printed = Signal("receipt_printed")  # (message key or None)
@@ -192,7 +196,8 @@ class KioskCore:
         source, target = transition.source, transition.target
         if source is Step.ATTRACT:
             self.last_end_reason = None  # a new visit: the last one's notice goes
-        if source is Step.FACE_CHECK:
+        if source is Step.FACE_CHECK or (source is Step.ACCESS_KEY and self._qr is not None):
+            self.stop_qr_scan()
             self.devices.camera.stop()
         reason = transition.end_reason
         if target in SESSION_END_STEPS and reason is not None:
@@ -335,6 +340,58 @@ class KioskCore:
             self.machine.fire(Trigger.KEY_ENTERED)
         return errors
 
+    def submit_can(self, can: str) -> dict[str, str]:
+        """The 6-digit card access number printed on the card (PACE cards only)."""
+        self.idle.touch()
+        can = can.strip()
+        if not (can.isdigit() and len(can) == 6):
+            return {"can": "access.error.can"}
+        self.session.access_key = AccessKey(can=can)
+        self.session.key_candidates.clear()
+        self.session.error_key = None
+        self.machine.fire(Trigger.KEY_ENTERED)
+        return {}
+
+    # QR code on the card's front -------------------------------------------------
+    def scan_qr(self) -> None:
+        """Look for the card's QR code with the camera (until found or the step ends)."""
+        if self.step is not Step.ACCESS_KEY or self._qr is not None:
+            return
+        self.idle.touch()
+        self.devices.camera.start()
+        self._qr = QrScanner(
+            self.devices.camera, lambda text: self.dispatcher.post(self._on_qr, text)
+        )
+        self._qr.start()
+
+    def stop_qr_scan(self) -> None:
+        if self._qr is not None:
+            self._qr.stop()
+            self._qr = None
+            self.devices.camera.stop()
+
+    def _on_qr(self, text: str) -> None:
+        self.stop_qr_scan()
+        if self.step is not Step.ACCESS_KEY:
+            return
+        try:
+            qr = parse_card_qr(text)
+        except CardError:
+            self.session.error_key = "access.error.qr"
+            self.qr_result.emit(self.session.error_key)
+            return
+        # The QR has no expiry date: try the likely ones, then ask the citizen.
+        keys = [
+            AccessKey.from_cccd(qr.id_number, qr.date_of_birth, expiry or NO_EXPIRY)
+            for expiry in expiry_candidates(qr.date_of_birth, qr.date_of_issue)
+        ]
+        self.session.key_prefill = (qr.id_number, qr.date_of_birth.strftime("%d/%m/%Y"))
+        self.session.access_key = keys[0]
+        self.session.key_candidates = list(keys[1:])
+        self.session.error_key = None
+        self.qr_result.emit(None)
+        self.machine.fire(Trigger.KEY_ENTERED)
+
     def _start_read(self) -> None:
         key = self.session.access_key
         if self._read_in_flight or not isinstance(key, AccessKey):
@@ -418,6 +475,12 @@ class KioskCore:
             self.machine.fire(Trigger.STAFF_CALLED)
         elif isinstance(error, AccessDeniedError):
             self.machine.fire(Trigger.KEY_REJECTED)
+            if self.session.key_candidates:
+                # Another expiry date the QR code allows: try it (still within 3 attempts).
+                self.session.access_key = self.session.key_candidates.pop(0)
+                self.machine.fire(Trigger.KEY_ENTERED)
+            elif self.session.key_prefill is not None:
+                self.session.error_key = "access.error.qr_expiry"
         else:
             self.machine.fire(Trigger.CARD_FAILED)
 

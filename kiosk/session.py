@@ -84,6 +84,8 @@ class CitizenSession:
     error_key: str | None = None
     card_attempts: int = 0
     access_key: object | None = field(default=None, repr=False)  # an AccessKey: a secret
+    key_candidates: list[object] = field(default_factory=list, repr=False)  # from the QR
+    key_prefill: tuple[str, str] | None = field(default=None, repr=False)  # ID, birth
     authenticity: str = "not_checked"
     active_authentication: str = "not_checked"
 
@@ -94,6 +96,8 @@ class CitizenSession:
     def drop_personal_data(self) -> None:
         """Forget identity and answers (once the dossier is sealed, nothing needs them)."""
         self.access_key = None
+        self.key_candidates.clear()
+        self.key_prefill = None
         if self.identity is not None:
             self.identity.wipe()
             self.identity = None

@@ -17,9 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from devices.camera.simulator import SimulatedCamera
 from kiosk.app import Simulators
 from kiosk.core import KioskCore
 from kiosk.flow import Step, Transition
+from kiosk.qrscan import qr_frame
 from ui.screens.base import Screen, button, label
 from ui.screens.identify import (
     AccessKeyScreen,
@@ -184,6 +186,14 @@ class DemoPanel(QFrame):
         remove.clicked.connect(reader.remove)
         row.addWidget(insert)
         row.addWidget(remove)
+        camera = window.core.devices.camera
+        if isinstance(camera, SimulatedCamera):
+            show_qr = button("demo_qr")
+            show_qr.setText("▦ Mã QR trước camera / QR to camera")
+            show_qr.clicked.connect(lambda: camera.show([qr_frame(card.qr_text())]))
+            # Once read, the person is back in front of the camera for the face check.
+            window.core.qr_result.connect(lambda _key: camera.show(None))
+            row.addWidget(show_qr)
         row.addStretch(1)
 
 

@@ -83,6 +83,7 @@ class Theme:
         p = self.palette
         b = self.base_px
         border_w = 3 if self.high_contrast else 1
+        checked_text = p.primary_text if self.high_contrast else "#FFFFFF"
         return f"""
 * {{ font-family: "{FAMILY}"; font-size: {b}px; color: {p.text}; }}
 QMainWindow, #screenStack, Screen, QScrollArea, QScrollArea > QWidget > QWidget, #screenBody {{
@@ -120,6 +121,7 @@ QPushButton {{
     font-weight: 600;
 }}
 QPushButton:focus {{ outline: none; border: 4px solid {p.accent}; }}
+QPushButton:checked {{ background: {p.accent}; color: {checked_text}; }}
 QPushButton#primary, QPushButton[primary="true"] {{
     background: {p.primary}; color: {p.primary_text}; border: 2px solid {p.primary};
 }}

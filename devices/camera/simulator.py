@@ -55,6 +55,11 @@ class SimulatedCamera(CaptureThreadCamera):
         self._fps = fps
         self._loop = loop
 
+    def show(self, images: Sequence[np.ndarray] | None) -> None:
+        """Put something else in front of the camera (``None``: the demo person again)."""
+        self._images = list(images) if images is not None else None
+        self._index = 0
+
     @classmethod
     def from_files(cls, paths: Sequence[Path], fps: float = 30.0) -> SimulatedCamera:
         images = []
@@ -66,18 +71,19 @@ class SimulatedCamera(CaptureThreadCamera):
         return cls(images, fps)
 
     def _capture(self, stopped: threading.Event) -> None:
-        images = self._images if self._images is not None else demo_sequence()
-        if not images:
+        demo = demo_sequence() if self._images is None else []
+        if self._images is not None and not self._images:
             self._set_state(CameraState.UNAVAILABLE, stopped)
             return
         self._set_state(CameraState.RUNNING, stopped)
         period = 1.0 / self._fps
-        index = 0
+        self._index = 0
         while not stopped.is_set():
-            self._slot.put(images[index], stopped)
-            index += 1
-            if index >= len(images):
+            images = self._images if self._images is not None else (demo or demo_sequence())
+            if self._index >= len(images):
                 if not self._loop:
                     break
-                index = 0
+                self._index = 0
+            self._slot.put(images[self._index], stopped)
+            self._index += 1
             stopped.wait(period)

@@ -18,6 +18,8 @@ from datetime import date
 
 from devices.card.mrtd.errors import ChipDataError
 
+# What the MRZ of a card that never expires holds is unconfirmed; 31/12/2099 stands in.
+NO_EXPIRY = date(2099, 12, 31)
 MILESTONES_2023 = (14, 25, 40, 60)
 MILESTONES_2014 = (25, 40, 60)
 LAW_2023_IN_FORCE = date(2024, 7, 1)

@@ -77,6 +77,20 @@ class SimulatedCard:
             tamper=raw.get("tamper"),
         )
 
+    def qr_text(self) -> str:
+        """What the QR code on this card's front says (no expiry date: see devices.card.qr)."""
+        return "|".join(
+            [
+                self.id_number,
+                "",
+                self.full_name,
+                f"{self.date_of_birth:%d%m%Y}",
+                self.sex,
+                self.place_of_residence,
+                f"{self.date_of_issue:%d%m%Y}",
+            ]
+        )
+
     def identity(self) -> CitizenIdentity:
         return CitizenIdentity(
             id_number=self.id_number,

@@ -495,3 +495,48 @@ def test_a_cloned_chip_is_never_accepted(kiosk: Kiosk) -> None:
     kiosk.wait_for(Step.STAFF_HELP)
     assert kiosk.core.session.error_key == "card.error.not_genuine"
     assert kiosk.core.session.identity is None
+
+
+def test_the_qr_code_on_the_card_opens_the_chip(kiosk: Kiosk) -> None:
+    from kiosk.qrscan import qr_frame
+
+    kiosk.reader.insert(kiosk.card)
+    kiosk.wait_for(Step.ACCESS_KEY)
+    kiosk.core.scan_qr()
+    kiosk.core.devices.camera.show([qr_frame(kiosk.card.qr_text())])  # type: ignore[attr-defined]
+    kiosk.wait_for(Step.FACE_CHECK, timeout=10)
+    assert kiosk.core.session.identity.id_number == kiosk.card.id_number  # type: ignore[union-attr]
+
+
+def test_when_no_expiry_guess_opens_the_chip_the_citizen_is_asked(kiosk: Kiosk) -> None:
+    from dataclasses import replace
+    from datetime import date
+
+    # A card whose expiry follows no rule the kiosk knows.
+    odd = replace(kiosk.card, date_of_expiry=date(2031, 1, 1))
+    kiosk.reader.insert(odd)
+    kiosk.wait_for(Step.ACCESS_KEY)
+    kiosk.core._on_qr(odd.qr_text())
+    kiosk.dispatcher.drain_until(
+        lambda: kiosk.core.session.error_key == "access.error.qr_expiry", 10
+    )
+    assert kiosk.core.step is Step.ACCESS_KEY
+    assert kiosk.core.session.key_prefill == (odd.id_number, f"{odd.date_of_birth:%d/%m/%Y}")
+    assert kiosk.core.session.card_attempts < 3
+
+
+def test_a_qr_code_that_is_not_a_card_says_so(kiosk: Kiosk) -> None:
+    kiosk.reader.insert(kiosk.card)
+    kiosk.wait_for(Step.ACCESS_KEY)
+    kiosk.core._on_qr("https://example.invalid/not-a-card")
+    assert kiosk.core.session.error_key == "access.error.qr"
+    assert kiosk.core.step is Step.ACCESS_KEY
+
+
+def test_the_can_is_checked_and_a_bac_only_card_refuses_it(kiosk: Kiosk) -> None:
+    kiosk.reader.insert(kiosk.card)
+    kiosk.wait_for(Step.ACCESS_KEY)
+    assert kiosk.core.submit_can("12") == {"can": "access.error.can"}
+    assert kiosk.core.submit_can("012345") == {}
+    kiosk.dispatcher.drain_until(lambda: kiosk.core.session.card_attempts == 1)
+    assert kiosk.core.session.error_key == "card.error.access_denied"

@@ -72,7 +72,7 @@ def test_tour_visits_every_screen_with_readable_touch_sized_controls(
     driver = run_tour(tmp_path / "shots", lang, data_dir=tmp_path / "data", inspect=inspect)
     assert problems == []
     assert set(driver.visited) | {Step.ATTRACT} == set(Step)
-    assert len(driver.screenshots) == 26
+    assert len(driver.screenshots) == 27
     for path in driver.screenshots:
         assert path.stat().st_size > 10_000  # a rendered screen, not a blank
 

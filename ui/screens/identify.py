@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSizePolicy,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -160,10 +162,11 @@ class CameraPreview(QWidget):
     frames up; nothing is written to disk.
     """
 
-    def __init__(self, core: KioskCore) -> None:
+    def __init__(self, core: KioskCore, guide: str = "face") -> None:
         super().__init__()
         self.core = core
-        self.setMinimumSize(400, 300)
+        self.guide = guide  # "face": an oval; "card": the card's outline
+        self.setMinimumSize(320, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._image: QImage | None = None
         self._seq = -1
@@ -200,15 +203,14 @@ class CameraPreview(QWidget):
             x = (self.width() - scaled.width()) // 2
             y = (self.height() - scaled.height()) // 2
             p.drawImage(x, y, scaled)
-        oval = QRectF(
-            self.width() / 2 - self.height() * 0.28,
-            self.height() * 0.1,
-            self.height() * 0.56,
-            self.height() * 0.78,
-        )
         p.setPen(QPen(QColor("#FFFFFF"), 5, Qt.PenStyle.DashLine))
         p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawEllipse(oval)
+        h = self.height()
+        if self.guide == "card":
+            card = QRectF(self.width() / 2 - h * 0.6, h * 0.12, h * 1.2, h * 0.76)
+            p.drawRoundedRect(card, 16, 16)
+        else:
+            p.drawEllipse(QRectF(self.width() / 2 - h * 0.28, h * 0.1, h * 0.56, h * 0.78))
         p.end()
 
 
@@ -306,59 +308,119 @@ class Keypad(QWidget):
 
 
 class AccessKeyScreen(Screen):
-    """The chip opens only with its key: ID number, date of birth, date of expiry."""
+    """The chip opens only with its key: scan the QR code, or type the numbers, or the CAN."""
 
     step = Step.ACCESS_KEY
     FIELDS = (
         ("id_number", N_("access.id_number"), 12),
         ("birth", N_("access.birth"), 10),
         ("expiry", N_("access.expiry"), 10),
+        ("can", N_("access.can"), 6),
+    )
+    MODES = (
+        ("qr", N_("access.mode.qr")),
+        ("numbers", N_("access.mode.numbers")),
+        ("can", N_("access.mode.can")),
     )
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
         self.bind(self.title.setText, "access.title")
         self.bind(self.subtitle.setText, "access.subtitle")
+        modes = QHBoxLayout()
+        self.mode_buttons: dict[str, QPushButton] = {}
+        for mode, key in self.MODES:
+            choice = button(f"access_mode_{mode}")
+            choice.setCheckable(True)
+            self.bind(choice.setText, key)
+            choice.clicked.connect(lambda _=False, m=mode: self.set_mode(m))
+            modes.addWidget(choice)
+            self.mode_buttons[mode] = choice
+        modes.addStretch(1)
+        self.body.addLayout(modes)
         self.error = label("errorText")
         self.body.addWidget(self.error)
         row = QHBoxLayout()
-        form = QVBoxLayout()
+        self.pages = QStackedWidget()
+        # QR page: the camera above the reader sees the card's front.
+        qr_page = QWidget()
+        qr_layout = QVBoxLayout(qr_page)
+        qr_layout.setContentsMargins(0, 0, 0, 0)
+        qr_hint = label("hint")
+        self.bind(qr_hint.setText, "access.qr_hint")
+        qr_layout.addWidget(qr_hint)
+        self.preview = CameraPreview(core, guide="card")
+        qr_layout.addWidget(self.preview, 1)
+        self.pages.addWidget(qr_page)
         self.edits: dict[str, QLineEdit] = {}
         self.messages: dict[str, QLabel] = {}
-        for name, key, length in self.FIELDS:
-            caption = label()
-            self.bind(caption.setText, key)
-            edit = QLineEdit()
-            edit.setObjectName(f"access_{name}")
-            edit.setMaxLength(length)
-            edit.setPlaceholderText("dd/mm/yyyy" if name != "id_number" else "")
-            message = label("errorText")
-            message.hide()
-            form.addWidget(caption)
-            form.addWidget(edit)
-            form.addWidget(message)
-            self.edits[name] = edit
-            self.messages[name] = message
-        form.addStretch(1)
-        row.addLayout(form, 3)
+        for names in (("id_number", "birth", "expiry"), ("can",)):
+            page = QWidget()
+            form = QVBoxLayout(page)
+            form.setContentsMargins(0, 0, 0, 0)
+            for name, key, length in (f for f in self.FIELDS if f[0] in names):
+                caption = label()
+                self.bind(caption.setText, key)
+                edit = QLineEdit()
+                edit.setObjectName(f"access_{name}")
+                edit.setMaxLength(length)
+                edit.setPlaceholderText("dd/mm/yyyy" if name in ("birth", "expiry") else "")
+                message = label("errorText")
+                message.hide()
+                form.addWidget(caption)
+                form.addWidget(edit)
+                form.addWidget(message)
+                self.edits[name] = edit
+                self.messages[name] = message
+            form.addStretch(1)
+            self.pages.addWidget(page)
+        row.addWidget(self.pages, 3)
         self.keypad = Keypad(list(self.edits.values()))
         row.addWidget(self.keypad, 2)
         self.body.addLayout(row, 1)
         self.add_back()
         self.add_stretch()
-        go = button("access_read", primary=True)
-        self.bind(go.setText, "access.read")
-        go.clicked.connect(self.submit)
-        self.nav.addWidget(go)
+        self.go = button("access_read", primary=True)
+        self.bind(self.go.setText, "access.read")
+        self.go.clicked.connect(self.submit)
+        self.nav.addWidget(self.go)
+        self.mode = "numbers"
+        core.qr_result.connect(lambda _key: self.refresh())
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        for name, choice in self.mode_buttons.items():
+            choice.setChecked(name == mode)
+        self.pages.setCurrentIndex([m for m, _ in self.MODES].index(mode))
+        self.keypad.setVisible(mode != "qr")
+        self.go.setVisible(mode != "qr")
+        if mode == "qr":
+            self.preview.start()
+            self.core.scan_qr()
+        else:
+            self.preview.stop()
+            self.core.stop_qr_scan()
+            target = self.edits["can" if mode == "can" else "id_number"]
+            self.keypad.target = target
+            target.setFocus()
 
     def on_enter(self, transition: Transition) -> None:
-        if transition.trigger is not Trigger.KEY_REJECTED:
+        rejected = transition.trigger is Trigger.KEY_REJECTED
+        if not rejected:
             self.reset()  # a new card: nothing of the last key stays on screen
         for message in self.messages.values():
             message.hide()
+        prefill = self.core.session.key_prefill
+        if rejected and prefill is not None:
+            # The QR code gave the number and birth date; only the expiry date is missing.
+            self.edits["id_number"].setText(prefill[0])
+            self.edits["birth"].setText(prefill[1])
+            self.set_mode("numbers")
+        else:
+            self.set_mode(self.mode if rejected else "numbers")
         self.refresh()
-        rejected = transition.trigger is Trigger.KEY_REJECTED
-        self.edits["expiry" if rejected else "id_number"].setFocus()
+        if rejected and self.mode == "numbers":
+            self.edits["expiry"].setFocus()
 
     def refresh(self) -> None:
         key = self.core.session.error_key
@@ -366,10 +428,19 @@ class AccessKeyScreen(Screen):
         self.error.setVisible(bool(key))
 
     def submit(self) -> None:
-        errors = self.core.submit_access_key(
-            self.edits["id_number"].text(), self.edits["birth"].text(), self.edits["expiry"].text()
-        )
+        if self.mode == "can":
+            errors = self.core.submit_can(self.edits["can"].text())
+        else:
+            errors = self.core.submit_access_key(
+                self.edits["id_number"].text(),
+                self.edits["birth"].text(),
+                self.edits["expiry"].text(),
+            )
         for name, message in self.messages.items():
             key = errors.get(name)
             message.setText(self.core.tr(key) if key else "")
             message.setVisible(bool(key))
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.preview.stop()
+        super().hideEvent(event)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
 
 import cv2
 import numpy as np
@@ -26,10 +25,10 @@ from devices.card.mrtd.mrz import cccd_td1, parse_mrz
 from devices.card.mrtd.pace import PaceInfo, card_access_file, encode_oid
 from devices.card.mrtd.sod import LDS_SECURITY_OBJECT_OID, DataGroupHash, LdsSecurityObject
 from devices.card.mrtd.tlv import tlv
+from devices.card.qr import NO_EXPIRY
 from kiosk.session import CitizenIdentity
 
 DG13_OID = bytes.fromhex("060628D316010008")  # 1.0.10646.1.0.8
-NO_EXPIRY = date(2099, 12, 31)
 PACE_ECDH_GM_AES_128 = "0.4.0.127.0.7.2.2.4.2.2"
 
 
@@ -177,7 +176,6 @@ def build_chip(
 ) -> ChipContent:
     """All files of a CCCD chip for ``identity``, signed by ``pki``'s document signer."""
     surname, _, given = identity.full_name.partition(" ")
-    # What the MRZ of a card that never expires holds is unconfirmed; 31/12/2099 stands in.
     expiry = identity.date_of_expiry or NO_EXPIRY
     sex = {"Nữ": "F", "Nam": "M"}.get(identity.sex, "<")
     mrz = cccd_td1(identity.id_number, identity.date_of_birth, expiry, sex, surname, given)

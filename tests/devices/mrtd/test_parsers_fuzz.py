@@ -141,3 +141,46 @@ def test_dg13_fields_are_found_by_number_whatever_their_order() -> None:
 
 def test_passive_authentication_of_garbage_is_data_altered() -> None:
     assert passive_authentication(b"\x77\x02\x30\x00", {1: b"x"}, []).status == "data_altered"
+
+
+@FUZZ
+@given(text=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<\n ", max_size=100))
+def test_mrz_parser_raises_only_chip_data_errors(text: str) -> None:
+    from devices.card.mrtd.mrz import parse_mrz
+
+    try:
+        parse_mrz(text)
+    except ChipDataError:
+        pass
+
+
+@pytest.mark.parametrize("parser_name", ["card_access", "dg14", "qr"])
+@FUZZ
+@given(data=st.binary(max_size=300))
+def test_other_parsers_raise_only_chip_data_errors(parser_name: str, data: bytes) -> None:
+    from devices.card.mrtd.aa import aa_hash_from_dg14
+    from devices.card.mrtd.pace import parse_card_access
+    from devices.card.qr import parse_card_qr
+
+    try:
+        if parser_name == "card_access":
+            parse_card_access(data)
+        elif parser_name == "dg14":
+            assert aa_hash_from_dg14(data) in ("sha1", "sha224", "sha256", "sha384", "sha512")
+        else:
+            parse_card_qr(data.decode("utf-8", "replace"))
+    except ChipDataError:
+        pass
+
+
+@FUZZ
+@given(data=st.binary(max_size=200))
+def test_protected_responses_that_are_garbage_end_the_session_cleanly(data: bytes) -> None:
+    from devices.card.mrtd.errors import SecureMessagingError
+    from devices.card.mrtd.sm import SessionKeys, unprotect
+
+    keys = SessionKeys(bytes(16), bytes(range(16)), 0, "3DES")
+    try:
+        unprotect(keys, data + b"\x90\x00")
+    except (SecureMessagingError, ChipDataError):
+        pass

@@ -204,3 +204,24 @@ def test_rsa_active_authentication_follows_iso_9796_2() -> None:
     )
     assert verify(spki, challenge, signature.to_bytes(size, "big"), "sha256")
     assert not verify(spki, bytes(8), signature.to_bytes(size, "big"), "sha256")
+
+
+def test_no_apdu_key_or_personal_data_reaches_a_log(pki, card, caplog) -> None:
+    import logging
+
+    from devices.card.chipread import read_identity
+
+    content = build_chip(card.identity(), pki)
+    with caplog.at_level(logging.DEBUG):
+        result = read_identity(EmulatedChip(content), key_for(card), [pki.csca])
+    text = "\n".join(f"{r.getMessage()} {getattr(r, 'fields', '')}" for r in caplog.records)
+    secrets = [
+        card.id_number,
+        card.full_name,
+        content.mrz.split("\n")[0],
+        content.files[13].hex(),
+        content.files[13][:16].hex().upper(),
+    ]
+    assert result.identity.full_name == card.full_name
+    for secret in secrets:
+        assert secret not in text
