@@ -140,6 +140,7 @@ def _read(args: argparse.Namespace) -> int:
         "access_control": result.access_control,
         "passive_authentication": result.authenticity,
         "active_authentication": result.active_authentication,
+        "chip_authentication": result.chip_authentication,
         "detail": result.detail,
         "apdus": result.apdus,
         "bytes_in": result.bytes_in,

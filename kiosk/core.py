@@ -417,6 +417,7 @@ class KioskCore:
                 "fields": {
                     "authenticity": result.authenticity,
                     "active_authentication": result.active_authentication,
+                    "chip_authentication": result.chip_authentication,
                     "access_control": result.access_control,
                     "apdus": result.apdus,
                     **{f"{k}_ms": round(v, 1) for k, v in result.timings_ms.items()},
@@ -426,6 +427,7 @@ class KioskCore:
         refused = (
             result.authenticity == "data_altered"
             or result.active_authentication == "failed"  # a cloned chip
+            or result.chip_authentication == "failed"
             or (
                 result.authenticity == "signer_not_trusted"
                 and self.config.devices.require_trusted_signer
@@ -434,8 +436,9 @@ class KioskCore:
         if refused:
             result.identity.wipe()
             error = NotGenuineError(result.detail)
-            if result.authenticity == "signer_not_trusted" and (
-                result.active_authentication != "failed"
+            if result.authenticity == "signer_not_trusted" and "failed" not in (
+                result.active_authentication,
+                result.chip_authentication,
             ):
                 error.message_key = "card.error.untrusted"
             self._on_card_error(error)

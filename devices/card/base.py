@@ -72,6 +72,7 @@ class CardReadResult:
     bytes_in: int = 0
     access_control: str = ""  # BAC or PACE
     active_authentication: str = "not_checked"  # verified | failed (a clone) | not_checked
+    chip_authentication: str = "not_checked"  # likewise, from DG14
 
 
 class CardReader(Protocol):

@@ -15,6 +15,7 @@ from cryptography import x509
 from devices.card.base import CardReadResult, ReadStep
 from devices.card.mrtd.aa import active_authentication
 from devices.card.mrtd.apdu import Transport
+from devices.card.mrtd.ca import chip_authentication
 from devices.card.mrtd.errors import ChipDataError
 from devices.card.mrtd.lds import parse_dg1, parse_dg2, parse_dg13, parse_vn_date
 from devices.card.mrtd.reader import AccessKey, ChipReader
@@ -71,6 +72,9 @@ def read_identity(
         active = active_authentication(reader.send, files.files.get(15), files.files.get(14))
         reader.stats.timings_ms["active_authentication"] = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
+        chip_auth = chip_authentication(reader.send, reader.switch_keys, files.files.get(14))
+        reader.stats.timings_ms["chip_authentication"] = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
         groups = {k: v for k, v in files.files.items() if isinstance(k, int)}
         verdict = passive_authentication(files.files.get("SOD"), groups, trust_store)
         reader.stats.timings_ms["passive_authentication"] = (time.perf_counter() - started) * 1000
@@ -83,5 +87,6 @@ def read_identity(
     result.apdus = reader.stats.apdus
     result.access_control = files.access_control
     result.active_authentication = active.value
+    result.chip_authentication = chip_auth.value
     result.bytes_in = reader.stats.bytes_in
     return result

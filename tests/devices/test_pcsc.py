@@ -107,7 +107,7 @@ def test_full_read_through_pcscd(reader, pki, card) -> None:
     assert result.identity.full_name == card.full_name
     assert result.identity.id_number == card.id_number
     assert result.authenticity == "verified"
-    assert result.apdus <= 20
+    assert result.apdus <= 24  # 6 files, BAC, active and chip authentication
 
 
 def test_removal_is_reported(reader, pki, card) -> None:
@@ -145,7 +145,9 @@ def test_a_bad_mac_through_pcscd(reader, pki, card) -> None:
         ("altered", "authenticity", "data_altered"),
         ("untrusted", "authenticity", "signer_not_trusted"),
         ("clone", "active_authentication", "failed"),
+        ("clone", "chip_authentication", "failed"),
         (None, "active_authentication", "verified"),
+        (None, "chip_authentication", "verified"),
     ],
 )
 def test_tampered_cards_through_pcscd(reader, pki, card, tamper, field, verdict) -> None:

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from devices.card.emulator.pki import TestPki, create_test_pki
 from devices.card.mrtd.aa import ID_AA
+from devices.card.mrtd.ca import build_dg14_ca_infos
 from devices.card.mrtd.mrz import cccd_td1, parse_mrz
 from devices.card.mrtd.pace import PaceInfo, card_access_file, encode_oid
 from devices.card.mrtd.sod import LDS_SECURITY_OBJECT_OID, DataGroupHash, LdsSecurityObject
@@ -41,6 +42,7 @@ class ChipContent:
     can: str
     aa_key: ec.EllipticCurvePrivateKey | None = field(default=None, repr=False)
     pace: PaceInfo | None = None
+    ca_key: ec.EllipticCurvePrivateKey | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return "ChipContent(<personal data>)"
@@ -196,7 +198,8 @@ def build_chip(
         + tlv(0x02, b"\x01")
         + tlv(0x06, encode_oid("0.4.0.127.0.7.1.1.4.1.3")),
     )
-    dg14 = tlv(0x6E, tlv(0x31, aa_info))
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    dg14 = tlv(0x6E, tlv(0x31, aa_info + build_dg14_ca_infos(ca_key.public_key())))
     groups = {1: dg1, 2: dg2, 13: dg13, 14: dg14, 15: dg15}
     signer = create_test_pki("Untrusted") if tamper == "untrusted" else pki
     sod = build_sod(groups, signer)
@@ -206,7 +209,9 @@ def build_chip(
         younger = identity.date_of_birth.replace(year=identity.date_of_birth.year + 10)
         groups[13] = dg13.replace(born, younger.strftime("%d/%m/%Y").encode())
     if tamper == "clone":
-        aa_key = ec.generate_private_key(ec.SECP256R1())  # DG15 no longer matches the chip
+        # The data was copied, the keys inside the chip cannot be: DG14/DG15 no longer match.
+        aa_key = ec.generate_private_key(ec.SECP256R1())
+        ca_key = ec.generate_private_key(ec.SECP256R1())
     com = tlv(
         0x60,
         tlv(0x5F01, b"0107")
@@ -220,4 +225,4 @@ def build_chip(
         # source only: a profile option, so both paths are exercised.
         pace = PaceInfo(PACE_ECDH_GM_AES_128, 2, pace_parameter)
         files["CardAccess"] = card_access_file(pace.oid, pace_parameter)
-    return ChipContent(files, mrz, can or identity.id_number[-6:], aa_key, pace)
+    return ChipContent(files, mrz, can or identity.id_number[-6:], aa_key, pace, ca_key)

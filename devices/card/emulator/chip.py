@@ -13,17 +13,21 @@ from __future__ import annotations
 import os
 import threading
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from devices.card.base import CardError
 from devices.card.emulator.builder import ChipContent
 from devices.card.mrtd import bac, crypto
 from devices.card.mrtd.aa import sign_challenge
 from devices.card.mrtd.apdu import Response
-from devices.card.mrtd.errors import AccessControlError
+from devices.card.mrtd.ca import CA_ECDH_AES
+from devices.card.mrtd.ca import session_keys as ca_session_keys
+from devices.card.mrtd.errors import AccessControlError, ChipDataError
 from devices.card.mrtd.lds import DG_FILES, EF_CARD_ACCESS, EF_COM, EF_SOD
-from devices.card.mrtd.pace import PASSWORD_CAN, PASSWORD_MRZ, PaceChip
+from devices.card.mrtd.pace import PASSWORD_CAN, PASSWORD_MRZ, PaceChip, decode_oid
 from devices.card.mrtd.reader import LDS1_AID
 from devices.card.mrtd.sm import SessionKeys
-from devices.card.mrtd.tlv import iter_tlv, tlv
+from devices.card.mrtd.tlv import iter_tlv, parse_tlv, tlv
 
 SW_OK = 0x9000
 ATR = bytes.fromhex("3B8880014241544B0000000018")  # contactless-style ATR, "BATK" historical
@@ -75,6 +79,8 @@ class EmulatedChip:
         self._keys: SessionKeys | None = None
         self._rnd_ic = b""
         self._current: str | int | None = None
+        self._ca_oid = ""
+        self._next_keys: SessionKeys | None = None
         info = self.content.pace
         self._pace = (
             PaceChip(
@@ -192,7 +198,10 @@ class EmulatedChip:
         data = crypto.unpad(keys.decrypt(cryptogram)) if cryptogram else b""
         plain_header = bytes((header[0] & ~0x0C & 0xFF, *header[1:]))
         response = self._inner(plain_header, data, le)
-        return self._protect_response(keys, response)
+        protected = self._protect_response(keys, response)
+        if self._next_keys is not None:  # chip authentication done: new keys, SSC 0
+            self._keys, self._next_keys = self._next_keys, None
+        return protected
 
     def _protect_response(self, keys: SessionKeys, response: Response) -> bytes:
         keys.ssc += 1  # the response's SSC: also the AES IV (9303-11 §9.8.6.2)
@@ -232,6 +241,23 @@ class EmulatedChip:
                 return Response(b"", 0x6A80)
             result = self._read(int.from_bytes(data[2:5], "big"), le or 256)
             return Response(tlv(0x53, result.data), result.sw) if result.data else result
+        if ins == 0x22 and (p1, p2) == (0x41, 0xA4):  # MSE:Set AT for chip authentication
+            fields = {item.tag: item.value for item in iter_tlv(data)}
+            self._ca_oid = decode_oid(fields.get(0x80, b"\x00"))
+            ok = self.content.ca_key is not None and self._ca_oid in CA_ECDH_AES
+            return Response(b"", SW_OK if ok else 0x6A80)
+        if ins == 0x86 and self._ca_oid and self.content.ca_key is not None:
+            # 9303-11 §6.2: derive the new keys; they take over after this response.
+            try:
+                inner = {i.tag: i.value for i in iter_tlv(parse_tlv(data, 0x7C).value)}
+                peer = ec.EllipticCurvePublicKey.from_encoded_point(
+                    self.content.ca_key.curve, inner[0x80]
+                )
+            except (KeyError, ValueError, ChipDataError):
+                return Response(b"", 0x6A80)
+            shared = self.content.ca_key.exchange(ec.ECDH(), peer)
+            self._next_keys = ca_session_keys(shared, CA_ECDH_AES[self._ca_oid])
+            return Response(b"\x7c\x00", SW_OK)
         if ins == 0x88:
             # Active authentication (9303-11 §6.1): sign the terminal's challenge.
             if self.content.aa_key is None or len(data) != 8:

@@ -38,7 +38,7 @@ from devices.card.mrtd.pace import (
     parse_card_access,
     perform_pace,
 )
-from devices.card.mrtd.sm import SecureTransport
+from devices.card.mrtd.sm import SecureTransport, SessionKeys
 from devices.card.mrtd.tlv import read_length, read_tag
 
 LDS1_AID = bytes.fromhex("A0000002471001")
@@ -158,6 +158,13 @@ class ChipReader:
         keys = bac.perform_bac(self.transport, key.mrz_information)
         self.secure = SecureTransport(self.transport, keys)
         return "BAC"
+
+    def switch_keys(self, keys: SessionKeys) -> None:
+        """New session keys (after chip authentication); the old ones are wiped."""
+        old = self.secure
+        self.secure = SecureTransport(self.transport, keys)
+        if old is not None:
+            old.keys.wipe()
 
     def send(self, command: Command) -> Response:
         if self.secure is None:

@@ -175,6 +175,7 @@ def test_active_authentication_tells_the_genuine_chip_from_a_clone(pki, card) ->
         EmulatedChip(build_chip(card.identity(), pki)), key_for(card), [pki.csca]
     )
     assert genuine.active_authentication == "verified"
+    assert genuine.chip_authentication == "verified"
     assert genuine.authenticity == "verified"
     clone = read_identity(
         EmulatedChip(build_chip(card.identity(), pki, tamper="clone")), key_for(card), [pki.csca]
@@ -182,6 +183,7 @@ def test_active_authentication_tells_the_genuine_chip_from_a_clone(pki, card) ->
     # The copied data is intact (passive authentication passes) but the key is not there.
     assert clone.authenticity == "verified"
     assert clone.active_authentication == "failed"
+    assert clone.chip_authentication == "failed"
 
 
 def test_rsa_active_authentication_follows_iso_9796_2() -> None:
@@ -225,3 +227,23 @@ def test_no_apdu_key_or_personal_data_reaches_a_log(pki, card, caplog) -> None:
     assert result.identity.full_name == card.full_name
     for secret in secrets:
         assert secret not in text
+
+
+def test_chip_authentication_restarts_secure_messaging_with_new_keys(pki, card) -> None:
+    from devices.card.mrtd.ca import CaStatus, chip_authentication
+
+    chip = EmulatedChip(build_chip(card.identity(), pki))
+    reader = ChipReader(chip)
+    files = reader.read_all(key_for(card))
+    old_keys = reader.secure.keys  # type: ignore[union-attr]
+    status = chip_authentication(reader.send, reader.switch_keys, files.files[14])
+    assert status is CaStatus.VERIFIED
+    assert bytes(old_keys.ks_enc) == bytes(16)  # the BAC keys were wiped
+    assert reader.secure.keys.cipher == "AES"  # type: ignore[union-attr]
+    assert reader.read_file(0x01) == files.files[1]  # reading goes on under the new keys
+
+
+def test_a_card_without_chip_authentication_is_not_checked(pki, card) -> None:
+    from devices.card.mrtd.ca import CaStatus, chip_authentication
+
+    assert chip_authentication(lambda c: None, lambda k: None, None) is CaStatus.NOT_CHECKED
