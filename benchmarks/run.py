@@ -83,9 +83,10 @@ def main() -> int:
         f"Chip read through pcscd + vpcd ({len(reads)} runs; the emulator in its own process)",
         reads,
         [
-            ("full read (connect .. passive auth.)", "wall_ms", "ms", 300.0, 1),
+            ("full read: connect .. all three checks", "wall_ms", "ms", 300.0, 1),
             ("host CPU per APDU (protocol)", "cpu_per_apdu_ms", "ms", 0.2, 3),
             ("passive authentication (once per read)", "pa_ms", "ms", None, 2),
+            ("active + chip authentication (once per read)", "clone_ms", "ms", None, 2),
             ("host CPU per read, all included", "cpu_ms", "ms", None, 2),
             ("APDUs per read", "apdus", "", None, 0),
             ("bytes received", "bytes_in", "B", None, 0),
