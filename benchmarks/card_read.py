@@ -87,7 +87,7 @@ def measure(runs: int = 10) -> list[dict[str, float]]:
                     "bytes_in": result.bytes_in,
                     "cpu_ms": cpu * 1000,
                     "cpu_per_apdu_ms": (cpu * 1000 - pa_ms - clone_ms) / result.apdus,
-                "clone_ms": clone_ms,
+                    "clone_ms": clone_ms,
                     "pa_ms": pa_ms,
                     "dg2_ms": result.timings_ms.get("DG2", 0.0),
                 }

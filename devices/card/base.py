@@ -75,6 +75,16 @@ class CardReadResult:
     chip_authentication: str = "not_checked"  # likewise, from DG14
 
 
+class ReaderSignals:
+    """The four signals every reader adapter fires, all from its own thread."""
+
+    def __init__(self) -> None:
+        self.status_changed = Signal("status_changed")  # (ReaderStatus)
+        self.card_inserted = Signal("card_inserted")  # (ReaderStatus)
+        self.card_removed = Signal("card_removed")  # (ReaderStatus)
+        self.read_progress = Signal("read_progress")  # (ReadStep)
+
+
 class CardReader(Protocol):
     status_changed: Signal  # (ReaderStatus)
     card_inserted: Signal  # (ReaderStatus)

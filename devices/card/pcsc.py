@@ -25,13 +25,13 @@ from devices.card.base import (
     CardError,
     CardReadResult,
     CardRemovedError,
+    ReaderSignals,
     ReaderState,
     ReaderStatus,
 )
 from devices.card.chipread import read_identity
 from devices.card.mrtd.reader import AccessKey
 from devices.worker import DeviceThread
-from kiosk.events import Signal
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class _PcscTransport:
         raise CardError(f"reader error {hresult & 0xFFFFFFFF:08X}")
 
 
-class PcscCardReader:
+class PcscCardReader(ReaderSignals):
     """Implements :class:`devices.card.base.CardReader` over PC/SC."""
 
     def __init__(
@@ -82,6 +82,7 @@ class PcscCardReader:
         trust_store: list[x509.Certificate] | None = None,
         poll_s: float = 0.5,
     ) -> None:
+        super().__init__()
         self.reader_name = reader_name
         self.trust_store = trust_store or []
         self._thread = DeviceThread("card-reader", tick=self._poll, tick_s=poll_s)
@@ -90,10 +91,6 @@ class PcscCardReader:
         self._present = False
         self._status = ReaderStatus(ReaderState.NO_SERVICE)
         self._status_lock = threading.Lock()
-        self.status_changed = Signal("status_changed")
-        self.card_inserted = Signal("card_inserted")
-        self.card_removed = Signal("card_removed")
-        self.read_progress = Signal("read_progress")
 
     # Interface -------------------------------------------------------------------
     def start(self) -> None:

@@ -18,7 +18,13 @@ from pathlib import Path
 
 from cryptography import x509
 
-from devices.card.base import CardReadResult, CardRemovedError, ReaderState, ReaderStatus
+from devices.card.base import (
+    CardReadResult,
+    CardRemovedError,
+    ReaderSignals,
+    ReaderState,
+    ReaderStatus,
+)
 from devices.card.chipread import read_identity
 from devices.card.emulator.builder import build_chip
 from devices.card.emulator.chip import EmulatedChip
@@ -125,7 +131,7 @@ class _ChipOnReader:
         return self.chip.transmit(apdu)
 
 
-class SimulatedCardReader:
+class SimulatedCardReader(ReaderSignals):
     """Implements :class:`devices.card.base.CardReader` with the project's chip emulator.
 
     The card's files are built from its profile and signed by ``pki`` when it
@@ -139,6 +145,7 @@ class SimulatedCardReader:
         trust_store: list[x509.Certificate] | None = None,
         apdu_delay_s: float = 0.0,
     ) -> None:
+        super().__init__()
         self.pki = pki or create_test_pki("Simulator")
         self.trust_store = [self.pki.csca] if trust_store is None else trust_store
         self.apdu_delay_s = apdu_delay_s
@@ -146,10 +153,6 @@ class SimulatedCardReader:
         self._chip: EmulatedChip | None = None
         self._lock = threading.Lock()
         self._removed = threading.Event()
-        self.status_changed = Signal("status_changed")
-        self.card_inserted = Signal("card_inserted")
-        self.card_removed = Signal("card_removed")
-        self.read_progress = Signal("read_progress")
 
     # Lifecycle -----------------------------------------------------------
     def start(self) -> None:

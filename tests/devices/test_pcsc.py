@@ -22,7 +22,6 @@ import pytest
 from devices.card.base import AccessDeniedError, CardError, CardRemovedError, ReaderState
 from devices.card.emulator.builder import build_chip
 from devices.card.emulator.chip import EmulatedChip
-from devices.card.emulator.pki import TestPki, create_test_pki
 from devices.card.emulator.vpcd import VpcdCard
 from devices.card.mrtd.reader import AccessKey
 from devices.card.pcsc import PcscCardReader, list_readers
@@ -56,16 +55,6 @@ def pcscd() -> Iterator[None]:
     if process is not None:
         process.terminate()
         process.wait(5)
-
-
-@pytest.fixture(scope="module")
-def pki() -> TestPki:
-    return create_test_pki()
-
-
-@pytest.fixture(scope="module")
-def card() -> SimulatedCard:
-    return SimulatedCard.from_profile()
 
 
 @pytest.fixture

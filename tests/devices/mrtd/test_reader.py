@@ -9,22 +9,11 @@ import pytest
 from devices.card.base import CardRemovedError, ReadStep
 from devices.card.emulator.builder import build_chip
 from devices.card.emulator.chip import EmulatedChip
-from devices.card.emulator.pki import TestPki, create_test_pki
 from devices.card.mrtd.errors import AccessControlError, SecureMessagingError
 from devices.card.mrtd.reader import SHORT_CHUNK, AccessKey, ChipReader
 from devices.card.mrtd.sod import PaStatus, passive_authentication
 from devices.card.simulator import SimulatedCard
 from tests.devices.mrtd.scripted import ScriptedTransport
-
-
-@pytest.fixture(scope="module")
-def pki() -> TestPki:
-    return create_test_pki()
-
-
-@pytest.fixture(scope="module")
-def card() -> SimulatedCard:
-    return SimulatedCard.from_profile()
 
 
 def key_for(card: SimulatedCard) -> AccessKey:

@@ -1,0 +1,14 @@
+import pytest
+
+from devices.card.emulator.pki import TestPki, create_test_pki
+from devices.card.simulator import SimulatedCard
+
+
+@pytest.fixture(scope="module")
+def pki() -> TestPki:
+    return create_test_pki()
+
+
+@pytest.fixture(scope="module")
+def card() -> SimulatedCard:
+    return SimulatedCard.from_profile()
