@@ -34,6 +34,7 @@ from devices.card.base import (
     ReaderStatus,
     ReadStep,
 )
+from devices.card.mrtd.mrz import parse_mrz
 from devices.card.mrtd.reader import AccessKey
 from devices.card.qr import NO_EXPIRY, expiry_candidates, parse_card_qr
 from devices.printer.base import Printer, PrinterError, PrintJob
@@ -351,6 +352,21 @@ class KioskCore:
         self.session.error_key = None
         self.machine.fire(Trigger.KEY_ENTERED)
         return {}
+
+    def submit_mrz(self, text: str) -> str | None:
+        """An MRZ typed by a keyboard-wedge scanner; returns a message key when unreadable."""
+        self.idle.touch()
+        try:
+            info = parse_mrz(text)
+        except CardError:
+            return "access.error.mrz"
+        self.session.access_key = AccessKey(
+            info.document_number, info.date_of_birth, info.date_of_expiry
+        )
+        self.session.key_candidates.clear()
+        self.session.error_key = None
+        self.machine.fire(Trigger.KEY_ENTERED)
+        return None
 
     # QR code on the card's front -------------------------------------------------
     def scan_qr(self) -> None:

@@ -290,3 +290,35 @@ def test_change_on_the_check_answers_page_goes_to_that_question(ui_kiosk: UiKios
         lambda: ui_kiosk.window.focusWidget() is form.edits["phone"], timeout=2000
     )
     assert form.edits["new_address"].text() == "Số 5 ngõ 10 phố Huế"
+
+
+def test_a_keyboard_wedge_mrz_scanner_opens_the_chip(ui_kiosk: UiKiosk) -> None:
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+
+    from devices.card.mrtd.mrz import cccd_td1
+
+    card = ui_kiosk.sims.card
+    ui_kiosk.sims.reader.insert(card)
+    ui_kiosk.wait_for(Step.ACCESS_KEY)
+    screen = ui_kiosk.window.screens[Step.ACCESS_KEY]
+    ui_kiosk.qtbot.waitUntil(screen.edits["id_number"].isVisible, timeout=2000)
+    mrz = cccd_td1(
+        card.id_number, card.date_of_birth, card.date_of_expiry, "F", "Tran", "Thi Ngoc Anh"
+    )
+    target = screen.edits["id_number"]
+    target.setFocus()
+    for line in mrz.split("\n"):
+        for char in line:
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(
+                    target, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char)
+                )
+        QApplication.sendEvent(
+            target,
+            QKeyEvent(
+                QEvent.Type.KeyPress, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, "\r"
+            ),
+        )
+    ui_kiosk.wait_for(Step.FACE_CHECK)
+    assert ui_kiosk.core.session.identity.id_number == card.id_number

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import (
@@ -12,8 +14,10 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QPixmap,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -385,7 +389,43 @@ class AccessKeyScreen(Screen):
         self.go.clicked.connect(self.submit)
         self.nav.addWidget(self.go)
         self.mode = "numbers"
+        self._wedge: list[str] = []
+        self._wedge_last = 0.0
         core.qr_result.connect(lambda _key: self.refresh())
+
+    # Keyboard-wedge MRZ scanners type the whole zone in a burst, then Enter. ----------
+    WEDGE_GAP_S = 0.05
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not self.isVisible():
+            return False
+        now = time.monotonic()
+        key_event = event  # a QKeyEvent
+        text = key_event.text()  # type: ignore[attr-defined]
+        if now - self._wedge_last > self.WEDGE_GAP_S:
+            self._wedge.clear()
+        self._wedge_last = now
+        if key_event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # type: ignore[attr-defined]
+            burst = "".join(self._wedge)
+            if burst.count("<") >= 5 and len(burst.replace("\n", "")) >= 88:
+                # Scanners send each MRZ line followed by Enter: this was the last one.
+                self._wedge.clear()
+                self.reset()  # what the burst typed into a field is not an answer
+                key = self.core.submit_mrz(burst)
+                if key:
+                    self.error.setText(self.core.tr(key))
+                    self.error.show()
+                return True
+            if burst:
+                self._wedge.append("\n")
+            return False
+        if text and (text.isalnum() or text == "<"):
+            self._wedge.append(text.upper())
+        return False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
+        super().showEvent(event)
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
@@ -443,4 +483,6 @@ class AccessKeyScreen(Screen):
 
     def hideEvent(self, event: QHideEvent) -> None:
         self.preview.stop()
+        self._wedge.clear()
+        QApplication.instance().removeEventFilter(self)  # type: ignore[union-attr]
         super().hideEvent(event)
