@@ -28,7 +28,7 @@ from kiosk.counters import DailyCounters
 from kiosk.events import Dispatcher
 from kiosk.i18n import Translator
 from kiosk.paths import data_dir as resolve_data_dir
-from offline_cache.outbox import MemoryOutbox
+from offline_cache.store import SqlOutbox
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def build_core(
         dispatcher=dispatcher,
         devices=devices,
         catalogue=load_catalogue(),
-        outbox=MemoryOutbox(),
+        outbox=SqlOutbox.open(root / "kiosk.db"),
         counters=DailyCounters(root / "counters.json"),
         central_key=central_key or load_central_key(config, flags),
         data_dir=root,

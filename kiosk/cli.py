@@ -29,9 +29,10 @@ from kiosk.logs import setup_logging
 from kiosk.paths import data_dir
 
 NOT_YET_FOR_CITIZENS = (
-    "This release runs in demo mode only (kiosk demo, or kiosk run --demo): the PC/SC card "
-    "reader, face verification and the durable outbox that a kiosk serving citizens needs "
-    "are not in it yet, and without them a dossier could be lost or filed under a lent card."
+    "This release runs in demo mode only (kiosk demo, or kiosk run --demo): face "
+    "verification and the sync to the central service that a kiosk serving citizens needs "
+    "are not in it yet, and without them a dossier could be filed under a lent card or "
+    "never reach the centre."
 )
 
 

@@ -1,8 +1,8 @@
 """The outbox: where a submitted dossier waits, sealed, until it reaches the centre.
 
-This release keeps the queue in memory behind the :class:`Outbox` interface;
-the durable SQLite outbox and the sync worker replace it without touching
-the callers.  Only sealed boxes and non-personal metadata are held.
+:class:`Outbox` is the interface; :class:`MemoryOutbox` is the in-memory
+fake the contract tests hold the durable :class:`offline_cache.store.SqlOutbox`
+to.  Only sealed boxes and non-personal metadata are held.
 """
 
 from __future__ import annotations
