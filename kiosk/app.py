@@ -100,8 +100,18 @@ def build_core(
     pki = load_or_create_pki(root / "demo-pki")
     if config.devices.trust_store:
         trust_store = load_trust_store(Path(config.devices.trust_store))
+    elif flags.demo:
+        trust_store = [pki.csca]
     else:
-        trust_store = [pki.csca] if flags.demo else []
+        raise ConfigError(
+            "devices.trust_store = '' : expected the folder of the CSCA certificates the "
+            "centre trusts (without it no card can be checked for forgery)"
+        )
+    if not trust_store:
+        raise ConfigError(
+            f"devices.trust_store = {config.devices.trust_store!r}: expected at least one CSCA "
+            "certificate (PEM or DER) in it"
+        )
     reader: CardReader
     if config.devices.card_reader == "pcsc":
         from devices.card.pcsc import PcscCardReader

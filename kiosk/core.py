@@ -441,7 +441,8 @@ class KioskCore:
             },
         )
         refused = (
-            result.authenticity == "data_altered"
+            # No EF.SOD, nothing to check the data against: never accepted either.
+            result.authenticity in ("data_altered", "not_checked")
             or result.active_authentication == "failed"  # a cloned chip
             or result.chip_authentication == "failed"
             or (

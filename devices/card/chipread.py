@@ -10,17 +10,36 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import cv2
+import numpy as np
 from cryptography import x509
 
-from devices.card.base import CardReadResult, ReadStep
-from devices.card.mrtd.aa import active_authentication
+from devices.card.base import CardReadResult, NotGenuineError, ReadStep
+from devices.card.mrtd.aa import AaStatus, active_authentication
 from devices.card.mrtd.apdu import Transport
 from devices.card.mrtd.ca import chip_authentication
 from devices.card.mrtd.errors import ChipDataError
 from devices.card.mrtd.lds import parse_dg1, parse_dg2, parse_dg13, parse_vn_date
 from devices.card.mrtd.reader import AccessKey, ChipReader
-from devices.card.mrtd.sod import passive_authentication
+from devices.card.mrtd.sod import PaStatus, passive_authentication
 from kiosk.session import CitizenIdentity
+
+
+def displayable_photo(dg2: bytes) -> bytes:
+    """The chip photo as JPEG or PNG (Qt has no JPEG 2000 decoder; OpenCV does).
+
+    The image's size was checked from its header before this decodes it.
+    """
+    face = parse_dg2(dg2)
+    if face.mime == "image/jpeg":
+        return face.image
+    image = cv2.imdecode(np.frombuffer(face.image, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ChipDataError("the JPEG 2000 photo does not decode")
+    ok, png = cv2.imencode(".png", image)
+    if not ok:
+        raise ChipDataError("the photo could not be converted")
+    return png.tobytes()
 
 
 def identity_from_files(files: dict[str | int, bytes]) -> CitizenIdentity:
@@ -42,7 +61,7 @@ def identity_from_files(files: dict[str | int, bytes]) -> CitizenIdentity:
         raise ChipDataError("DG13 has no date of birth")
     issue = text("date_of_issue")
     expiry = text("date_of_expiry")
-    photo = parse_dg2(files[2]).image if 2 in files else None
+    photo = displayable_photo(files[2]) if 2 in files else None
     return CitizenIdentity(
         id_number=id_number,
         full_name=text("full_name"),
@@ -64,25 +83,37 @@ def read_identity(
     trust_store: list[x509.Certificate],
     progress: Callable[[ReadStep], None] | None = None,
 ) -> CardReadResult:
+    """Read, then check in the order that keeps verdicts honest.
+
+    Passive authentication comes first: altered data is reported as *not
+    genuine* before anything parses it (a forged DG13 or DG15 must not turn into
+    a mere "unreadable" that invites another try).  Active and chip
+    authentication follow while the secure channel is still open.
+    """
     reader = ChipReader(transport, progress)
+    timings = reader.stats.timings_ms
     try:
         files = reader.read_all(key)
+        groups = {k: v for k, v in files.files.items() if isinstance(k, int)}
         started = time.perf_counter()
-        # Clone detection while the secure channel is still open.
-        active = active_authentication(reader.send, files.files.get(15), files.files.get(14))
-        reader.stats.timings_ms["active_authentication"] = (time.perf_counter() - started) * 1000
+        verdict = passive_authentication(files.files.get("SOD"), groups, trust_store)
+        timings["passive_authentication"] = (time.perf_counter() - started) * 1000
+        if verdict.status is PaStatus.DATA_ALTERED:
+            raise NotGenuineError(verdict.detail)
+        started = time.perf_counter()
+        try:
+            active = active_authentication(reader.send, files.files.get(15), files.files.get(14))
+        except ChipDataError:
+            active = AaStatus.FAILED  # a DG15 the SOD vouches for yet unusable: no proof
+        timings["active_authentication"] = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
         chip_auth = chip_authentication(reader.send, reader.switch_keys, files.files.get(14))
-        reader.stats.timings_ms["chip_authentication"] = (time.perf_counter() - started) * 1000
-        started = time.perf_counter()
-        groups = {k: v for k, v in files.files.items() if isinstance(k, int)}
-        verdict = passive_authentication(files.files.get("SOD"), groups, trust_store)
-        reader.stats.timings_ms["passive_authentication"] = (time.perf_counter() - started) * 1000
+        timings["chip_authentication"] = (time.perf_counter() - started) * 1000
         identity = identity_from_files(files.files)
         files.wipe()
     finally:
         reader.close()
-    result = CardReadResult(identity, verdict.status.value, dict(reader.stats.timings_ms))
+    result = CardReadResult(identity, verdict.status.value, dict(timings))
     result.detail = verdict.detail
     result.apdus = reader.stats.apdus
     result.access_control = files.access_control

@@ -30,6 +30,7 @@ from devices.card.base import (
     ReaderStatus,
 )
 from devices.card.chipread import read_identity
+from devices.card.mrtd.errors import ExtendedLengthRefusedError
 from devices.card.mrtd.reader import AccessKey
 from devices.worker import DeviceThread
 
@@ -63,10 +64,13 @@ class _PcscTransport:
                 raise CardRemovedError("the card stopped answering")
             return bytes(response)
         extended = len(apdu) > 5 and apdu[4] == 0
-        if extended and hresult == scard.SCARD_E_INSUFFICIENT_BUFFER:
-            # The reader's driver does not carry extended-length APDUs: answer as a
-            # card would (wrong length), so the protocol falls back to short APDUs.
-            return b"\x67\x00"
+        if extended and hresult in (
+            scard.SCARD_E_INSUFFICIENT_BUFFER,
+            scard.SCARD_E_NOT_TRANSACTED,
+        ):
+            # The reader's driver does not carry extended-length APDUs: the protocol
+            # starts again in short APDUs (it cannot fake a card's answer under SM).
+            raise ExtendedLengthRefusedError("the reader refused an extended-length APDU")
         if hresult in _CARD_GONE or hresult == scard.SCARD_E_NOT_TRANSACTED:
             # Contact lost mid-exchange: for the citizen, "place the card again".
             raise CardRemovedError("card removed during read")

@@ -131,7 +131,6 @@ def test_a_bad_mac_through_pcscd(reader, pki, card) -> None:
 @pytest.mark.parametrize(
     ("tamper", "field", "verdict"),
     [
-        ("altered", "authenticity", "data_altered"),
         ("untrusted", "authenticity", "signer_not_trusted"),
         ("clone", "active_authentication", "failed"),
         ("clone", "chip_authentication", "failed"),
@@ -146,6 +145,17 @@ def test_tampered_cards_through_pcscd(reader, pki, card, tamper, field, verdict)
     finally:
         vpcd.remove()
     assert getattr(result, field) == verdict
+
+
+def test_an_altered_card_through_pcscd_is_not_genuine(reader, pki, card) -> None:
+    from devices.card.base import NotGenuineError
+
+    vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki, tamper="altered")))
+    try:
+        with pytest.raises(NotGenuineError, match="DG13"):
+            reader.read_card(key_for(card)).result(timeout=10)
+    finally:
+        vpcd.remove()
 
 
 def test_the_card_pulled_out_mid_read(reader, pki, card) -> None:

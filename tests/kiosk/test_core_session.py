@@ -530,4 +530,22 @@ def test_the_can_is_checked_and_a_bac_only_card_refuses_it(kiosk: Kiosk) -> None
     assert kiosk.core.submit_can("12") == {"can": "access.error.can"}
     assert kiosk.core.submit_can("012345") == {}
     kiosk.dispatcher.drain_until(lambda: kiosk.core.session.card_attempts == 1)
-    assert kiosk.core.session.error_key == "card.error.access_denied"
+    assert kiosk.core.session.error_key == "card.error.can_unsupported"
+
+
+def test_a_card_whose_data_cannot_be_checked_is_not_accepted(kiosk: Kiosk, monkeypatch) -> None:
+    from devices.card.emulator import builder
+
+    real = builder.build_chip
+
+    def without_sod(*args, **kwargs):
+        content = real(*args, **kwargs)
+        del content.files["SOD"]
+        return content
+
+    monkeypatch.setattr("devices.card.simulator.build_chip", without_sod)
+    kiosk.reader.insert(kiosk.card)
+    kiosk.wait_for(Step.ACCESS_KEY)
+    kiosk.enter_key()
+    kiosk.wait_for(Step.STAFF_HELP)
+    assert kiosk.core.session.error_key == "card.error.not_genuine"

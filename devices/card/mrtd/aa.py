@@ -18,7 +18,7 @@ import hmac
 import os
 from enum import StrEnum
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -76,7 +76,7 @@ def internal_authenticate(challenge: bytes) -> Command:
 def verify(public_key_info: bytes, challenge: bytes, signature: bytes, ecdsa_hash: str) -> bool:
     try:
         key = serialization.load_der_public_key(public_key_info)
-    except ValueError as exc:
+    except (ValueError, UnsupportedAlgorithm) as exc:
         raise ChipDataError("DG15 does not hold a public key") from exc
     if isinstance(key, ec.EllipticCurvePublicKey):
         half = len(signature) // 2

@@ -16,7 +16,7 @@ import os
 
 from devices.card.mrtd import crypto
 from devices.card.mrtd.apdu import Command, Transport
-from devices.card.mrtd.errors import AccessControlError, SecureMessagingError
+from devices.card.mrtd.errors import AccessControlError, SecureMessagingError, StatusWordError
 from devices.card.mrtd.sm import SessionKeys
 
 GET_CHALLENGE = Command(0x00, 0x84, 0x00, 0x00, le=8)
@@ -77,14 +77,16 @@ def perform_bac(transport: Transport, mrz_information: str) -> SessionKeys:
     terminal = BacTerminal(mrz_information)
     try:
         challenge = Response.parse(transport.transmit(GET_CHALLENGE.encode()))
-        if not challenge.ok:
-            raise AccessControlError(f"GET CHALLENGE refused ({challenge.sw:04X})")
+        if not challenge.ok or len(challenge.data) != 8:
+            raise StatusWordError(challenge.sw, "GET CHALLENGE")
         answer = Response.parse(
             transport.transmit(terminal.external_authenticate(challenge.data).encode())
         )
-        if answer.sw == 0x6300 or not answer.ok:
-            # 6300 (or 6982 on some chips): the chip could not verify us: wrong MRZ data.
+        if answer.sw in (0x6300, 0x6982) or answer.sw >> 8 == 0x63:
+            # 6300 (6982 on some chips): the chip could not verify us: wrong MRZ data.
             raise AccessControlError(f"EXTERNAL AUTHENTICATE refused ({answer.sw:04X})")
+        if not answer.ok:
+            raise StatusWordError(answer.sw, "EXTERNAL AUTHENTICATE")
         return terminal.complete(answer.data)
     finally:
         terminal.wipe()

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -66,7 +67,7 @@ def parse_dg14_ca(dg14: bytes | None) -> CaInfo | None:
                 loaded = serialization.load_der_public_key(spki)
                 if isinstance(loaded, ec.EllipticCurvePublicKey):
                     key = loaded
-    except (ChipDataError, ValueError):
+    except (ChipDataError, ValueError, UnsupportedAlgorithm):
         return None
     if protocol is None or key is None:
         return None

@@ -35,3 +35,13 @@ class AccessControlError(AccessDeniedError):
     """BAC or PACE was refused: usually a wrong access key (dates, number or CAN)."""
 
     message_key = "card.error.access_denied"
+
+
+class CanNotAcceptedError(AccessControlError):
+    """The CAN was given but the card does not do PACE: it needs the ID number and dates."""
+
+    message_key = "card.error.can_unsupported"
+
+
+class ExtendedLengthRefusedError(CardError):
+    """The reader or card refused an extended-length APDU during secure messaging."""

@@ -175,8 +175,10 @@ def image_size(image: bytes) -> tuple[int, int]:
                 raise ChipDataError("corrupt JPEG segment")
             offset += 2 + length
         raise ChipDataError("JPEG without a frame header")
-    siz = image.find(b"\xff\x51")  # JPEG 2000 SIZ marker (ISO 15444-1 §A.5.1)
-    if siz >= 0 and siz + 14 <= len(image):
+    # JPEG 2000: the SIZ marker segment follows the codestream's SOC (ISO 15444-1 §A.5.1).
+    soc = image.find(b"\xff\x4f\xff\x51")
+    siz = soc + 2 if soc >= 0 else -1
+    if siz >= 0 and siz + 22 <= len(image):
         xsiz, ysiz, x0, y0 = struct.unpack(">IIII", image[siz + 6 : siz + 22])
         return xsiz - x0, ysiz - y0
     raise ChipDataError("JPEG 2000 without a SIZ header")

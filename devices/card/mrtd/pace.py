@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from devices.card.mrtd import crypto
 from devices.card.mrtd.apdu import Command, Response, Transport
 from devices.card.mrtd.ec import PACE_CURVES, Curve
-from devices.card.mrtd.errors import AccessControlError, ChipDataError
+from devices.card.mrtd.errors import AccessControlError, ChipDataError, StatusWordError
 from devices.card.mrtd.sm import SessionKeys
 from devices.card.mrtd.tlv import iter_tlv, parse_tlv, tlv
 
@@ -164,6 +164,8 @@ class PaceTerminal:
         return Command(0x00 if last else 0x10, 0x86, 0x00, 0x00, tlv(0x7C, data), le=256)
 
     def decrypt_nonce(self, z: bytes) -> None:
+        if not z or len(z) % 16:
+            raise ChipDataError("PACE nonce is not a whole number of AES blocks")
         self.nonce = int.from_bytes(crypto.aes_decrypt(self.k_pi, z, bytes(16)), "big")
 
     def map_public(self) -> bytes:
@@ -202,17 +204,14 @@ class PaceTerminal:
 
 def _dynamic(response: Response, tag: int, step: str) -> bytes:
     if not response.ok:
-        if response.sw == 0x6300 or response.sw >> 8 == 0x63:
+        if response.sw >> 8 == 0x63:  # 63xx: the password did not match
             raise AccessControlError(f"PACE {step} refused ({response.sw:04X})")
-        raise AccessControlError(f"PACE {step}: status {response.sw:04X}")
-    try:
-        template = parse_tlv(response.data, 0x7C)
-        for item in iter_tlv(template.value):
-            if item.tag == tag:
-                return item.value
-    except ChipDataError as exc:
-        raise AccessControlError(f"PACE {step}: malformed answer") from exc
-    raise AccessControlError(f"PACE {step}: data object {tag:02X} missing")
+        raise StatusWordError(response.sw, f"PACE {step}")
+    template = parse_tlv(response.data, 0x7C)
+    for item in iter_tlv(template.value):
+        if item.tag == tag:
+            return item.value
+    raise ChipDataError(f"PACE {step}: data object {tag:02X} missing")
 
 
 def perform_pace(
@@ -225,7 +224,7 @@ def perform_pace(
 
     answer = send(terminal.mse_set_at())
     if not answer.ok:
-        raise AccessControlError(f"MSE:Set AT refused ({answer.sw:04X})")
+        raise StatusWordError(answer.sw, "MSE:Set AT")
     terminal.decrypt_nonce(_dynamic(send(terminal.general_authenticate(b"", False)), 0x80, "nonce"))
     chip_map = _dynamic(
         send(terminal.general_authenticate(tlv(0x81, terminal.map_public()), False)),

@@ -24,8 +24,9 @@ from devices.card.base import ReadStep
 from devices.card.mrtd import bac
 from devices.card.mrtd.apdu import Command, Response, Transport, read_binary, select_applet
 from devices.card.mrtd.errors import (
-    AccessControlError,
+    CanNotAcceptedError,
     ChipDataError,
+    ExtendedLengthRefusedError,
     SecureMessagingError,
     StatusWordError,
 )
@@ -144,17 +145,23 @@ class ChipReader:
                 password, kind = key.mrz_information.encode("ascii"), PASSWORD_MRZ
             else:
                 password, kind = key.can.encode("ascii"), PASSWORD_CAN
-            self.secure = SecureTransport(
-                self.transport, perform_pace(self.transport, pace, password, kind)
-            )
-            # After PACE the application is selected under secure messaging (§4.2).
-            response = self.send(select_applet(LDS1_AID))
-            if not response.ok:
-                raise StatusWordError(response.sw, "SELECT LDS1 application")
-            return "PACE"
+            try:
+                self.secure = SecureTransport(
+                    self.transport, perform_pace(self.transport, pace, password, kind)
+                )
+                # After PACE the application is selected under secure messaging (§4.2).
+                response = self.send(select_applet(LDS1_AID))
+                if not response.ok:
+                    raise StatusWordError(response.sw, "SELECT LDS1 application")
+                return "PACE"
+            except (StatusWordError, ChipDataError, SecureMessagingError):
+                # PACE itself failed (not the password): fall back to BAC (9303-11 §4.2).
+                self.secure = None
+                if not key.document_number:
+                    raise
         self.select_application()
         if not key.document_number:
-            raise AccessControlError("this card has no PACE: it needs the ID number and dates")
+            raise CanNotAcceptedError("this card has no PACE: it needs the ID number and dates")
         keys = bac.perform_bac(self.transport, key.mrz_information)
         self.secure = SecureTransport(self.transport, keys)
         return "BAC"
@@ -184,7 +191,13 @@ class ChipReader:
         if total > MAX_FILE_BYTES:
             raise ChipDataError(f"file {sfi:02X} claims {total} bytes: refused")
         data = bytearray(head[:total])
+        # A hostile chip answering a few bytes at a time must not keep us reading for
+        # minutes: no honest card needs more APDUs than this for one file.
+        budget = total // 64 + 16
         while len(data) < total:
+            budget -= 1
+            if budget < 0:
+                raise ChipDataError(f"file {sfi:02X} comes in too many pieces")
             want = min(self.chunk, total - len(data))
             chunk = self._read_chunk(len(data), want, None)
             if not chunk:
@@ -210,7 +223,11 @@ class ChipReader:
                 command = read_binary(offset, (sw & 0xFF) or 256, sfi)
                 continue
             if sw == 0x6700 and self.chunk != SHORT_CHUNK:
-                # The card does not take extended length: fall back to short APDUs.
+                # The card does not take extended length.  Under secure messaging a
+                # refused command may not have been counted by the card, so the channel
+                # cannot be trusted: start again with short APDUs (read_all does).
+                if self.secure is not None:
+                    raise ExtendedLengthRefusedError("extended length refused")
                 self.chunk = SHORT_CHUNK
                 command = read_binary(offset, min(length, SHORT_CHUNK), sfi)
                 continue
@@ -221,6 +238,15 @@ class ChipReader:
 
     # The whole read ---------------------------------------------------------------
     def read_all(self, key: AccessKey, groups: tuple[int, ...] = (1, 13, 2, 14, 15)) -> ChipFiles:
+        try:
+            return self._read_all(key, groups)
+        except ExtendedLengthRefusedError:
+            # Once more from the start, in short APDUs (a new secure channel).
+            self.close()
+            self.chunk = SHORT_CHUNK
+            return self._read_all(key, groups)
+
+    def _read_all(self, key: AccessKey, groups: tuple[int, ...]) -> ChipFiles:
         result = ChipFiles(stats=self.stats)
 
         def timed(name: str, fn: Callable[[], object]) -> object:

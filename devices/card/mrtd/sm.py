@@ -10,6 +10,8 @@ trusted, so nothing more may be sent under these keys.
 
 from __future__ import annotations
 
+import hmac
+
 from devices.card.mrtd import crypto
 from devices.card.mrtd.apdu import Command, Response, Transport
 from devices.card.mrtd.errors import SecureMessagingError
@@ -77,10 +79,10 @@ def protect(keys: SessionKeys, command: Command) -> bytes:
         else:
             body += tlv(0x87, b"\x01" + encrypted)
     if command.le is not None:
-        if command.le >= 65536 or (command.le == 256 and not command.extended):
-            le = b"\x00" if command.le == 256 else b"\x00\x00"
-        else:
-            le = command.le.to_bytes(2 if command.le > 256 else 1, "big")
+        if command.extended:  # two bytes; 0000 means 65536
+            le = b"\x00\x00" if command.le >= 65536 else command.le.to_bytes(2, "big")
+        else:  # one byte; 00 means 256
+            le = b"\x00" if command.le >= 256 else command.le.to_bytes(1, "big")
         body += tlv(0x97, le)
     mac = keys.mac(crypto.pad(header, keys.block) + body)
     body += tlv(0x8E, mac)
@@ -125,7 +127,7 @@ def unprotect(keys: SessionKeys, raw: bytes) -> Response:
         raise SecureMessagingError("malformed protected response") from exc
     if mac is None or sw is None or len(sw) != 2:
         raise SecureMessagingError("protected response lacks DO99 or DO8E")
-    if keys.mac(macced) != mac:
+    if not hmac.compare_digest(keys.mac(macced), mac):
         raise SecureMessagingError("response MAC does not verify")
     data = b""
     if cryptogram:

@@ -153,6 +153,7 @@ def passive_authentication(
     groups: dict[int, bytes],
     trust_store: list[x509.Certificate],
     now: datetime | None = None,
+    expected_groups: tuple[int, ...] = (1, 2, 13, 14, 15),
 ) -> PaResult:
     """Check the SOD signature, the DS → CSCA chain and every read group's hash."""
     if sod_bytes is None:
@@ -162,6 +163,14 @@ def passive_authentication(
     except ChipDataError as exc:
         return PaResult(PaStatus.DATA_ALTERED, f"EF.SOD unreadable: {exc}")
     # 3. Data-group hashes (checked first: an altered group is the most serious finding).
+    # A group the SOD lists but the chip did not give is hidden, not absent: a clone that
+    # hides DG14/DG15 to dodge active and chip authentication is caught here.
+    for number in expected_groups:
+        if number in sod.hashes and number not in groups:
+            return PaResult(
+                PaStatus.DATA_ALTERED,
+                f"DG{number} is listed in EF.SOD but the chip did not give it",
+            )
     checked = []
     for number, data in sorted(groups.items()):
         expected = sod.hashes.get(number)
@@ -201,6 +210,12 @@ def passive_authentication(
             )
             if hashlib.new(digest, sod.encap_content).digest() != message_digest:
                 return PaResult(PaStatus.DATA_ALTERED, "EF.SOD content does not match its digest")
+            content_type = next(
+                (a["values"][0].dotted for a in signed_attrs if a["type"].native == "content_type"),
+                None,
+            )
+            if content_type != LDS_SECURITY_OBJECT_OID:
+                return PaResult(PaStatus.DATA_ALTERED, "EF.SOD signs another content type")
             signed_bytes = signed_attrs.untag().dump(force=True)
         _verify(ds.public_key(), signer_info["signature"].native, signed_bytes, digest, sig_algo)
     except InvalidSignature:
@@ -210,6 +225,24 @@ def passive_authentication(
     # 2. The chain to a trusted CSCA.
     now = now or datetime.now(UTC)
     signer = ds.subject.rfc4514_string()
+    if not (ds.not_valid_before_utc <= now <= ds.not_valid_after_utc):
+        return PaResult(
+            PaStatus.SIGNER_NOT_TRUSTED,
+            f"document signer {signer} is not valid today",
+            tuple(checked),
+            signer,
+        )
+    try:
+        usage = ds.extensions.get_extension_for_class(x509.KeyUsage).value
+        if not usage.digital_signature:
+            return PaResult(
+                PaStatus.SIGNER_NOT_TRUSTED,
+                "document signer certificate may not sign",
+                tuple(checked),
+                signer,
+            )
+    except x509.ExtensionNotFound:
+        pass
     for csca in trust_store:
         if csca.subject != ds.issuer:
             continue

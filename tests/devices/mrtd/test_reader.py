@@ -236,3 +236,66 @@ def test_a_card_without_chip_authentication_is_not_checked(pki, card) -> None:
     from devices.card.mrtd.ca import CaStatus, chip_authentication
 
     assert chip_authentication(lambda c: None, lambda k: None, None) is CaStatus.NOT_CHECKED
+
+
+def test_a_card_without_sod_or_hiding_a_listed_group_is_not_genuine(pki, card) -> None:
+    from devices.card.base import NotGenuineError
+    from devices.card.chipread import read_identity
+
+    no_sod = build_chip(card.identity(), pki)
+    del no_sod.files["SOD"]
+    assert read_identity(EmulatedChip(no_sod), key_for(card), [pki.csca]).authenticity == (
+        "not_checked"
+    )  # and the kiosk refuses not_checked (tests/kiosk)
+    hiding = build_chip(card.identity(), pki)
+    del hiding.files[15]  # a clone dodging active authentication
+    with pytest.raises(NotGenuineError, match="DG15"):
+        read_identity(EmulatedChip(hiding), key_for(card), [pki.csca])
+
+
+def test_a_reader_refusing_extended_apdus_under_sm_restarts_in_short_ones(pki, card) -> None:
+    from devices.card.mrtd.errors import ExtendedLengthRefusedError
+
+    chip = EmulatedChip(build_chip(card.identity(), pki))
+
+    class ShortOnlyReader:
+        def transmit(self, apdu: bytes) -> bytes:
+            if len(apdu) > 5 and apdu[4] == 0:
+                raise ExtendedLengthRefusedError("driver has no extended length")
+            return chip.transmit(apdu)
+
+    reader = ChipReader(ShortOnlyReader())
+    files = reader.read_all(key_for(card))
+    assert reader.chunk == SHORT_CHUNK
+    assert passive_authentication(files.files["SOD"], groups(files), [pki.csca]).status is (
+        PaStatus.VERIFIED
+    )
+
+
+def test_a_jpeg_2000_chip_photo_reaches_the_screen_as_png(pki, card) -> None:
+    import cv2
+    import numpy as np
+
+    from devices.card.chipread import read_identity
+    from devices.card.emulator import builder
+
+    image = cv2.imdecode(np.frombuffer(card.photo, np.uint8), cv2.IMREAD_COLOR)
+    ok, jp2 = cv2.imencode(".jp2", image)
+    assert ok
+    identity = card.identity()
+    content = build_chip(identity, pki)
+    record = builder.face_record(jp2.tobytes(), image.shape[1], image.shape[0])
+    header = builder.tlv(0xA1, builder.tlv(0x80, b"\x01\x01"))
+    dg2 = builder.tlv(
+        0x75,
+        builder.tlv(
+            0x7F61,
+            builder.tlv(0x02, b"\x01") + builder.tlv(0x7F60, header + builder.tlv(0x5F2E, record)),
+        ),
+    )
+    groups_ = {n: content.files[n] for n in (1, 13, 14, 15)} | {2: dg2}
+    content.files[2] = dg2
+    content.files["SOD"] = builder.build_sod(groups_, pki)
+    result = read_identity(EmulatedChip(content), key_for(card), [pki.csca])
+    assert bytes(result.identity.photo or b"").startswith(b"\x89PNG")
+    assert result.authenticity == "verified"
