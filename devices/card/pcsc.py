@@ -93,6 +93,7 @@ class PcscCardReader(ReaderSignals):
         self._context: int | None = None
         self._reader: str | None = None
         self._present = False
+        self._events: int | None = None
         self._status = ReaderStatus(ReaderState.NO_SERVICE)
         self._status_lock = threading.Lock()
 
@@ -171,9 +172,15 @@ class PcscCardReader(ReaderSignals):
         if hresult not in (scard.SCARD_S_SUCCESS, scard.SCARD_E_TIMEOUT) or not states:
             return
         event_state = states[0][1]
-        present = bool(event_state & scard.SCARD_STATE_PRESENT) and not (
-            event_state & scard.SCARD_STATE_MUTE
-        )
+        # A mute card is still a card: the read then fails with a plain message instead
+        # of leaving the citizen waiting on "place your card".
+        present = bool(event_state & scard.SCARD_STATE_PRESENT)
+        # pcsc-lite counts card events in the high 16 bits: a card swapped between two
+        # polls shows as a changed counter with the card present both times.
+        events = (event_state >> 16) & 0xFFFF
+        if present and self._present and self._events is not None and events != self._events:
+            self._set_presence(False)
+        self._events = events
         if not self._present and not present:
             self._set_status(ReaderStatus(ReaderState.READY, self._reader))
         self._set_presence(present)

@@ -321,3 +321,17 @@ def test_pace_with_the_can_through_pcscd(reader, pki, card, parameter) -> None:
         vpcd.remove()
     assert result.access_control == "PACE"
     assert result.authenticity == "verified"
+
+
+def test_reading_does_not_look_like_a_card_swap(reader, pki, card) -> None:
+    removed: list[object] = []
+    vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki)))
+    reader.card_removed.connect(removed.append)
+    try:
+        reader.read_card(key_for(card)).result(timeout=10)
+        reader.read_card(key_for(card)).result(timeout=10)
+        time.sleep(0.3)  # several polls
+        assert removed == []
+        assert reader.status().state is ReaderState.CARD_PRESENT
+    finally:
+        vpcd.remove()
