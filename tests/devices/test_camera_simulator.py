@@ -6,15 +6,7 @@ import pytest
 
 from devices.camera.base import CameraState
 from devices.camera.simulator import SimulatedCamera, demo_sequence
-
-
-def wait_until(predicate, timeout: float = 2.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
+from tests.devices.conftest import wait_until
 
 
 def test_demo_sequence_is_a_moving_person() -> None:

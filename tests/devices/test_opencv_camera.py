@@ -1,6 +1,5 @@
 """The real OpenCV adapter, fed a real video file (no camera on this machine)."""
 
-import time
 from pathlib import Path
 
 import cv2
@@ -8,15 +7,7 @@ import numpy as np
 
 from devices.camera.base import CameraState
 from devices.camera.opencv import OpenCvCamera
-
-
-def wait_until(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
+from tests.devices.conftest import wait_until
 
 
 def test_frames_flow_from_a_capture_source_and_stop_drops_them(tmp_path: Path) -> None:
