@@ -23,7 +23,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -122,6 +122,29 @@ class SqlOutbox:
         with self._sessions() as session:
             row = session.get(DossierRow, code.strip().upper())
             return _meta(row) if row else None
+
+    def status(self, now: datetime) -> dict[str, object]:
+        """For staff and technicians: counts by state, oldest pending age, last error."""
+        with self._sessions() as session:
+            counts = dict(
+                session.execute(
+                    select(DossierRow.state, func.count()).group_by(DossierRow.state)
+                ).all()
+            )
+            oldest = session.scalar(
+                select(func.min(DossierRow.received_at)).where(DossierRow.state == "pending")
+            )
+            last_error = session.scalar(
+                select(DossierRow.last_error)
+                .where(DossierRow.last_error.is_not(None))
+                .order_by(DossierRow.received_at.desc())
+                .limit(1)
+            )
+        return {
+            "counts": {str(k): int(v) for k, v in counts.items()},
+            "oldest_pending_age_s": (now - oldest).total_seconds() if oldest else None,
+            "last_error": last_error,
+        }
 
     def session(self) -> Session:
         return self._sessions()

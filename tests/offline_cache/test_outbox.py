@@ -83,3 +83,20 @@ def test_the_database_is_wal_migrated_and_holds_no_clear_content(tmp_path: Path)
         "idempotency_key",
         "sealed",
     }
+
+
+def test_sync_status_counts_and_ages_the_queue(tmp_path: Path, capsys) -> None:
+    import json
+
+    from kiosk.cli import main
+
+    outbox = SqlOutbox.open(tmp_path / "data" / "kiosk.db")
+    outbox.put(meta("A-1", 1), b"x")
+    outbox.put(meta("A-2", 2), b"y")
+    report = outbox.status(datetime(2026, 11, 20, 10, 1))
+    assert report == {"counts": {"pending": 2}, "oldest_pending_age_s": 3600.0, "last_error": None}
+    config = tmp_path / "k.toml"
+    config.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "sync", "status", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert printed["counts"] == {"pending": 2}
