@@ -68,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     ssub = sync.add_subparsers(dest="sync_command", required=True)
     status = ssub.add_parser("status", help="counts by state, oldest pending, last error")
     status.add_argument("--json", action="store_true")
+    dossier = sub.add_parser("dossier", help="dossier tools for demos and tests")
+    dsub = dossier.add_subparsers(dest="dossier_command", required=True)
+    demo_submit = dsub.add_parser("submit-demo", help="submit N demo dossiers like the screens")
+    demo_submit.add_argument("--count", type=int, default=1)
     return parser
 
 
@@ -166,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
             return run_card_command(args, root)
         if args.command == "sync":
             return _sync_status(args, root)
+        if args.command == "dossier":
+            from kiosk.demo_dossiers import submit_demo
+
+            for code in submit_demo(config, args.count):
+                print(code)
+            return 0
         if args.command == "demo":
             flags = RuntimeFlags(demo=True, windowed=not args.fullscreen)
         elif args.command == "run":

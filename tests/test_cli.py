@@ -50,3 +50,19 @@ def test_the_kiosk_refuses_to_serve_citizens_without_its_real_devices(
 ) -> None:
     assert main(["--config", str(tmp_path / "k.toml"), "run"]) == 2
     assert "demo mode only" in capsys.readouterr().err
+
+
+def test_demo_dossiers_go_through_the_screens_path_into_the_durable_outbox(
+    tmp_path: Path, capsys
+) -> None:
+    from kiosk.dossier import CODE_PATTERN
+    from offline_cache.store import SqlOutbox
+
+    config = tmp_path / "k.toml"
+    config.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "dossier", "submit-demo", "--count", "3"]) == 0
+    codes = capsys.readouterr().out.split()
+    assert len(codes) == 3 and len(set(codes)) == 3
+    assert all(CODE_PATTERN.match(code) for code in codes)
+    queued = SqlOutbox.open(tmp_path / "data" / "kiosk.db").pending()
+    assert [q.meta.code for q in queued] == codes

@@ -1,0 +1,57 @@
+"""``kiosk dossier submit-demo``: demo dossiers through the same path as the screens.
+
+A headless core with simulated devices: place the demo card, type its key,
+pass the face step, choose the interconnected birth registration, answer,
+confirm, and wait for the receipt, N times.  For demos, load and chaos tests
+of the outbox and (later) the sync.
+"""
+
+from __future__ import annotations
+
+from kiosk.app import build_core
+from kiosk.config import KioskConfig, RuntimeFlags
+from kiosk.events import QueueDispatcher
+from kiosk.flow import Step, Trigger
+
+ANSWERS = {"child_name": "Trần Minh Khôi", "child_dob": "01/11/2026", "phone": "0912345678"}
+
+
+def submit_demo(config: KioskConfig, count: int, timeout_s: float = 30.0) -> list[str]:
+    """Submit ``count`` demo dossiers; returns their codes."""
+    dispatcher = QueueDispatcher()
+    core, sims = build_core(config, RuntimeFlags(demo=True), dispatcher, card_apdu_delay_s=0)
+    assert sims.reader is not None and sims.card is not None
+    card = sims.card
+    codes: list[str] = []
+
+    def until(step: Step) -> None:
+        if not dispatcher.drain_until(lambda: core.step is step, timeout_s):
+            raise RuntimeError(f"demo submission stuck in {core.step.value}")
+
+    core.start()
+    try:
+        for _ in range(count):
+            sims.reader.insert(card)
+            until(Step.ACCESS_KEY)
+            core.submit_access_key(
+                card.id_number, f"{card.date_of_birth:%d/%m/%Y}", f"{card.date_of_expiry:%d/%m/%Y}"
+            )
+            until(Step.FACE_CHECK)
+            core.face_confirmed()
+            core.choose_service("LT-KS-TT-BHYT")
+            if core.complete_form(dict(ANSWERS)):
+                raise RuntimeError("the demo answers were refused")
+            core.confirm_answers()
+            until(Step.RECEIPT)
+            codes.append(core.session.dossier_code or "")
+            core.receipt_done()
+            core.fire(Trigger.RATING_SKIPPED)
+            core.fire(Trigger.FINISHED)
+            sims.reader.remove()
+            until(Step.ATTRACT)
+    finally:
+        core.stop()
+    return codes
+
+
+__all__ = ["submit_demo"]
