@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 
 from devices.card.base import CardError, ReaderState
-from devices.card.mrtd.errors import ChipDataError
 from devices.card.mrtd.mrz import parse_mrz
 from devices.card.mrtd.reader import AccessKey
 
@@ -211,4 +210,4 @@ def _emulate(args: argparse.Namespace, data_root: Path) -> int:
     return 0
 
 
-__all__ = ["ChipDataError", "add_card_commands", "run_card_command"]
+__all__ = ["add_card_commands", "run_card_command"]

@@ -134,7 +134,6 @@ class KioskCore:
         self.reader_status: ReaderStatus | None = None
         self.last_end_reason: str | None = None
         self.last_ticket: QueueTicket | None = None
-        self.last_lookup: LookupResult | None = None
         self.print_error_key: str | None = None
         self._warning_shown = False
         self._goodbye_deadline: float | None = None
@@ -232,7 +231,6 @@ class KioskCore:
         old = self.session
         old.wipe()
         self.session = CitizenSession()
-        self.last_lookup = None
         self.print_error_key = None
         SCRUBBER.forget_all()
         del old
@@ -756,7 +754,6 @@ class KioskCore:
             return LookupResult(True, "lookup.status.queued", code)
 
         def done(result: LookupResult) -> None:
-            self.last_lookup = result
             self.lookup_finished.emit(result)
 
         self.tasks.run(job, on_done=done, on_error=self.recover)

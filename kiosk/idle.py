@@ -43,10 +43,6 @@ class IdleGuard:
     def disarm(self) -> None:
         self._armed = False
 
-    @property
-    def armed(self) -> bool:
-        return self._armed
-
     def touch(self) -> None:
         self._last = self._clock()
 

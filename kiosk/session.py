@@ -11,7 +11,6 @@ objects the garbage collector can reach.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field, fields
 from datetime import date
 
@@ -75,7 +74,6 @@ class CitizenIdentity:
 class CitizenSession:
     """Everything the kiosk knows during one citizen's visit."""
 
-    started_at: float = field(default_factory=time.monotonic)
     identity: CitizenIdentity | None = None
     procedure_code: str | None = None
     answers: dict[str, str] = field(default_factory=dict)

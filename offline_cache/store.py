@@ -25,7 +25,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from kiosk.dossier import DossierMeta
 from offline_cache.models import DossierRow
@@ -146,8 +146,5 @@ class SqlOutbox:
             "last_error": last_error,
         }
 
-    def session(self) -> Session:
-        return self._sessions()
 
-
-__all__ = ["SqlOutbox", "datetime", "make_engine", "migrate"]
+__all__ = ["SqlOutbox", "make_engine", "migrate"]

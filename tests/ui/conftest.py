@@ -53,6 +53,16 @@ class UiKiosk:
         self.click("access_read")
         self.wait_for(Step.FACE_CHECK)
 
+    def open_form(self, procedure: str, card=None):
+        """Identify, pass the face step, choose ``procedure``: the form, ready to type in."""
+        self.identify(card)
+        self.click("face_continue")
+        self.click(f"procedure_{procedure}")
+        self.wait_for(Step.FILL_FORM)
+        form = self.window.screens[Step.FILL_FORM]
+        self.qtbot.waitUntil(form.edits["phone"].isVisible, timeout=2000)
+        return form
+
     def click(self, name: str) -> None:
         """Click a visible button, waiting for it (new widgets show on the next loop turn)."""
         from PySide6.QtCore import Qt

@@ -133,23 +133,14 @@ def test_idle_warning_one_touch_continues_then_timeout_wipes(ui_kiosk: UiKiosk) 
 
 
 def test_card_removal_through_the_ui_ends_the_session(ui_kiosk: UiKiosk) -> None:
-    ui_kiosk.identify()
-    ui_kiosk.click("face_continue")
-    ui_kiosk.wait_for(Step.CHOOSE_SERVICE)
-    ui_kiosk.click("procedure_CT-TT")
-    ui_kiosk.wait_for(Step.FILL_FORM)
+    ui_kiosk.open_form("CT-TT")
     ui_kiosk.click("demo_remove")
     ui_kiosk.wait_for(Step.ATTRACT)
     assert "rút ra" in ui_kiosk.window.screens[Step.ATTRACT].notice.text()
 
 
 def test_form_errors_link_to_each_field(ui_kiosk: UiKiosk) -> None:
-    ui_kiosk.identify()
-    ui_kiosk.click("face_continue")
-    ui_kiosk.click("procedure_TP-LLTP")
-    ui_kiosk.wait_for(Step.FILL_FORM)
-    form = ui_kiosk.window.screens[Step.FILL_FORM]
-    ui_kiosk.qtbot.waitUntil(form.edits["phone"].isVisible, timeout=2000)
+    form = ui_kiosk.open_form("TP-LLTP")
     assert form.edits["full_name"].text() == ui_kiosk.sims.card.full_name
     assert form.edits["full_name"].isReadOnly()
     ui_kiosk.click("form_continue")
@@ -162,13 +153,8 @@ def test_form_errors_link_to_each_field(ui_kiosk: UiKiosk) -> None:
 
 
 def run_ui_session(ui_kiosk: UiKiosk, card) -> None:
-    qtbot, window = ui_kiosk.qtbot, ui_kiosk.window
-    ui_kiosk.identify(card)
-    ui_kiosk.click("face_continue")
-    ui_kiosk.wait_for(Step.CHOOSE_SERVICE)
-    ui_kiosk.click("procedure_LT-KS-TT-BHYT")
-    ui_kiosk.wait_for(Step.FILL_FORM)
-    form = window.screens[Step.FILL_FORM]
+    qtbot = ui_kiosk.qtbot
+    form = ui_kiosk.open_form("LT-KS-TT-BHYT", card)
     for key, value in (
         ("child_name", "Bé Na"),
         ("child_dob", "02/11/2026"),
@@ -220,13 +206,9 @@ def test_the_wipe_leaves_no_personal_data_on_screen_or_in_memory(
         ui_kiosk.sims.reader.remove()
         ui_kiosk.click("home")
     else:
-        ui_kiosk.identify(card)
-        ui_kiosk.click("face_continue")
-        ui_kiosk.click("procedure_CT-TT")
-        ui_kiosk.wait_for(Step.FILL_FORM)
-        ui_kiosk.window.screens[Step.FILL_FORM].edits["new_address"].setText(
-            card.place_of_residence
-        )
+        form = ui_kiosk.open_form("CT-TT", card)
+        form.edits["new_address"].setText(card.place_of_residence)
+        del form
         QGuiApplication.clipboard().setText(card.full_name)
         if ending == "timeout":
             ui_kiosk.clock.advance(ui_kiosk.core.config.session.idle_timeout_s + 1)
@@ -274,12 +256,7 @@ def test_a_bug_in_a_screen_recovers_to_the_start_and_wipes(
 
 
 def test_change_on_the_check_answers_page_goes_to_that_question(ui_kiosk: UiKiosk) -> None:
-    ui_kiosk.identify()
-    ui_kiosk.click("face_continue")
-    ui_kiosk.click("procedure_CT-TT")
-    ui_kiosk.wait_for(Step.FILL_FORM)
-    form = ui_kiosk.window.screens[Step.FILL_FORM]
-    ui_kiosk.qtbot.waitUntil(form.edits["phone"].isVisible, timeout=2000)
+    form = ui_kiosk.open_form("CT-TT")
     form.edits["new_address"].setText("Số 5 ngõ 10 phố Huế")
     form.edits["phone"].setText("0987654321")
     ui_kiosk.click("form_continue")

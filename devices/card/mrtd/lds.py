@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from devices.card.mrtd.errors import ChipDataError
 from devices.card.mrtd.mrz import MrzInfo, parse_mrz
-from devices.card.mrtd.tlv import Tlv, iter_tlv, parse_tlv
+from devices.card.mrtd.tlv import Tlv, parse_tlv
 
 # File identifiers and short file identifiers (9303-10 Table 38).
 EF_COM = (0x011E, 0x1E)
@@ -287,20 +287,12 @@ def parse_dg15(data: bytes) -> bytes:
     return parse_tlv(data, 0x6F).value
 
 
-def data_group_of(data: bytes) -> int:
-    """Which data group a file is, from its outer tag."""
-    if not data:
-        raise ChipDataError("empty file")
-    return DG_TAGS.get(data[0], 0)
-
-
 __all__ = [
     "DG_FILES",
     "EF_COM",
     "EF_SOD",
     "ComFile",
     "FaceImage",
-    "iter_tlv",
     "parse_com",
     "parse_dg1",
     "parse_dg2",
