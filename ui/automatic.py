@@ -252,6 +252,8 @@ class AutomaticDriver(QObject):
         self.shot("queue")
         self.click("queue_A")
         yield self.visible(window.screens[S.QUEUE_TICKET].ticket)
+        yield lambda: core.last_ticket is not None and core.last_ticket.printed is not None
+        yield self.settle(50)
         self.shot("queue-ticket")
         self.click("queue_done")
         yield self.at(S.ATTRACT)
