@@ -24,7 +24,6 @@ from devices.printer.base import Printer
 from kiosk.catalogue import load_catalogue
 from kiosk.config import ConfigError, KioskConfig, RuntimeFlags
 from kiosk.core import Devices, KioskCore
-from kiosk.counters import DailyCounters
 from kiosk.events import Dispatcher
 from kiosk.i18n import Translator
 from kiosk.paths import data_dir as resolve_data_dir
@@ -135,7 +134,6 @@ def build_core(
         devices=devices,
         catalogue=load_catalogue(),
         outbox=SqlOutbox.open(root / "kiosk.db"),
-        counters=DailyCounters(root / "counters.json"),
         central_key=central_key or load_central_key(config, flags),
         data_dir=root,
         now=now,

@@ -40,7 +40,6 @@ from devices.card.qr import NO_EXPIRY, expiry_candidates, parse_card_qr
 from devices.printer.base import Printer, PrinterError, PrintJob
 from kiosk.catalogue import Catalogue, FormField, Procedure, add_working_days, validate_answer
 from kiosk.config import KioskConfig
-from kiosk.counters import DailyCounters
 from kiosk.dossier import CODE_PATTERN, DossierCodes, DossierMeta
 from kiosk.events import Dispatcher, Signal
 from kiosk.flow import SESSION_END_STEPS, FlowMachine, Step, Transition, Trigger
@@ -108,7 +107,6 @@ class KioskCore:
         devices: Devices,
         catalogue: Catalogue,
         outbox: Outbox,
-        counters: DailyCounters,
         central_key: X25519PublicKey,
         data_dir: Path,
         clock: Callable[[], float] = time.monotonic,
@@ -124,8 +122,7 @@ class KioskCore:
         self.data_dir = data_dir
         self.clock = clock
         self.now = now
-        self.codes = DossierCodes(config.centre.unit_code, config.centre.kiosk_number, counters)
-        self.counters = counters
+        self.codes = DossierCodes(config.centre.unit_code, config.centre.kiosk_number)
         self.tasks = TaskRunner(dispatcher)
         self.machine = FlowMachine()
         self.session = CitizenSession()
@@ -156,6 +153,7 @@ class KioskCore:
         self.receipt_printed = Signal("receipt_printed")  # (message key or None)
         self.lookup_finished = Signal("lookup_finished")  # (LookupResult)
         self.rating_errors = Signal("rating_errors")  # (message key)
+        self.dossier_queued = Signal("dossier_queued")  # (DossierMeta): the sync worker wakes
 
         # A failing listener (a bug in a screen) is a crash: recover, which wipes.
         for value in vars(self).values():
@@ -602,22 +600,30 @@ class KioskCore:
         and the citizen keeps its code, so a retry can never queue it twice.
         """
         received_at = self.now()
-        code = self.codes.next_code(received_at)
-        content["code"] = code
-        content["received_at"] = received_at.isoformat(timespec="seconds")
-        sealed = seal(
-            json.dumps(content, ensure_ascii=False).encode("utf-8"),
-            self.central_key,
-            code.encode("ascii"),
-        )
-        content.clear()
-        meta = DossierMeta(
-            code=code,
-            procedure_code=procedure.code,
-            received_at=received_at,
-            appointment=add_working_days(received_at.date(), procedure.processing_days),
-        )
-        self.outbox.put(meta, sealed)
+
+        def build(code: str) -> tuple[DossierMeta, bytes]:
+            content["code"] = code
+            content["received_at"] = received_at.isoformat(timespec="seconds")
+            sealed = seal(
+                json.dumps(content, ensure_ascii=False).encode("utf-8"),
+                self.central_key,
+                code.encode("ascii"),
+            )
+            meta = DossierMeta(
+                code=code,
+                procedure_code=procedure.code,
+                received_at=received_at,
+                appointment=add_working_days(received_at.date(), procedure.processing_days),
+            )
+            return meta, sealed
+
+        try:
+            meta = self.outbox.submit(
+                received_at.date(), lambda n: self.codes.code(received_at, n), build
+            )
+        finally:
+            content.clear()
+        code = meta.code
         try:
             pdf: bytes | None = render_receipt(
                 ReceiptData(
@@ -643,6 +649,7 @@ class KioskCore:
         # The dossier is sealed and queued: the session no longer needs personal data.
         self.session.drop_personal_data()
         log.info("dossier_queued", extra={"fields": {"procedure": meta.procedure_code}})
+        self.dossier_queued.emit(meta)
         self.print_error_key = None
         if pdf is None:
             self._on_print_failed(PrinterError("receipt could not be rendered"))
@@ -706,7 +713,8 @@ class KioskCore:
 
         def job() -> tuple[QueueTicket, bytes]:
             issued_at = self.now()
-            number = f"{area.code}{self.counters.next('queue-' + area.code):03d}"
+            serial = self.outbox.next_number("queue-" + area.code, issued_at.date())
+            number = f"{area.code}{serial:03d}"
             pdf = render_queue_ticket(
                 number, area.name(self.tr.language), issued_at, self.config.centre.name, self.tr
             )

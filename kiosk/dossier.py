@@ -6,8 +6,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from kiosk.counters import DailyCounters
-
 CODE_PATTERN = re.compile(r"^[A-Z0-9.]{2,20}-\d{6}-K\d{2}\d{4}$")
 
 
@@ -16,17 +14,18 @@ class DossierCodes:
 
     The unit code and date follow the provincial ``{unit}-{yyMMdd}-{NNNN}``
     pattern; the kiosk number keeps two kiosks of one unit apart, and the
-    per-day counter survives restarts (:class:`DailyCounters`).
+    per-day number is taken from the outbox's database in the transaction that
+    queues the dossier (so a restart never hands a number out twice).
     """
 
-    def __init__(self, unit_code: str, kiosk_number: int, counters: DailyCounters) -> None:
+    def __init__(self, unit_code: str, kiosk_number: int) -> None:
         self.unit_code = unit_code.upper()
         self.kiosk_number = kiosk_number
-        self._counters = counters
 
-    def next_code(self, now: datetime) -> str:
-        n = self._counters.next("dossier")
-        return f"{self.unit_code}-{now:%y%m%d}-K{self.kiosk_number:02d}{n:04d}"
+    def code(self, when: datetime, number: int) -> str:
+        if not 1 <= number <= 9999:
+            raise OverflowError("more than 9999 dossiers from one kiosk in a day")
+        return f"{self.unit_code}-{when:%y%m%d}-K{self.kiosk_number:02d}{number:04d}"
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,23 @@
 """The local store's tables (SQLAlchemy 2.0 declarative models).
 
-Only what may stay readable on a kiosk is stored in columns: the dossier
-code, procedure, times, state, attempts and last error.  Everything about the
-citizen is in ``sealed``, encrypted for the central service's key.
+Three tables, written together when a dossier is submitted:
+
+- ``dossiers``: what may stay readable on a kiosk (code, procedure, times);
+  kept after sending so a citizen can look a dossier up;
+- ``dossier_contents``: the sealed box (everything about the citizen,
+  encrypted for the central service's key); deleted once the centre has it;
+- ``outbox``: the sync work item (state, attempts, next attempt, lease, last
+  error, idempotency key).
+
+``counters`` numbers dossiers and queue tickets per day, in the same
+database, so a dossier's number and the dossier commit in one transaction.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Integer, LargeBinary, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -24,8 +32,39 @@ class DossierRow(Base):
     procedure_code: Mapped[str] = mapped_column(String(40))
     received_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     appointment: Mapped[date | None] = mapped_column(Date, nullable=True)
-    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ContentRow(Base):
+    __tablename__ = "dossier_contents"
+
+    code: Mapped[str] = mapped_column(
+        String(40), ForeignKey("dossiers.code", ondelete="CASCADE"), primary_key=True
+    )
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class OutboxRow(Base):
+    __tablename__ = "outbox"
+
+    code: Mapped[str] = mapped_column(
+        String(40), ForeignKey("dossiers.code", ondelete="CASCADE"), primary_key=True
+    )
+    # pending → sending (leased to one worker) → sent | dead (permanent failure)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    lease_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    central_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class CounterRow(Base):
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)

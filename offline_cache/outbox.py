@@ -1,21 +1,42 @@
 """The outbox: where a submitted dossier waits, sealed, until it reaches the centre.
 
-:class:`Outbox` is the interface; :class:`MemoryOutbox` is the in-memory
-fake the contract tests hold the durable :class:`offline_cache.store.SqlOutbox`
-to.  Only sealed boxes and non-personal metadata are held.
+:class:`Outbox` is the repository interface the core and the sync worker use;
+:class:`MemoryOutbox` is the in-memory fake that one contract suite holds to
+the same behaviour as the durable :class:`offline_cache.store.SqlOutbox`.
+Only sealed boxes and non-personal metadata are held.
+
+Life of an entry (ODK Collect's explicit status column, with its lessons:
+lock a record once sending starts, keep *why* sending failed)::
+
+    pending ──claim──▶ sending ──▶ sent      (content deleted)
+       ▲                  │
+       └──── retry ◀──────┴──▶ dead          (permanent failure; staff retry)
+
+A claim is a lease: a worker killed while sending leaves the entry to be
+claimed again once the lease has run out, and the centre recognises the
+repeated idempotency key.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from kiosk.dossier import DossierMeta
 
+STATES = ("pending", "sending", "sent", "dead")
+
 
 class OutboxFullError(RuntimeError):
-    """New submissions are refused (the store is full); queued ones are kept."""
+    """New submissions are refused (the store or the disk is full); queued ones are kept."""
+
+
+class DuplicateDossierError(ValueError):
+    """A dossier with this code is already in the outbox."""
 
 
 @dataclass(frozen=True)
@@ -24,35 +45,246 @@ class QueuedDossier:
     sealed: bytes
 
 
+@dataclass(frozen=True)
+class Claim:
+    """An entry leased to one worker for one sending attempt."""
+
+    meta: DossierMeta
+    sealed: bytes
+    idempotency_key: str
+    attempts: int
+    token: str
+
+
+@dataclass(frozen=True)
+class EntryStatus:
+    """What staff see of one entry (no personal data)."""
+
+    meta: DossierMeta
+    state: str
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+
+
+Build = Callable[[str], tuple[DossierMeta, bytes]]
+
+
 class Outbox(Protocol):
+    def submit(self, day: date, code_for: Callable[[int], str], build: Build) -> DossierMeta:
+        """Number, build and queue a dossier in one transaction.
+
+        ``code_for(n)`` makes the code from the day's next number;
+        ``build(code)`` seals the content for that code.  If anything fails,
+        nothing is kept (and the number is not used up).
+        """
+        ...
+
     def put(self, meta: DossierMeta, sealed: bytes) -> None: ...
+
+    def next_number(self, name: str, day: date) -> int:
+        """1, 2, 3, … per name and per day; never the same number twice."""
+        ...
 
     def pending(self) -> list[QueuedDossier]: ...
 
     def find(self, code: str) -> DossierMeta | None: ...
 
+    def entry(self, code: str) -> EntryStatus | None: ...
+
+    def claim_next(self, now: datetime, lease: timedelta) -> Claim | None:
+        """Lease the oldest due entry (pending and due, or sending with a lapsed lease)."""
+        ...
+
+    def mark_sent(self, claim: Claim, now: datetime, central_ref: str) -> bool: ...
+
+    def mark_retry(self, claim: Claim, now: datetime, until: datetime, error: str) -> bool:
+        """A retryable failure: counts an attempt and waits until ``until``."""
+        ...
+
+    def mark_dead(self, claim: Claim, now: datetime, error: str) -> bool: ...
+
+    def release(self, claim: Claim, now: datetime, error: str) -> bool:
+        """Give the entry back without counting an attempt (the kiosk, not it, was refused)."""
+        ...
+
+    def retry(self, code: str) -> bool:
+        """Staff: make a dead or waiting entry due now.  False when there is none."""
+        ...
+
+    def wake_all(self) -> int:
+        """The network is back: every waiting entry is due now."""
+        ...
+
+    def next_due(self) -> datetime | None: ...
+
+    def status(self, now: datetime) -> dict[str, object]: ...
+
+
+@dataclass
+class _Entry:
+    meta: DossierMeta
+    sealed: bytes | None
+    key: str
+    state: str = "pending"
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    token: str | None = None
+    lease_until: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
+def _due(entry: _Entry, now: datetime) -> bool:
+    if entry.state == "pending":
+        return entry.next_attempt_at is None or entry.next_attempt_at <= now
+    return entry.state == "sending" and entry.lease_until is not None and entry.lease_until <= now
+
 
 class MemoryOutbox:
-    """Thread-safe in-memory outbox (demo and tests)."""
+    """Thread-safe in-memory outbox (tests and tools; nothing survives a restart)."""
 
     def __init__(self, capacity: int = 10_000) -> None:
-        self._items: dict[str, QueuedDossier] = {}
-        self._capacity = capacity
-        self._lock = threading.Lock()
+        self._items: dict[str, _Entry] = {}
+        self._numbers: dict[tuple[str, date], int] = {}
+        self.capacity = capacity
+        self._lock = threading.RLock()
+
+    def submit(self, day: date, code_for: Callable[[int], str], build: Build) -> DossierMeta:
+        with self._lock:
+            number = self._numbers.get(("dossier", day), 0) + 1
+            meta, sealed = build(code_for(number))
+            self.put(meta, sealed)
+            self._numbers[("dossier", day)] = number
+            return meta
 
     def put(self, meta: DossierMeta, sealed: bytes) -> None:
         with self._lock:
-            if len(self._items) >= self._capacity:
+            unsent = sum(1 for e in self._items.values() if e.state != "sent")
+            if unsent >= self.capacity:
                 raise OutboxFullError("outbox is full")
             if meta.code in self._items:
-                raise ValueError(f"dossier {meta.code} is already queued")
-            self._items[meta.code] = QueuedDossier(meta, sealed)
+                raise DuplicateDossierError(f"dossier {meta.code} is already queued")
+            self._items[meta.code] = _Entry(meta, sealed, secrets.token_hex(16))
+
+    def next_number(self, name: str, day: date) -> int:
+        with self._lock:
+            value = self._numbers.get((name, day), 0) + 1
+            self._numbers[(name, day)] = value
+            return value
 
     def pending(self) -> list[QueuedDossier]:
         with self._lock:
-            return sorted(self._items.values(), key=lambda q: q.meta.received_at)
+            return [
+                QueuedDossier(e.meta, e.sealed or b"")
+                for e in self._ordered()
+                if e.state == "pending"
+            ]
+
+    def _ordered(self) -> list[_Entry]:
+        return sorted(self._items.values(), key=lambda e: (e.meta.received_at, e.meta.code))
 
     def find(self, code: str) -> DossierMeta | None:
         with self._lock:
             item = self._items.get(code.strip().upper())
             return item.meta if item else None
+
+    def entry(self, code: str) -> EntryStatus | None:
+        with self._lock:
+            e = self._items.get(code.strip().upper())
+            if e is None:
+                return None
+            return EntryStatus(
+                e.meta, e.state, e.attempts, e.last_error, e.next_attempt_at, e.sent_at
+            )
+
+    def claim_next(self, now: datetime, lease: timedelta) -> Claim | None:
+        with self._lock:
+            for e in self._ordered():
+                if _due(e, now):
+                    e.state, e.token, e.lease_until = "sending", secrets.token_hex(8), now + lease
+                    return Claim(e.meta, e.sealed or b"", e.key, e.attempts, e.token)
+            return None
+
+    def _held(self, claim: Claim) -> _Entry | None:
+        e = self._items.get(claim.meta.code)
+        return e if e and e.state == "sending" and e.token == claim.token else None
+
+    def mark_sent(self, claim: Claim, now: datetime, central_ref: str) -> bool:
+        with self._lock:
+            e = self._held(claim)
+            if e is None:
+                return False
+            e.state, e.sealed, e.sent_at, e.token, e.lease_until = "sent", None, now, None, None
+            e.attempts += 1
+            return True
+
+    def mark_retry(self, claim: Claim, now: datetime, until: datetime, error: str) -> bool:
+        with self._lock:
+            e = self._held(claim)
+            if e is None:
+                return False
+            e.state, e.token, e.lease_until = "pending", None, None
+            e.attempts += 1
+            e.next_attempt_at, e.last_error, e.last_error_at = until, error, now
+            return True
+
+    def mark_dead(self, claim: Claim, now: datetime, error: str) -> bool:
+        with self._lock:
+            e = self._held(claim)
+            if e is None:
+                return False
+            e.state, e.token, e.lease_until = "dead", None, None
+            e.attempts += 1
+            e.last_error, e.last_error_at = error, now
+            return True
+
+    def release(self, claim: Claim, now: datetime, error: str) -> bool:
+        with self._lock:
+            e = self._held(claim)
+            if e is None:
+                return False
+            e.state, e.token, e.lease_until = "pending", None, None
+            e.last_error, e.last_error_at = error, now
+            return True
+
+    def retry(self, code: str) -> bool:
+        with self._lock:
+            e = self._items.get(code.strip().upper())
+            if e is None or e.state not in ("dead", "pending"):
+                return False
+            e.state, e.next_attempt_at = "pending", None
+            return True
+
+    def wake_all(self) -> int:
+        with self._lock:
+            waiting = [
+                e for e in self._items.values() if e.state == "pending" and e.next_attempt_at
+            ]
+            for e in waiting:
+                e.next_attempt_at = None
+            return len(waiting)
+
+    def next_due(self) -> datetime | None:
+        with self._lock:
+            items = self._items.values()
+            times = [e.next_attempt_at or datetime.min for e in items if e.state == "pending"]
+            times += [e.lease_until for e in items if e.state == "sending" and e.lease_until]
+            return min(times) if times else None
+
+    def status(self, now: datetime) -> dict[str, object]:
+        with self._lock:
+            counts: dict[str, int] = {}
+            for e in self._items.values():
+                counts[e.state] = counts.get(e.state, 0) + 1
+            waiting = [e.meta.received_at for e in self._items.values() if e.state == "pending"]
+            errors = [e for e in self._items.values() if e.last_error and e.last_error_at]
+            last = max(errors, key=lambda e: e.last_error_at or now) if errors else None
+            oldest = min(waiting) if waiting else None
+            return {
+                "counts": counts,
+                "oldest_pending_age_s": (now - oldest).total_seconds() if oldest else None,
+                "last_error": last.last_error if last else None,
+            }

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from kiosk.dossier import DossierMeta
-from offline_cache.outbox import MemoryOutbox, Outbox, OutboxFullError
-from offline_cache.store import SqlOutbox
+from kiosk.dossier import DossierCodes, DossierMeta
+from offline_cache.outbox import DuplicateDossierError, MemoryOutbox, Outbox, OutboxFullError
+from offline_cache.store import SqlOutbox, make_engine, migrate
+
+NOW = datetime(2026, 11, 20, 10, 0)
+LEASE = timedelta(seconds=30)
 
 
 def meta(code: str, minute: int) -> DossierMeta:
@@ -33,6 +37,18 @@ def make(request: pytest.FixtureRequest) -> Callable[..., Outbox]:
     return request.param
 
 
+def submit(outbox: Outbox, minute: int = 0, fail: bool = False) -> DossierMeta:
+    codes = DossierCodes("000.00.01.H01", 3)
+    when = datetime(2026, 11, 20, 9, minute)
+
+    def build(code: str) -> tuple[DossierMeta, bytes]:
+        if fail:
+            raise RuntimeError("sealing failed")
+        return DossierMeta(code, "CT-TT", when, None), f"sealed {code}".encode()
+
+    return outbox.submit(when.date(), lambda n: codes.code(when, n), build)
+
+
 def test_pending_is_oldest_first_and_find_ignores_case(make, tmp_path: Path) -> None:
     outbox = make(tmp_path)
     outbox.put(meta("B-2", 5), b"sealed-2")
@@ -43,10 +59,34 @@ def test_pending_is_oldest_first_and_find_ignores_case(make, tmp_path: Path) -> 
     assert outbox.find("C-3") is None
 
 
+def test_submit_numbers_dossiers_per_day_and_a_failure_uses_no_number(make, tmp_path: Path) -> None:
+    outbox = make(tmp_path)
+    first = submit(outbox, 1)
+    with pytest.raises(RuntimeError):
+        submit(outbox, 2, fail=True)
+    second = submit(outbox, 3)
+    assert [first.code, second.code] == [
+        "000.00.01.H01-261120-K030001",
+        "000.00.01.H01-261120-K030002",
+    ]
+    assert [q.sealed for q in outbox.pending()] == [
+        f"sealed {first.code}".encode(),
+        f"sealed {second.code}".encode(),
+    ]
+
+
+def test_numbers_count_per_name_and_day(make, tmp_path: Path) -> None:
+    outbox = make(tmp_path)
+    day, tomorrow = date(2026, 11, 20), date(2026, 11, 21)
+    assert [outbox.next_number("queue-A", day) for _ in range(3)] == [1, 2, 3]
+    assert outbox.next_number("queue-B", day) == 1
+    assert outbox.next_number("queue-A", tomorrow) == 1
+
+
 def test_a_dossier_is_never_queued_twice(make, tmp_path: Path) -> None:
     outbox = make(tmp_path)
     outbox.put(meta("A-1", 1), b"x")
-    with pytest.raises(ValueError, match="already queued"):
+    with pytest.raises(DuplicateDossierError, match="already queued"):
         outbox.put(meta("A-1", 1), b"x")
     assert len(outbox.pending()) == 1
 
@@ -57,32 +97,184 @@ def test_a_full_outbox_refuses_new_dossiers_and_keeps_the_queue(make, tmp_path: 
     outbox.put(meta("A-2", 2), b"y")
     with pytest.raises(OutboxFullError):
         outbox.put(meta("A-3", 3), b"z")
+    with pytest.raises(OutboxFullError):
+        submit(outbox)
     assert len(outbox.pending()) == 2
+    # Sending frees room: sent dossiers no longer count.
+    claim = outbox.claim_next(NOW, LEASE)
+    assert claim and outbox.mark_sent(claim, NOW, "C-1")
+    outbox.put(meta("A-3", 3), b"z")
 
 
-def test_queued_dossiers_survive_a_restart(tmp_path: Path) -> None:
-    SqlOutbox.open(tmp_path / "kiosk.db").put(meta("A-1", 1), b"sealed")
+def test_claims_are_oldest_first_leased_and_exclusive(make, tmp_path: Path) -> None:
+    outbox = make(tmp_path)
+    outbox.put(meta("B-2", 5), b"2")
+    outbox.put(meta("A-1", 1), b"1")
+    first = outbox.claim_next(NOW, LEASE)
+    second = outbox.claim_next(NOW, LEASE)
+    assert first and second and (first.meta.code, second.meta.code) == ("A-1", "B-2")
+    assert first.sealed == b"1" and first.idempotency_key != second.idempotency_key
+    assert outbox.claim_next(NOW, LEASE) is None  # both are being sent
+    assert outbox.entry("A-1").state == "sending"  # type: ignore[union-attr]
+    assert outbox.pending() == []
+
+
+def test_a_lapsed_lease_is_claimed_again_with_the_same_key_and_the_old_holder_is_ignored(
+    make, tmp_path: Path
+) -> None:
+    outbox = make(tmp_path)
+    outbox.put(meta("A-1", 1), b"1")
+    crashed = outbox.claim_next(NOW, LEASE)
+    assert outbox.claim_next(NOW + LEASE / 2, LEASE) is None
+    again = outbox.claim_next(NOW + LEASE, LEASE)
+    assert crashed and again and again.idempotency_key == crashed.idempotency_key
+    # The first worker wakes up late: its result no longer counts.
+    assert not outbox.mark_sent(crashed, NOW, "C-1")
+    assert outbox.mark_sent(again, NOW + LEASE, "C-1")
+    assert outbox.entry("A-1").state == "sent"  # type: ignore[union-attr]
+
+
+def test_retry_waits_dead_needs_staff_and_sent_drops_the_content(make, tmp_path: Path) -> None:
+    outbox = make(tmp_path)
+    for i, code in enumerate(("A-1", "A-2", "A-3")):
+        outbox.put(meta(code, i), code.encode())
+    one, two, three = (outbox.claim_next(NOW, LEASE) for _ in range(3))
+    assert one and two and three
+    assert outbox.mark_retry(one, NOW, NOW + timedelta(minutes=5), "timeout")
+    assert outbox.mark_dead(two, NOW, "422 invalid dossier")
+    assert outbox.mark_sent(three, NOW, "C-3")
+    assert outbox.claim_next(NOW, LEASE) is None
+    assert outbox.next_due() == NOW + timedelta(minutes=5)
+    assert outbox.claim_next(NOW + timedelta(minutes=5), LEASE).meta.code == "A-1"  # type: ignore[union-attr]
+    dead = outbox.entry("A-2")
+    assert dead and (dead.state, dead.attempts, dead.last_error) == (
+        "dead",
+        1,
+        "422 invalid dossier",
+    )
+    assert outbox.retry("a-2") and outbox.entry("A-2").state == "pending"  # type: ignore[union-attr]
+    assert not outbox.retry("A-3") and not outbox.retry("NOPE")
+    sent = outbox.entry("A-3")
+    assert sent and sent.sent_at == NOW and outbox.find("A-3") is not None
+    assert outbox.status(NOW)["counts"] == {"sending": 1, "pending": 1, "sent": 1}
+    assert outbox.status(NOW)["last_error"] in ("timeout", "422 invalid dossier")
+
+
+def test_wake_all_makes_waiting_entries_due(make, tmp_path: Path) -> None:
+    outbox = make(tmp_path)
+    outbox.put(meta("A-1", 1), b"1")
+    claim = outbox.claim_next(NOW, LEASE)
+    assert claim and outbox.mark_retry(claim, NOW, NOW + timedelta(hours=1), "down")
+    assert outbox.claim_next(NOW, LEASE) is None
+    assert outbox.wake_all() == 1
+    assert outbox.claim_next(NOW, LEASE) is not None
+
+
+def test_release_keeps_the_attempt_count(make, tmp_path: Path) -> None:
+    outbox = make(tmp_path)
+    outbox.put(meta("A-1", 1), b"1")
+    claim = outbox.claim_next(NOW, LEASE)
+    assert claim and outbox.release(claim, NOW, "401 kiosk not registered")
+    entry = outbox.entry("A-1")
+    assert entry and (entry.state, entry.attempts) == ("pending", 0)
+
+
+def test_two_threads_never_claim_the_same_dossier(make, tmp_path: Path) -> None:
+    outbox = make(tmp_path)
+    for i in range(40):
+        outbox.put(meta(f"A-{i:02d}", i % 60), b"x")
+    claimed: list[str] = []
+
+    def worker() -> None:
+        while (claim := outbox.claim_next(NOW, LEASE)) is not None:
+            claimed.append(claim.meta.code)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(claimed) == sorted(f"A-{i:02d}" for i in range(40))
+
+
+def test_queued_dossiers_and_numbers_survive_a_restart(tmp_path: Path) -> None:
+    first = SqlOutbox.open(tmp_path / "kiosk.db")
+    submit(first, 1)
+    assert first.next_number("queue-A", date(2026, 11, 20)) == 1
     again = SqlOutbox.open(tmp_path / "kiosk.db")  # migrations run again: a no-op
-    assert [q.meta.code for q in again.pending()] == ["A-1"]
+    assert [q.meta.code[-4:] for q in again.pending()] == ["0001"]
+    assert submit(again, 2).code.endswith("K030002")
+    assert again.next_number("queue-A", date(2026, 11, 20)) == 2
+
+
+def test_two_processes_sharing_the_database_never_reuse_a_number(tmp_path: Path) -> None:
+    a = SqlOutbox.open(tmp_path / "kiosk.db")
+    b = SqlOutbox.open(tmp_path / "kiosk.db")
+    codes = [submit(store, i).code for i, store in enumerate((a, b, a, b))]
+    assert len(set(codes)) == 4
+
+
+def test_upgrade_from_the_first_schema_keeps_queued_dossiers(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'kiosk.db'}")
+    migrate(engine, "0001")
+    with engine.begin() as db:
+        db.exec_driver_sql(
+            "INSERT INTO dossiers (code, procedure_code, received_at, appointment, state, "
+            "attempts, last_error, idempotency_key, sealed) VALUES "
+            "('A-1', 'CT-TT', '2026-11-20 09:01:00', '2026-11-25', 'pending', 2, 'timeout', "
+            "'key-1', x'0102')"
+        )
+    store = SqlOutbox.open(tmp_path / "kiosk.db")
+    [queued] = store.pending()
+    assert queued.meta == meta("A-1", 1) and queued.sealed == b"\x01\x02"
+    entry = store.entry("A-1")
+    assert entry and (entry.attempts, entry.last_error) == (2, "timeout")
+    claim = store.claim_next(NOW, LEASE)
+    assert claim and claim.idempotency_key == "key-1"
 
 
 def test_the_database_is_wal_migrated_and_holds_no_clear_content(tmp_path: Path) -> None:
     SqlOutbox.open(tmp_path / "kiosk.db").put(meta("A-1", 1), b"\x01\x02sealed-bytes")
     db = sqlite3.connect(tmp_path / "kiosk.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
-    columns = {row[1] for row in db.execute("PRAGMA table_info(dossiers)")}
-    assert columns == {
-        "code",
-        "procedure_code",
-        "received_at",
-        "appointment",
-        "state",
-        "attempts",
-        "last_error",
-        "idempotency_key",
-        "sealed",
+    assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0002"
+    readable = {
+        table: {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        for table in ("dossiers", "dossier_contents")
     }
+    assert readable == {
+        "dossiers": {"code", "procedure_code", "received_at", "appointment"},
+        "dossier_contents": {"code", "sealed"},
+    }
+
+
+def test_a_full_database_refuses_the_dossier_and_keeps_the_queue(tmp_path: Path) -> None:
+    store = SqlOutbox.open(tmp_path / "kiosk.db")
+    store.put(meta("A-1", 1), b"x")
+    # A real SQLITE_FULL: the database may not grow past its current size.
+    with store.engine.connect() as connection:
+        pages = connection.exec_driver_sql("PRAGMA page_count").scalar()
+    store.engine.dispose()
+
+    from sqlalchemy import event
+
+    def cap(dbapi_connection, _record) -> None:
+        dbapi_connection.execute(f"PRAGMA max_page_count={pages}")
+
+    event.listen(store.engine, "connect", cap)
+    with pytest.raises(OutboxFullError, match="full"):
+        for i in range(50):
+            store.put(meta(f"B-{i}", 2), b"y" * 20_000)
+    assert [q.meta.code for q in store.pending()][0] == "A-1"
+    claim = store.claim_next(NOW, LEASE)
+    assert claim and claim.meta.code == "A-1"
+
+
+def test_low_free_space_refuses_new_dossiers(tmp_path: Path) -> None:
+    store = SqlOutbox.open(tmp_path / "kiosk.db", min_free_bytes=10**18)
+    with pytest.raises(OutboxFullError, match="MB free"):
+        store.put(meta("A-1", 1), b"x")
+    assert store.pending() == []
 
 
 def test_sync_status_counts_and_ages_the_queue(tmp_path: Path, capsys) -> None:
