@@ -265,7 +265,7 @@ def test_a_full_database_refuses_the_dossier_and_keeps_the_queue(tmp_path: Path)
     with pytest.raises(OutboxFullError, match="full"):
         for i in range(50):
             store.put(meta(f"B-{i}", 2), b"y" * 20_000)
-    assert [q.meta.code for q in store.pending()][0] == "A-1"
+    assert store.pending()[0].meta.code == "A-1"
     claim = store.claim_next(NOW, LEASE)
     assert claim and claim.meta.code == "A-1"
 

@@ -1,0 +1,207 @@
+"""The central API's wire format, shared by the kiosk and the reference service.
+
+Requests are signed by the kiosk with its own Ed25519 key (one credential per
+kiosk, revocable at the centre).  The signature covers::
+
+    METHOD \\n PATH?QUERY \\n TIMESTAMP \\n NONCE \\n SHA-256(body) hex
+
+so a captured request cannot be altered, replayed later (the timestamp must
+be within :data:`MAX_SKEW_S` of the centre's clock) or replayed at once (the
+nonce is remembered for that window).
+
+The procedure catalogue travels in a signed envelope (Ed25519, the centre's
+catalogue key, which kiosks trust by configuration).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from kiosk.dossier import CODE_PATTERN
+
+API = "/v1"
+MAX_SKEW_S = 300
+MAX_BODY = 25 * 1024 * 1024  # a dossier with its captured papers
+H_KIOSK, H_TIME, H_NONCE, H_SIG = (
+    "X-Kiosk-Id",
+    "X-Kiosk-Timestamp",
+    "X-Kiosk-Nonce",
+    "X-Kiosk-Signature",
+)
+H_IDEMPOTENCY = "Idempotency-Key"
+KIOSK_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+RATING_LEVELS = ("very_satisfied", "satisfied", "dissatisfied")
+
+
+class ProtocolError(ValueError):
+    """A payload or envelope does not follow the protocol (the message says how)."""
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def unb64(text: object, what: str) -> bytes:
+    if not isinstance(text, str):
+        raise ProtocolError(f"{what}: expected base64 text")
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:
+        raise ProtocolError(f"{what}: not valid base64") from None
+
+
+def canonical(method: str, path: str, timestamp: str, nonce: str, body: bytes) -> bytes:
+    digest = hashlib.sha256(body).hexdigest()
+    return f"{method.upper()}\n{path}\n{timestamp}\n{nonce}\n{digest}".encode()
+
+
+def sign_headers(
+    key: Ed25519PrivateKey, kiosk_id: str, method: str, path: str, body: bytes, now: float
+) -> dict[str, str]:
+    """The authentication headers for one request (a fresh nonce each time)."""
+    timestamp, nonce = str(int(now)), secrets.token_hex(16)
+    signature = key.sign(canonical(method, path, timestamp, nonce, body))
+    return {H_KIOSK: kiosk_id, H_TIME: timestamp, H_NONCE: nonce, H_SIG: b64(signature)}
+
+
+def verify_signature(
+    public_key: Ed25519PublicKey, headers: dict[str, str], method: str, path: str, body: bytes
+) -> bool:
+    try:
+        signature = unb64(headers.get(H_SIG), "signature")
+        public_key.verify(
+            signature,
+            canonical(method, path, headers.get(H_TIME, ""), headers.get(H_NONCE, ""), body),
+        )
+    except (InvalidSignature, ProtocolError):
+        return False
+    return True
+
+
+# Keys ----------------------------------------------------------------------------
+def save_private_key(key: Any, path: Path) -> None:
+    """PEM, readable by its owner only (written before the mode could leak it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    tmp = path.with_suffix(".tmp")
+    tmp.touch(mode=0o600)
+    tmp.write_bytes(pem)
+    tmp.replace(path)
+
+
+def save_public_key(key: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+
+
+def load_ed25519_private(path: Path) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path}: expected an Ed25519 private key")
+    return key
+
+
+def load_ed25519_public(path: Path) -> Ed25519PublicKey:
+    key = serialization.load_pem_public_key(path.read_bytes())
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError(f"{path}: expected an Ed25519 public key")
+    return key
+
+
+# The signed catalogue --------------------------------------------------------------
+def sign_catalogue(key: Ed25519PrivateKey, version: str, catalogue: bytes) -> bytes:
+    """The envelope the centre serves: the catalogue bytes exactly as signed."""
+    signed = version.encode("utf-8") + b"\n" + catalogue
+    envelope = {"version": version, "catalogue": b64(catalogue), "signature": b64(key.sign(signed))}
+    return json.dumps(envelope).encode("utf-8")
+
+
+def open_catalogue(public_key: Ed25519PublicKey, envelope: bytes) -> tuple[str, bytes]:
+    """Check the envelope's signature; returns (version, catalogue bytes)."""
+    try:
+        raw = json.loads(envelope)
+    except ValueError:
+        raise ProtocolError("catalogue envelope: not JSON") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("version"), str):
+        raise ProtocolError("catalogue envelope: missing version")
+    version = raw["version"]
+    catalogue = unb64(raw.get("catalogue"), "catalogue envelope: catalogue")
+    signature = unb64(raw.get("signature"), "catalogue envelope: signature")
+    try:
+        public_key.verify(signature, version.encode("utf-8") + b"\n" + catalogue)
+    except InvalidSignature:
+        raise ProtocolError("catalogue envelope: the signature does not match") from None
+    return version, catalogue
+
+
+# Payloads --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DossierUpload:
+    code: str
+    procedure_code: str
+    received_at: datetime
+    appointment: date | None
+    sealed: bytes
+
+    def to_json(self) -> bytes:
+        return json.dumps(
+            {
+                "code": self.code,
+                "procedure_code": self.procedure_code,
+                "received_at": self.received_at.isoformat(timespec="seconds"),
+                "appointment": self.appointment.isoformat() if self.appointment else None,
+                "sealed": b64(self.sealed),
+            }
+        ).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, body: bytes) -> DossierUpload:
+        raw = _object(body)
+        code = raw.get("code")
+        if not isinstance(code, str) or not CODE_PATTERN.match(code):
+            raise ProtocolError("code: expected a dossier code like 000.00.01.H01-261120-K010001")
+        procedure = raw.get("procedure_code")
+        if not isinstance(procedure, str) or not 1 <= len(procedure) <= 40:
+            raise ProtocolError("procedure_code: expected a procedure code")
+        try:
+            received_at = datetime.fromisoformat(str(raw.get("received_at")))
+            appointment_raw = raw.get("appointment")
+            appointment = date.fromisoformat(appointment_raw) if appointment_raw else None
+        except (TypeError, ValueError):
+            raise ProtocolError("received_at/appointment: expected ISO 8601 dates") from None
+        return cls(code, procedure, received_at, appointment, unb64(raw.get("sealed"), "sealed"))
+
+
+def _object(body: bytes) -> dict[str, Any]:
+    try:
+        raw = json.loads(body)
+    except ValueError:
+        raise ProtocolError("body: not JSON") from None
+    if not isinstance(raw, dict):
+        raise ProtocolError("body: expected a JSON object")
+    return raw
+
+
+def parse_object(body: bytes) -> dict[str, Any]:
+    """A JSON object body (or :class:`ProtocolError`)."""
+    return _object(body)

@@ -1,0 +1,224 @@
+"""The sync worker: sends queued dossiers to the centre, oldest first.
+
+One background thread (never the GUI thread).  The policy, declared once in
+:class:`Backoff`, follows ODK Collect's send loop and its lessons:
+
+- each dossier is leased before sending (locked once sending starts) and sent
+  with its own idempotency key, so a worker killed at any instant never makes
+  the centre record a dossier twice;
+- a retryable failure (network, timeout, 5xx, 429) counts an attempt, delays
+  that dossier exponentially with jitter up to a cap (or as ``Retry-After``
+  asks) and pauses the whole batch: the next dossiers would fail the same way;
+- a permanent refusal (4xx) moves that dossier to the dead-letter state with
+  the reason, for staff; the batch goes on;
+- a refusal of the kiosk itself (401/403) keeps the dossier queued and
+  pauses sending: the credential, not the dossier, needs fixing;
+- when a send or a heartbeat succeeds after failures, the network is back:
+  every waiting dossier becomes due at once (the backoff resets).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from kiosk.central.client import Accepted, KioskRefused, Outcome, Refused, RetryLater
+from kiosk.central.protocol import DossierUpload
+from offline_cache.outbox import Claim, Outbox
+
+log = logging.getLogger(__name__)
+
+
+class Central(Protocol):
+    def submit_dossier(self, upload: DossierUpload, idempotency_key: str) -> Outcome: ...
+
+    def heartbeat(self, payload: dict[str, Any]) -> Outcome: ...
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff with "equal jitter" and a cap (seconds)."""
+
+    initial_s: float = 2.0
+    cap_s: float = 300.0
+    rng: random.Random = field(default_factory=random.Random, compare=False)
+
+    def delay(self, attempt: int, retry_after_s: float | None = None) -> float:
+        base = min(self.cap_s, self.initial_s * 2 ** max(0, attempt - 1))
+        jittered = base / 2 + self.rng.uniform(0, base / 2)
+        if retry_after_s is not None:
+            # The centre said when: never sooner, and never absurdly later than the cap.
+            return min(max(jittered, retry_after_s), max(self.cap_s, 3600.0))
+        return jittered
+
+
+@dataclass
+class SyncReport:
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    paused_s: float = 0.0
+    last_error: str | None = None
+
+
+class SyncWorker:
+    """Drains the outbox into the centre.
+
+    ``run_once`` does one pass on the caller's thread (the CLI, tests);
+    ``start`` runs passes on a daemon thread until ``stop``; ``kick`` wakes it
+    (a dossier was just queued).
+    """
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        central: Central,
+        *,
+        backoff: Backoff | None = None,
+        lease: timedelta = timedelta(seconds=60),
+        heartbeat_interval_s: float = 60.0,
+        heartbeat_payload: Callable[[], dict[str, Any]] | None = None,
+        now: Callable[[], datetime] = datetime.now,
+        on_change: Callable[[SyncReport], None] | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.central = central
+        self.backoff = backoff or Backoff()
+        self.lease = lease
+        self.heartbeat_interval_s = heartbeat_interval_s
+        self._heartbeat_payload = heartbeat_payload
+        self.now = now
+        self._on_change = on_change
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failures = 0  # consecutive retryable failures: the network's state
+        self.online: bool | None = None
+        self.last_error: str | None = None
+
+    # One pass ---------------------------------------------------------------------
+    def run_once(self) -> SyncReport:
+        report = SyncReport()
+        while not self._stop.is_set():
+            claim = self.outbox.claim_next(self.now(), self.lease)
+            if claim is None:
+                break
+            outcome = self._send(claim)
+            if not self._settle(claim, outcome, report):
+                break
+        if self._on_change and (report.sent or report.retried or report.dead):
+            self._on_change(report)
+        return report
+
+    def _send(self, claim: Claim) -> Outcome:
+        upload = DossierUpload(
+            claim.meta.code,
+            claim.meta.procedure_code,
+            claim.meta.received_at,
+            claim.meta.appointment,
+            claim.sealed,
+        )
+        try:
+            return self.central.submit_dossier(upload, claim.idempotency_key)
+        except Exception as exc:  # a bug must not kill the worker or lose the dossier
+            log.exception("sync_send_crashed")
+            return RetryLater(f"internal: {type(exc).__name__}")
+
+    def _settle(self, claim: Claim, outcome: Outcome, report: SyncReport) -> bool:
+        """Record the outcome; False stops the pass."""
+        now = self.now()
+        if isinstance(outcome, Accepted):
+            self.outbox.mark_sent(claim, now, str(outcome.payload.get("central_ref", "")))
+            report.sent += 1
+            self._network_back()
+            log.info("dossier_sent", extra={"fields": {"attempts": claim.attempts + 1}})
+            return True
+        report.last_error = self.last_error = outcome.reason
+        if isinstance(outcome, Refused):
+            self.outbox.mark_dead(claim, now, outcome.reason)
+            report.dead += 1
+            log.warning("dossier_refused", extra={"fields": {"status": outcome.status}})
+            return True
+        if isinstance(outcome, KioskRefused):
+            self.outbox.release(claim, now, outcome.reason)
+            report.paused_s = self.backoff.cap_s
+            self.online = True  # the centre answered; it does not accept this kiosk
+            log.error("kiosk_refused", extra={"fields": {"status": outcome.status}})
+            return False
+        delay = self.backoff.delay(claim.attempts + 1, outcome.retry_after_s)
+        self.outbox.mark_retry(claim, now, now + timedelta(seconds=delay), outcome.reason)
+        self._failures += 1
+        self.online = False
+        report.retried += 1
+        report.paused_s = delay
+        log.warning("dossier_retry_later", extra={"fields": {"delay_s": round(delay, 1)}})
+        return False
+
+    def _network_back(self) -> None:
+        if self._failures or self.online is False:
+            woken = self.outbox.wake_all()
+            log.info("network_back", extra={"fields": {"woken": woken}})
+        self._failures = 0
+        self.online = True
+        self.last_error = None
+
+    def heartbeat(self) -> Outcome:
+        payload = self._heartbeat_payload() if self._heartbeat_payload else {}
+        try:
+            outcome = self.central.heartbeat(payload)
+        except Exception as exc:
+            log.exception("heartbeat_crashed")
+            return RetryLater(f"internal: {type(exc).__name__}")
+        if isinstance(outcome, Accepted):
+            self._network_back()
+        else:
+            self.online = isinstance(outcome, KioskRefused | Refused)
+        return outcome
+
+    # The thread -------------------------------------------------------------------
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="sync-worker", daemon=True)
+        self._thread.start()
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        next_heartbeat = 0.0
+        clock = time.monotonic
+        while not self._stop.is_set():
+            try:
+                if clock() >= next_heartbeat:
+                    self.heartbeat()
+                    next_heartbeat = clock() + self.heartbeat_interval_s
+                report = self.run_once()
+                wait = self._until_due(report)
+            except Exception:  # the store hiccupped: keep the thread alive and try again
+                log.exception("sync_pass_failed")
+                wait = self.backoff.initial_s
+            self._wake.wait(min(wait, max(0.0, next_heartbeat - clock())))
+            self._wake.clear()
+
+    def _until_due(self, report: SyncReport) -> float:
+        if report.paused_s:
+            return report.paused_s
+        due = self.outbox.next_due()
+        if due is None:
+            return self.heartbeat_interval_s
+        return max(0.05, (due - self.now()).total_seconds())
+
+
+__all__ = ["Backoff", "Central", "SyncReport", "SyncWorker"]
