@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from devices.camera.base import Camera
 from devices.card.base import CardReader
@@ -27,6 +26,7 @@ from kiosk.core import Devices, KioskCore
 from kiosk.events import Dispatcher
 from kiosk.i18n import Translator
 from kiosk.paths import data_dir as resolve_data_dir
+from kiosk.sync_setup import setup_sync
 from offline_cache.store import SqlOutbox
 
 log = logging.getLogger(__name__)
@@ -61,25 +61,6 @@ def make_printer(config: KioskConfig) -> Printer:
     return SimulatedPrinter()
 
 
-def load_central_key(config: KioskConfig, flags: RuntimeFlags) -> X25519PublicKey:
-    path = config.sync.central_public_key
-    if not path:
-        if not flags.demo:
-            raise ConfigError(
-                "sync.central_public_key = '' : expected the path of the central service's "
-                "public key (only demo mode may run without one)"
-            )
-        # Demo: a throwaway key whose private half is dropped at once.
-        return X25519PrivateKey.generate().public_key()
-    try:
-        key = serialization.load_pem_public_key(Path(path).read_bytes())
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"sync.central_public_key = {path!r}: cannot load: {exc}") from None
-    if not isinstance(key, X25519PublicKey):
-        raise ConfigError(f"sync.central_public_key = {path!r}: expected an X25519 public key")
-    return key
-
-
 def build_core(
     config: KioskConfig,
     flags: RuntimeFlags,
@@ -90,6 +71,7 @@ def build_core(
     central_key: X25519PublicKey | None = None,
     now: Callable[[], datetime] = datetime.now,
     clock: Callable[[], float] | None = None,
+    sync: bool = True,
 ) -> tuple[KioskCore, Simulators]:
     root = resolve_data_dir(config.storage.data_dir)
     translator = translator or Translator(config.ui.language)
@@ -127,16 +109,25 @@ def build_core(
         reader = simulated
     devices = Devices(reader=reader, camera=make_camera(config), printer=make_printer(config))
     extra = {"clock": clock} if clock is not None else {}
+    outbox = SqlOutbox.open(
+        root / "kiosk.db", min_free_bytes=config.storage.min_free_mb * 1_000_000
+    )
+    wiring = setup_sync(config, flags, outbox, root, central_key, start=sync)
     core = KioskCore(
         config=config,
         translator=translator,
         dispatcher=dispatcher,
         devices=devices,
         catalogue=load_catalogue(),
-        outbox=SqlOutbox.open(root / "kiosk.db"),
-        central_key=central_key or load_central_key(config, flags),
+        outbox=outbox,
+        central_key=wiring.central_key,
         data_dir=root,
         now=now,
         **extra,
     )
+    core.services.extend(wiring.services)
+    if wiring.worker is not None:
+        worker = wiring.worker
+        core.dossier_queued.connect(lambda _meta: worker.kick())
+    core.sync = wiring.worker
     return core, sims

@@ -27,6 +27,7 @@ from kiosk.config import (
 )
 from kiosk.logs import setup_logging
 from kiosk.paths import data_dir
+from kiosk.sync_cli import add_sync_commands, run_sync_command, serve_central
 
 NOT_YET_FOR_CITIZENS = (
     "This release runs in demo mode only (kiosk demo, or kiosk run --demo): face "
@@ -64,10 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     set_.add_argument("value")
     csub.add_parser("path", help="print where the settings file is")
     add_card_commands(sub)
-    sync = sub.add_parser("sync", help="the outbox of dossiers waiting for the centre")
-    ssub = sync.add_subparsers(dest="sync_command", required=True)
-    status = ssub.add_parser("status", help="counts by state, oldest pending, last error")
-    status.add_argument("--json", action="store_true")
+    add_sync_commands(sub)
     dossier = sub.add_parser("dossier", help="dossier tools for demos and tests")
     dsub = dossier.add_subparsers(dest="dossier_command", required=True)
     demo_submit = dsub.add_parser("submit-demo", help="submit N demo dossiers like the screens")
@@ -121,23 +119,6 @@ def _run_gui(config: KioskConfig, flags: RuntimeFlags) -> int:
     return run(config, flags)
 
 
-def _sync_status(args: argparse.Namespace, root: Path) -> int:
-    from datetime import datetime
-
-    from offline_cache.store import SqlOutbox
-
-    report = SqlOutbox.open(root / "kiosk.db").status(datetime.now())
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False))
-        return 0
-    counts = report["counts"] or {}
-    print("dossiers: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "none"))  # type: ignore[union-attr]
-    age = report["oldest_pending_age_s"]
-    print(f"oldest pending: {age / 60:.0f} min" if age is not None else "oldest pending: -")  # type: ignore[operator]
-    print(f"last error: {report['last_error'] or '-'}")
-    return 0
-
-
 def _demo_tour(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from ui.automatic import TourError, run_tour
@@ -169,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "card":
             return run_card_command(args, root)
         if args.command == "sync":
-            return _sync_status(args, root)
+            return run_sync_command(args, config, root)
+        if args.command == "central":
+            return serve_central(args)
         if args.command == "dossier":
             from kiosk.demo_dossiers import submit_demo
 

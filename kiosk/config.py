@@ -158,6 +158,13 @@ class StorageSettings:
     data_dir: str = setting(
         "", "Folder for the kiosk's database and private temporary files; empty = per-user default."
     )
+    min_free_mb: int = setting(
+        200,
+        "Refuse new dossiers (with a message to the citizen) when less disk space is free; "
+        "queued dossiers are kept.",
+        minimum=0,
+        maximum=1_000_000,
+    )
 
 
 @dataclass(frozen=True)
@@ -165,7 +172,51 @@ class SyncSettings:
     central_public_key: str = setting(
         "",
         "PEM file with the central service's X25519 public key that seals dossiers; "
-        "empty is allowed in demo mode only (a throwaway key).",
+        "empty is allowed in demo mode only (the demo's own central service).",
+    )
+    central_url: str = setting(
+        "",
+        "Base URL of the central public-service API (https://…); empty in demo mode starts "
+        "the reference central service on loopback.",
+        pattern=r"^(https?://[^\s/]+(/[^\s]*)?)?$",
+    )
+    kiosk_id: str = setting(
+        "",
+        "This kiosk's identity at the centre; empty = '<centre.unit_code>-K<kiosk_number>'.",
+        pattern=r"^[A-Za-z0-9._-]{0,64}$",
+    )
+    credential: str = setting(
+        "", "PEM file with this kiosk's Ed25519 private key, issued by the centre."
+    )
+    catalogue_public_key: str = setting(
+        "", "PEM file with the centre's Ed25519 key that signs procedure catalogue updates."
+    )
+    ca_bundle: str = setting(
+        "", "CA bundle (PEM) that the centre's TLS certificate must chain to; empty = system CAs."
+    )
+    connect_timeout_s: float = setting(
+        5.0, "Seconds to wait for a connection to the centre.", minimum=0.1, maximum=120
+    )
+    read_timeout_s: float = setting(
+        20.0,
+        "Seconds to wait for the centre's answer (also bounds each whole response).",
+        minimum=0.1,
+        maximum=600,
+    )
+    backoff_initial_s: float = setting(
+        2.0, "First pause after a failed send; doubles per attempt.", minimum=0.1, maximum=600
+    )
+    backoff_max_s: float = setting(
+        300.0, "Longest pause between attempts to send a dossier.", minimum=1, maximum=86_400
+    )
+    heartbeat_interval_s: float = setting(
+        60.0, "Seconds between heartbeats to the centre.", minimum=5, maximum=86_400
+    )
+    catalogue_check_interval_s: float = setting(
+        3600.0,
+        "Seconds between checks for a new procedure catalogue.",
+        minimum=60,
+        maximum=604_800,
     )
 
 

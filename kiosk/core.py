@@ -128,6 +128,9 @@ class KioskCore:
         self.session = CitizenSession()
         self.idle = IdleGuard(config.session.idle_timeout_s, config.session.idle_warning_s, clock)
         self.ratings: list[Rating] = []
+        # Started after the devices, stopped before them (the sync worker, the demo centre).
+        self.services: list[Any] = []
+        self.sync: Any = None  # offline_cache.sync.SyncWorker when the kiosk syncs
         self.reader_status: ReaderStatus | None = None
         self.last_end_reason: str | None = None
         self.last_ticket: QueueTicket | None = None
@@ -174,9 +177,13 @@ class KioskCore:
         if swept:
             log.warning("crash_leftovers_removed", extra={"fields": {"count": swept}})
         self.devices.start()
+        for service in self.services:
+            service.start()
 
     def stop(self) -> None:
         self._end_session(None)
+        for service in reversed(self.services):
+            service.stop()
         self.devices.stop()
         self.tasks.shutdown()
 

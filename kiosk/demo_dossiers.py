@@ -3,7 +3,8 @@
 A headless core with simulated devices: place the demo card, type its key,
 pass the face step, choose the interconnected birth registration, answer,
 confirm, and wait for the receipt, N times.  For demos, load and chaos tests
-of the outbox and (later) the sync.
+of the outbox and the sync.  It only queues: the kiosk or ``kiosk sync run``
+sends them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ ANSWERS = {"child_name": "Trần Minh Khôi", "child_dob": "01/11/2026", "phone"
 def submit_demo(config: KioskConfig, count: int, timeout_s: float = 30.0) -> list[str]:
     """Submit ``count`` demo dossiers; returns their codes."""
     dispatcher = QueueDispatcher()
-    core, sims = build_core(config, RuntimeFlags(demo=True), dispatcher, card_apdu_delay_s=0)
+    core, sims = build_core(
+        config, RuntimeFlags(demo=True), dispatcher, card_apdu_delay_s=0, sync=False
+    )
     assert sims.reader is not None and sims.card is not None
     card = sims.card
     codes: list[str] = []

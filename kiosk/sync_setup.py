@@ -1,0 +1,152 @@
+"""Wiring the sync: the central client, the worker, and the demo's own central service.
+
+Qt-free; used by :func:`kiosk.app.build_core` and the ``kiosk sync`` commands.
+
+- ``sync.central_url`` set: the kiosk talks to that centre with its issued
+  credential (``sync.credential``) and seals for ``sync.central_public_key``;
+- demo mode without a URL: a reference central service starts on loopback
+  inside the process (data in ``<data_dir>/demo-central``), so the demo
+  shows dossiers really leaving the kiosk.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from kiosk import __version__
+from kiosk.catalogue import CATALOGUE_FILE
+from kiosk.central.client import CentralClient
+from kiosk.central.protocol import load_ed25519_private
+from kiosk.config import ConfigError, KioskConfig, RuntimeFlags
+from offline_cache.outbox import Outbox
+from offline_cache.sync import Backoff, SyncWorker
+
+log = logging.getLogger(__name__)
+
+
+def kiosk_id(config: KioskConfig) -> str:
+    return config.sync.kiosk_id or f"{config.centre.unit_code}-K{config.centre.kiosk_number:02d}"
+
+
+def load_central_key(config: KioskConfig) -> X25519PublicKey:
+    path = config.sync.central_public_key
+    try:
+        key = serialization.load_pem_public_key(Path(path).read_bytes())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"sync.central_public_key = {path!r}: cannot load: {exc}") from None
+    if not isinstance(key, X25519PublicKey):
+        raise ConfigError(f"sync.central_public_key = {path!r}: expected an X25519 public key")
+    return key
+
+
+def make_client(config: KioskConfig, url: str = "", credential: str = "") -> CentralClient:
+    s = config.sync
+    url, credential = url or s.central_url, credential or s.credential
+    if not url:
+        raise ConfigError("sync.central_url = '' : expected the URL of the central service")
+    if not credential:
+        raise ConfigError(
+            "sync.credential = '' : expected the PEM file of the kiosk key issued by the centre"
+        )
+    try:
+        key = load_ed25519_private(Path(credential))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"sync.credential = {credential!r}: cannot load: {exc}") from None
+    return CentralClient(
+        url,
+        kiosk_id(config),
+        key,
+        ca_bundle=s.ca_bundle,
+        connect_timeout_s=s.connect_timeout_s,
+        read_timeout_s=s.read_timeout_s,
+    )
+
+
+def make_worker(config: KioskConfig, outbox: Outbox, client: CentralClient) -> SyncWorker:
+    s = config.sync
+
+    def heartbeat() -> dict[str, Any]:
+        status = outbox.status(datetime.now())
+        return {
+            "version": __version__,
+            "queue": status["counts"],
+            "oldest_pending_age_s": status["oldest_pending_age_s"],
+        }
+
+    return SyncWorker(
+        outbox,
+        client,
+        backoff=Backoff(s.backoff_initial_s, s.backoff_max_s),
+        # Longer than the longest request, so a live worker never loses its lease.
+        lease=timedelta(seconds=s.connect_timeout_s + s.read_timeout_s + 30),
+        heartbeat_interval_s=s.heartbeat_interval_s,
+        heartbeat_payload=heartbeat,
+    )
+
+
+@dataclass
+class SyncSetup:
+    """What the app starts and stops besides the devices."""
+
+    central_key: X25519PublicKey
+    worker: SyncWorker | None = None
+    demo_central: Any = None  # kiosk.central.server.RunningCentral
+    services: list[Any] = field(default_factory=list)
+
+
+def setup_sync(
+    config: KioskConfig,
+    flags: RuntimeFlags,
+    outbox: Outbox,
+    root: Path,
+    central_key: X25519PublicKey | None = None,
+    start: bool = True,
+) -> SyncSetup:
+    """``start=False`` only resolves the key dossiers are sealed for (queue, no sending)."""
+    if config.sync.central_url:
+        key = central_key or load_central_key(config)
+        if not start:
+            return SyncSetup(key)
+        worker = make_worker(config, outbox, make_client(config))
+        return SyncSetup(key, worker, services=[worker])
+    if not flags.demo:
+        raise ConfigError(
+            "sync.central_url = '' : expected the URL of the central service (only demo mode "
+            "runs its own)"
+        )
+    if central_key is not None:  # tests that open the boxes themselves: no sync
+        return SyncSetup(central_key)
+    from kiosk.central.server import CentralService, RunningCentral
+
+    folder = root / "demo-central"
+    service = CentralService(folder, catalogue=CATALOGUE_FILE.read_bytes())
+    if not start:
+        return SyncSetup(service.seal_key.public_key())
+    credential = folder / "kiosk-credential.pem"
+    service.register_kiosk(kiosk_id(config), credential)
+    running = RunningCentral(service)
+    worker = make_worker(config, outbox, make_client(config, running.url, str(credential)))
+    log.info("demo_central_started", extra={"fields": {"url": running.url}})
+    return SyncSetup(
+        service.seal_key.public_key(), worker, running, services=[_Started(running), worker]
+    )
+
+
+class _Started:
+    """Adapts RunningCentral to the start/stop of the app's services."""
+
+    def __init__(self, running: Any) -> None:
+        self.running = running
+
+    def start(self) -> None:
+        self.running.start()
+
+    def stop(self) -> None:
+        self.running.stop()
