@@ -9,6 +9,8 @@ sends them.
 
 from __future__ import annotations
 
+import time
+
 from kiosk.app import build_core
 from kiosk.config import KioskConfig, RuntimeFlags
 from kiosk.events import QueueDispatcher
@@ -17,11 +19,17 @@ from kiosk.flow import Step, Trigger
 ANSWERS = {"child_name": "Trần Minh Khôi", "child_dob": "01/11/2026", "phone": "0912345678"}
 
 
-def submit_demo(config: KioskConfig, count: int, timeout_s: float = 30.0) -> list[str]:
-    """Submit ``count`` demo dossiers; returns their codes."""
+def submit_demo(
+    config: KioskConfig, count: int, timeout_s: float = 30.0, *, sync: bool = False
+) -> list[str]:
+    """Submit ``count`` demo dossiers; returns their codes.
+
+    With ``sync`` the kiosk's own worker runs too, as in the real kiosk, and
+    the call returns once the outbox is empty (or the timeout).
+    """
     dispatcher = QueueDispatcher()
     core, sims = build_core(
-        config, RuntimeFlags(demo=True), dispatcher, card_apdu_delay_s=0, sync=False
+        config, RuntimeFlags(demo=True), dispatcher, card_apdu_delay_s=0, sync=sync
     )
     assert sims.reader is not None and sims.card is not None
     card = sims.card
@@ -52,6 +60,12 @@ def submit_demo(config: KioskConfig, count: int, timeout_s: float = 30.0) -> lis
             core.fire(Trigger.FINISHED)
             sims.reader.remove()
             until(Step.ATTRACT)
+        if sync:
+            deadline = time.monotonic() + timeout_s
+            while core.outbox.status(core.now())["counts"].get("pending"):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the demo dossiers did not reach the centre")
+                time.sleep(0.05)
     finally:
         core.stop()
     return codes

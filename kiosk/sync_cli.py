@@ -85,7 +85,9 @@ def run_sync_command(args: argparse.Namespace, config: KioskConfig, root: Path) 
 
 def _status(outbox: SqlOutbox, as_json: bool) -> int:
     report = outbox.status(datetime.now())
+    dead = outbox.dead_letters()
     if as_json:
+        report["refused"] = [{"code": e.meta.code, "reason": e.last_error} for e in dead]
         print(json.dumps(report, ensure_ascii=False))
         return 0
     counts: dict[str, int] = report["counts"]  # type: ignore[assignment]
@@ -93,6 +95,10 @@ def _status(outbox: SqlOutbox, as_json: bool) -> int:
     age = report["oldest_pending_age_s"]
     print(f"oldest pending: {age / 60:.0f} min" if isinstance(age, float) else "oldest pending: -")
     print(f"last error: {report['last_error'] or '-'}")
+    for entry in dead:
+        print(f"refused by the centre: {entry.meta.code}: {entry.last_error}")
+    if dead:
+        print("after fixing the cause: kiosk sync retry CODE")
     return 0
 
 

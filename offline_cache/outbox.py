@@ -119,6 +119,10 @@ class Outbox(Protocol):
 
     def next_due(self) -> datetime | None: ...
 
+    def dead_letters(self) -> list[EntryStatus]:
+        """Refused dossiers with their reasons, oldest first (for staff)."""
+        ...
+
     def status(self, now: datetime) -> dict[str, object]: ...
 
 
@@ -273,6 +277,14 @@ class MemoryOutbox:
             times = [e.next_attempt_at or datetime.min for e in items if e.state == "pending"]
             times += [e.lease_until for e in items if e.state == "sending" and e.lease_until]
             return min(times) if times else None
+
+    def dead_letters(self) -> list[EntryStatus]:
+        with self._lock:
+            return [
+                EntryStatus(e.meta, e.state, e.attempts, e.last_error, None, None)
+                for e in self._ordered()
+                if e.state == "dead"
+            ]
 
     def status(self, now: datetime) -> dict[str, object]:
         with self._lock:

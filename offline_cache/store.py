@@ -15,6 +15,7 @@ The schema is created and upgraded only by Alembic migrations (never
 
 from __future__ import annotations
 
+import logging
 import secrets
 import shutil
 import threading
@@ -64,6 +65,8 @@ def make_engine(url: str) -> Engine:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (idempotent)."""
+    # Alembic narrates every step at INFO; the kiosk's log wants only what went wrong.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     sqlite = engine.dialect.name == "sqlite"
@@ -366,6 +369,19 @@ class SqlOutbox:
                     func.min(func.coalesce(OutboxRow.next_attempt_at, OutboxRow.lease_until))
                 ).where(OutboxRow.state.in_(("pending", "sending")))
             )
+
+    def dead_letters(self) -> list[EntryStatus]:
+        with self._sessions() as session:
+            rows = session.execute(
+                select(DossierRow, OutboxRow)
+                .join(OutboxRow, OutboxRow.code == DossierRow.code)
+                .where(OutboxRow.state == "dead")
+                .order_by(DossierRow.received_at, DossierRow.code)
+            ).all()
+            return [
+                EntryStatus(_meta(row), out.state, out.attempts, out.last_error, None, None)
+                for row, out in rows
+            ]
 
     def status(self, now: datetime) -> dict[str, object]:
         """For staff and technicians: counts by state, oldest pending age, last error."""

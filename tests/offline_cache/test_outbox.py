@@ -152,6 +152,9 @@ def test_retry_waits_dead_needs_staff_and_sent_drops_the_content(make, tmp_path:
         1,
         "422 invalid dossier",
     )
+    assert [(e.meta.code, e.last_error) for e in outbox.dead_letters()] == [
+        ("A-2", "422 invalid dossier")
+    ]
     assert outbox.retry("a-2") and outbox.entry("A-2").state == "pending"  # type: ignore[union-attr]
     assert not outbox.retry("A-3") and not outbox.retry("NOPE")
     sent = outbox.entry("A-3")
@@ -291,4 +294,4 @@ def test_sync_status_counts_and_ages_the_queue(tmp_path: Path, capsys) -> None:
     config.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
     assert main(["--config", str(config), "sync", "status", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert printed["counts"] == {"pending": 2}
+    assert printed["counts"] == {"pending": 2} and printed["refused"] == []

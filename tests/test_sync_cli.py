@@ -1,0 +1,91 @@
+"""The sync from a terminal: a reference centre, demo dossiers, and the kiosk's worker."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from kiosk.central.server import CentralService
+from kiosk.cli import main
+from kiosk.config import load_config
+from kiosk.demo_dossiers import submit_demo
+from offline_cache.store import SqlOutbox
+
+
+def kiosk(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_two_terminals_a_centre_and_a_kiosk_that_sends_it_dossiers(tmp_path: Path) -> None:
+    central_dir = tmp_path / "central"
+    serve = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kiosk",
+            "central",
+            "serve",
+            "--data-dir",
+            str(central_dir),
+            "--port",
+            "0",
+            "--kiosk",
+            "000.00.01.H01-K01",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = []
+        assert serve.stdout is not None
+        while not (line := serve.stdout.readline()).startswith("serving"):
+            assert line, f"central serve stopped: {lines}"
+            lines.append(line.strip())
+        snippet = next(line.split(": ", 1)[1].split()[0] for line in lines if "settings" in line)
+        config = tmp_path / "kiosk.toml"
+        config.write_text(
+            Path(snippet).read_text(encoding="utf-8")
+            + f'[storage]\ndata_dir = "{tmp_path / "kiosk"}"\n',
+            encoding="utf-8",
+        )
+        submitted = kiosk("--config", str(config), "dossier", "submit-demo", "--count", "2")
+        assert submitted.returncode == 0, submitted.stderr
+        codes = submitted.stdout.split()
+        sent = kiosk("--config", str(config), "sync", "run", "--once")
+        assert sent.stdout.startswith("sent 2, retry later 0, refused 0"), sent.stderr
+        status = kiosk("--config", str(config), "sync", "status", "--json")
+        assert json.loads(status.stdout.splitlines()[-1])["counts"] == {"sent": 2}
+        centre = CentralService(central_dir)
+        assert [r.code for r in centre.received()] == codes
+        assert centre.open_dossier(codes[0])["citizen"]["full_name"]
+    finally:
+        serve.terminate()
+        serve.wait(10)
+
+
+def test_retry_names_what_it_cannot_retry(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "k.toml"
+    config.write_text(f'[storage]\ndata_dir = "{tmp_path}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "sync", "retry", "NOPE-1"]) == 1
+    assert "no dossier NOPE-1" in capsys.readouterr().out
+
+
+def test_sync_run_without_a_centre_says_what_to_set(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "k.toml"
+    config.write_text(f'[storage]\ndata_dir = "{tmp_path}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "sync", "run", "--once"]) == 2
+    assert "sync.central_url" in capsys.readouterr().err
+
+
+def test_the_demo_kiosk_sends_its_dossiers_to_its_own_central_service(tmp_path: Path) -> None:
+    config_file = tmp_path / "k.toml"
+    config_file.write_text(f'[storage]\ndata_dir = "{tmp_path}"\n', encoding="utf-8")
+    codes = submit_demo(load_config(config_file, environ={}), 2, sync=True)
+    assert SqlOutbox.open(tmp_path / "kiosk.db").status(datetime.now())["counts"] == {"sent": 2}
+    centre = CentralService(tmp_path / "demo-central")
+    assert [r.code for r in centre.received()] == codes
