@@ -84,8 +84,9 @@ def make_worker(config: KioskConfig, outbox: Outbox, client: CentralClient) -> S
         outbox,
         client,
         backoff=Backoff(s.backoff_initial_s, s.backoff_max_s),
-        # Longer than the longest request, so a live worker never loses its lease.
-        lease=timedelta(seconds=s.connect_timeout_s + s.read_timeout_s + 30),
+        # Twice the longest request (the client bounds each one): a live worker never
+        # loses its lease, and a killed one's dossier is picked up soon after.
+        lease=timedelta(seconds=2 * (s.connect_timeout_s + s.read_timeout_s)),
         heartbeat_interval_s=s.heartbeat_interval_s,
         heartbeat_payload=heartbeat,
     )
