@@ -20,7 +20,7 @@ from devices.card.emulator.pki import load_or_create_pki
 from devices.card.mrtd.sod import load_trust_store
 from devices.card.simulator import DEMO_PROFILE, SimulatedCard, SimulatedCardReader
 from devices.printer.base import Printer
-from kiosk.catalogue import load_catalogue
+from kiosk.catalogue_update import load_current
 from kiosk.config import ConfigError, KioskConfig, RuntimeFlags
 from kiosk.core import Devices, KioskCore
 from kiosk.events import Dispatcher
@@ -118,7 +118,7 @@ def build_core(
         translator=translator,
         dispatcher=dispatcher,
         devices=devices,
-        catalogue=load_catalogue(),
+        catalogue=load_current(root / "catalogue", wiring.catalogue_key),
         outbox=outbox,
         central_key=wiring.central_key,
         data_dir=root,
@@ -130,4 +130,10 @@ def build_core(
         worker = wiring.worker
         core.dossier_queued.connect(lambda _meta: worker.kick())
     core.sync = wiring.worker
+    wiring.watch_catalogue(
+        root / "catalogue",
+        config.sync.catalogue_check_interval_s,
+        lambda: core.catalogue.version,
+        core.offer_catalogue,
+    )
     return core, sims

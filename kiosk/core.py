@@ -131,6 +131,7 @@ class KioskCore:
         # Started after the devices, stopped before them (the sync worker, the demo centre).
         self.services: list[Any] = []
         self.sync: Any = None  # offline_cache.sync.SyncWorker when the kiosk syncs
+        self._next_catalogue: Catalogue | None = None
         self.reader_status: ReaderStatus | None = None
         self.last_end_reason: str | None = None
         self.last_ticket: QueueTicket | None = None
@@ -156,6 +157,7 @@ class KioskCore:
         self.receipt_printed = Signal("receipt_printed")  # (message key or None)
         self.lookup_finished = Signal("lookup_finished")  # (LookupResult)
         self.rating_errors = Signal("rating_errors")  # (message key)
+        self.catalogue_changed = Signal("catalogue_changed")  # (version)
         self.dossier_queued = Signal("dossier_queued")  # (DossierMeta): the sync worker wakes
 
         # A failing listener (a bug in a screen) is a crash: recover, which wipes.
@@ -245,6 +247,21 @@ class KioskCore:
             self.last_end_reason = reason
             log.info("session_ended", extra={"fields": {"reason": reason}})
         self.session_wiped.emit()
+        if self._next_catalogue is not None:  # the session is gone: switch now
+            self.catalogue, self._next_catalogue = self._next_catalogue, None
+            self.catalogue_changed.emit(self.catalogue.version)
+
+    def offer_catalogue(self, catalogue: Catalogue) -> None:
+        """A verified catalogue update (any thread): used from the next session on."""
+        self.dispatcher.post(self._take_catalogue, catalogue)
+
+    def _take_catalogue(self, catalogue: Catalogue) -> None:
+        if self.step is Step.ATTRACT:
+            self.catalogue = catalogue
+            self._next_catalogue = None
+            self.catalogue_changed.emit(catalogue.version)
+        else:  # a citizen is in a session: not under their feet
+            self._next_catalogue = catalogue
 
     def _after_wipe(self) -> None:
         sweep_private_tmp(self.data_dir)

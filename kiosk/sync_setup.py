@@ -12,18 +12,21 @@ Qt-free; used by :func:`kiosk.app.build_core` and the ``kiosk sync`` commands.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from kiosk import __version__
 from kiosk.catalogue import CATALOGUE_FILE
+from kiosk.catalogue_update import CatalogueUpdater
 from kiosk.central.client import CentralClient
-from kiosk.central.protocol import load_ed25519_private
+from kiosk.central.protocol import load_ed25519_private, load_ed25519_public
 from kiosk.config import ConfigError, KioskConfig, RuntimeFlags
 from offline_cache.outbox import Outbox
 from offline_cache.sync import Backoff, SyncWorker
@@ -100,6 +103,31 @@ class SyncSetup:
     worker: SyncWorker | None = None
     demo_central: Any = None  # kiosk.central.server.RunningCentral
     services: list[Any] = field(default_factory=list)
+    catalogue_key: Ed25519PublicKey | None = None
+    client: CentralClient | None = None
+
+    def watch_catalogue(
+        self,
+        folder: Path,
+        interval_s: float,
+        current: Callable[[], str],
+        on_new: Callable[..., None],
+    ) -> None:
+        """Check the centre for a new catalogue on the worker's thread."""
+        if self.worker is None or self.client is None or self.catalogue_key is None:
+            return
+        updater = CatalogueUpdater(self.client, self.catalogue_key, folder, current, on_new)
+        self.worker.chores.append((interval_s, updater.check))
+
+
+def load_catalogue_key(config: KioskConfig) -> Ed25519PublicKey | None:
+    path = config.sync.catalogue_public_key
+    if not path:
+        return None
+    try:
+        return load_ed25519_public(Path(path))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"sync.catalogue_public_key = {path!r}: cannot load: {exc}") from None
 
 
 def setup_sync(
@@ -113,10 +141,12 @@ def setup_sync(
     """``start=False`` only resolves the key dossiers are sealed for (queue, no sending)."""
     if config.sync.central_url:
         key = central_key or load_central_key(config)
+        catalogue_key = load_catalogue_key(config)
         if not start:
-            return SyncSetup(key)
-        worker = make_worker(config, outbox, make_client(config))
-        return SyncSetup(key, worker, services=[worker])
+            return SyncSetup(key, catalogue_key=catalogue_key)
+        client = make_client(config)
+        worker = make_worker(config, outbox, client)
+        return SyncSetup(key, worker, None, [worker], catalogue_key, client)
     if not flags.demo:
         raise ConfigError(
             "sync.central_url = '' : expected the URL of the central service (only demo mode "
@@ -128,15 +158,22 @@ def setup_sync(
 
     folder = root / "demo-central"
     service = CentralService(folder, catalogue=CATALOGUE_FILE.read_bytes())
+    catalogue_key = service.catalogue_key.public_key()
     if not start:
-        return SyncSetup(service.seal_key.public_key())
+        return SyncSetup(service.seal_key.public_key(), catalogue_key=catalogue_key)
     credential = folder / "kiosk-credential.pem"
     service.register_kiosk(kiosk_id(config), credential)
     running = RunningCentral(service)
-    worker = make_worker(config, outbox, make_client(config, running.url, str(credential)))
+    client = make_client(config, running.url, str(credential))
+    worker = make_worker(config, outbox, client)
     log.info("demo_central_started", extra={"fields": {"url": running.url}})
     return SyncSetup(
-        service.seal_key.public_key(), worker, running, services=[_Started(running), worker]
+        service.seal_key.public_key(),
+        worker,
+        running,
+        [_Started(running), worker],
+        catalogue_key,
+        client,
     )
 
 

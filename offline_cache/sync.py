@@ -86,6 +86,7 @@ class SyncWorker:
         heartbeat_payload: Callable[[], dict[str, Any]] | None = None,
         now: Callable[[], datetime] = datetime.now,
         on_change: Callable[[SyncReport], None] | None = None,
+        chores: list[tuple[float, Callable[[], object]]] | None = None,
     ) -> None:
         self.outbox = outbox
         self.central = central
@@ -95,6 +96,8 @@ class SyncWorker:
         self._heartbeat_payload = heartbeat_payload
         self.now = now
         self._on_change = on_change
+        # Other periodic work on this thread (interval in seconds, function): catalogue checks.
+        self.chores = list(chores or [])
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -199,11 +202,16 @@ class SyncWorker:
     def _loop(self) -> None:
         next_heartbeat = 0.0
         clock = time.monotonic
+        chores_due = [0.0] * len(self.chores)
         while not self._stop.is_set():
             try:
                 if clock() >= next_heartbeat:
                     self.heartbeat()
                     next_heartbeat = clock() + self.heartbeat_interval_s
+                for i, (interval, chore) in enumerate(self.chores):
+                    if clock() >= chores_due[i]:
+                        chores_due[i] = clock() + interval
+                        chore()
                 report = self.run_once()
                 wait = self._until_due(report)
             except Exception:  # the store hiccupped: keep the thread alive and try again

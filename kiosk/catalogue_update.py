@@ -1,0 +1,114 @@
+"""Catalogue updates from the centre: signed, validated, then switched to.
+
+The centre serves the catalogue in a signed envelope (``GET /v1/catalogue``).
+The kiosk switches only when the signature verifies with the configured
+catalogue key *and* the catalogue passes the same validation as the bundled
+one.  Accepted updates are kept as the envelope itself, so each start-up
+checks the signature again: a catalogue edited on the kiosk's disk is never
+used.  Anything wrong leaves the kiosk on the catalogue it has.
+
+Runs on the sync worker's thread; the switch itself happens on the core's
+thread, between sessions (a citizen mid-form keeps the procedure they chose).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from kiosk.catalogue import CATALOGUE_FILE, Catalogue, CatalogueError, load_catalogue
+from kiosk.central.client import Accepted, CentralClient
+from kiosk.central.protocol import ProtocolError, open_catalogue
+
+log = logging.getLogger(__name__)
+ENVELOPE = "catalogue-envelope.json"
+
+
+def _validate(data: bytes, source: str) -> Catalogue:
+    """The bundled catalogue's validation, applied to downloaded bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / source
+        path.write_bytes(data)
+        return load_catalogue(path)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:
+        return ()
+
+
+def load_current(folder: Path, public_key: Ed25519PublicKey | None) -> Catalogue:
+    """The last accepted update if its signature still verifies, else the bundled one."""
+    bundled = load_catalogue(CATALOGUE_FILE)
+    stored = folder / ENVELOPE
+    if public_key is None or not stored.exists():
+        return bundled
+    try:
+        version, data = open_catalogue(public_key, stored.read_bytes())
+        catalogue = _validate(data, "catalogue.json")
+        if catalogue.version != version:
+            raise ProtocolError(f"envelope says {version!r}, catalogue {catalogue.version!r}")
+    except (OSError, ProtocolError, CatalogueError) as exc:
+        log.error("stored_catalogue_rejected", extra={"fields": {"reason": str(exc)[:200]}})
+        return bundled
+    if _version_key(catalogue.version) < _version_key(bundled.version):
+        return bundled  # the kiosk software brought a newer one
+    return catalogue
+
+
+class CatalogueUpdater:
+    def __init__(
+        self,
+        client: CentralClient,
+        public_key: Ed25519PublicKey,
+        folder: Path,
+        current_version: Callable[[], str],
+        on_new: Callable[[Catalogue], None],
+    ) -> None:
+        self.client = client
+        self.public_key = public_key
+        self.folder = folder
+        self.current_version = current_version
+        self.on_new = on_new
+        self._etag: str | None = None
+
+    def check(self) -> str:
+        """One check; returns what happened (for logs and the technician CLI)."""
+        outcome, envelope, etag = self.client.fetch_catalogue(self._etag)
+        if not isinstance(outcome, Accepted):
+            return f"unavailable: {getattr(outcome, 'reason', outcome)}"
+        if not envelope:
+            return "unchanged"
+        try:
+            version, data = open_catalogue(self.public_key, envelope)
+            catalogue = _validate(data, f"catalogue-{version}.json")
+        except (ProtocolError, CatalogueError) as exc:
+            log.error("catalogue_update_rejected", extra={"fields": {"reason": str(exc)[:300]}})
+            self._etag = etag  # do not fetch the same bad file again and again
+            return f"rejected: {exc}"
+        self._etag = etag
+        if catalogue.version != version:
+            return f"rejected: envelope says {version!r}, catalogue says {catalogue.version!r}"
+        if _version_key(version) <= _version_key(self.current_version()):
+            return "unchanged"
+        _atomic_write(self.folder / ENVELOPE, envelope)
+        log.info("catalogue_updated", extra={"fields": {"version": version}})
+        self.on_new(catalogue)
+        return f"updated to {version}"
