@@ -2,7 +2,8 @@
 
 Targets (this 2-core machine, offscreen Qt):
 - start-up to a painted attract screen: under 2 s (interpreter start included);
-- resident memory of the idle app: reported (budget 400 MiB).
+- resident memory of the idle app: reported (budget 400 MiB);
+- chip read, durable submit and sync: see benchmarks/card_read.py and benchmarks/sync.py.
 """
 
 from __future__ import annotations
@@ -91,6 +92,23 @@ def main() -> int:
             ("APDUs per read", "apdus", "", None, 0),
             ("bytes received", "bytes_in", "B", None, 0),
             ("DG2 (photo) read", "dg2_ms", "ms", None, 1),
+        ],
+    )
+    from benchmarks.sync import measure as measure_sync
+
+    sync = [measure_sync()]
+    passed &= table(
+        "Durable submit and sync to the reference centre on loopback (one run each)",
+        sync,
+        [
+            ("durable submit p50 (number+seal+fsync)", "submit_p50_ms", "ms", None, 2),
+            ("durable submit p99", "submit_p99_ms", "ms", 50.0, 2),
+            ("sync throughput, small dossiers", "sync_per_s", "/s", None, 1),
+            ("sync throughput, 200 KB attachment", "sync_200k_per_s", "/s", None, 1),
+            ("draining 10,000 queued: throughput", "drain_per_s", "/s", None, 1),
+            ("draining 10,000: RSS first tenth", "rss_first_mib", "MiB", None, 1),
+            ("draining 10,000: RSS last tenth", "rss_last_mib", "MiB", None, 1),
+            ("draining 10,000: RSS growth", "rss_growth_mib", "MiB", 20.0, 1),
         ],
     )
     return 0 if passed else 1
