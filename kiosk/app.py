@@ -129,6 +129,7 @@ def build_core(
     if wiring.worker is not None:
         worker = wiring.worker
         core.dossier_queued.connect(lambda _meta: worker.kick())
+        core.rating_queued.connect(worker.kick)
     core.sync = wiring.worker
     wiring.watch_catalogue(
         root / "catalogue",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -51,7 +52,7 @@ from kiosk.qrscan import QrScanner
 from kiosk.receipt import ReceiptData, render_queue_ticket, render_receipt
 from kiosk.session import CitizenSession
 from kiosk.tasks import TaskRunner, deliver
-from offline_cache.outbox import Outbox, OutboxFullError
+from offline_cache.outbox import Outbox, OutboxFullError, QueuedRating
 from offline_cache.sealing import seal
 
 log = logging.getLogger(__name__)
@@ -91,13 +92,6 @@ class LookupResult:
     code: str
 
 
-@dataclass(frozen=True)
-class Rating:
-    level: str
-    sealed_reason: bytes | None  # for the central service's key only
-    procedure_code: str | None
-
-
 class KioskCore:
     def __init__(
         self,
@@ -127,7 +121,6 @@ class KioskCore:
         self.machine = FlowMachine()
         self.session = CitizenSession()
         self.idle = IdleGuard(config.session.idle_timeout_s, config.session.idle_warning_s, clock)
-        self.ratings: list[Rating] = []
         # Started after the devices, stopped before them (the sync worker, the demo centre).
         self.services: list[Any] = []
         self.sync: Any = None  # offline_cache.sync.SyncWorker when the kiosk syncs
@@ -159,6 +152,7 @@ class KioskCore:
         self.rating_errors = Signal("rating_errors")  # (message key)
         self.catalogue_changed = Signal("catalogue_changed")  # (version)
         self.dossier_queued = Signal("dossier_queued")  # (DossierMeta): the sync worker wakes
+        self.rating_queued = Signal("rating_queued")  # (): the sync worker wakes
 
         # A failing listener (a bug in a screen) is a crash: recover, which wipes.
         for value in vars(self).values():
@@ -721,7 +715,16 @@ class KioskCore:
             if reason.strip()
             else None
         )
-        self.ratings.append(Rating(level, sealed, self.session.procedure_code))
+        rating = QueuedRating(
+            secrets.token_hex(16), level, self.session.procedure_code, sealed, self.now()
+        )
+        # Queued durably off the GUI thread; the sync worker sends it after the dossiers.
+        self.tasks.run(
+            self.outbox.put_rating,
+            rating,
+            on_done=lambda _: self.rating_queued.emit(),
+            on_error=self._log_error,
+        )
         log.info("rated", extra={"fields": {"level": level}})
         self.fire(Trigger.RATED)
         return True
@@ -792,4 +795,4 @@ class KioskCore:
         return None
 
 
-__all__ = ["Devices", "KioskCore", "LookupResult", "QueueTicket", "Rating", "ReadStep"]
+__all__ = ["Devices", "KioskCore", "LookupResult", "QueueTicket", "ReadStep"]

@@ -68,3 +68,16 @@ class CounterRow(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
+
+
+class RatingRow(Base):
+    """A citizen's rating waiting for the centre (the free-text reason is sealed)."""
+
+    __tablename__ = "ratings"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)  # also the idempotency key
+    level: Mapped[str] = mapped_column(String(24))
+    procedure_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    sealed_reason: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    rated_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)

@@ -68,6 +68,15 @@ class EntryStatus:
     sent_at: datetime | None
 
 
+@dataclass(frozen=True)
+class QueuedRating:
+    key: str  # also the idempotency key at the centre
+    level: str
+    procedure_code: str | None
+    sealed_reason: bytes | None
+    rated_at: datetime
+
+
 Build = Callable[[str], tuple[DossierMeta, bytes]]
 
 
@@ -123,6 +132,16 @@ class Outbox(Protocol):
         """Refused dossiers with their reasons, oldest first (for staff)."""
         ...
 
+    def put_rating(self, rating: QueuedRating) -> None: ...
+
+    def pending_ratings(self, limit: int = 50) -> list[QueuedRating]:
+        """Oldest first."""
+        ...
+
+    def mark_rating(self, key: str, state: str) -> None:
+        """``sent``, or ``dead`` when the centre refused it for good."""
+        ...
+
     def status(self, now: datetime) -> dict[str, object]: ...
 
 
@@ -153,6 +172,7 @@ class MemoryOutbox:
     def __init__(self, capacity: int = 10_000) -> None:
         self._items: dict[str, _Entry] = {}
         self._numbers: dict[tuple[str, date], int] = {}
+        self._ratings: dict[str, tuple[QueuedRating, str]] = {}
         self.capacity = capacity
         self._lock = threading.RLock()
 
@@ -277,6 +297,20 @@ class MemoryOutbox:
             times = [e.next_attempt_at or datetime.min for e in items if e.state == "pending"]
             times += [e.lease_until for e in items if e.state == "sending" and e.lease_until]
             return min(times) if times else None
+
+    def put_rating(self, rating: QueuedRating) -> None:
+        with self._lock:
+            self._ratings.setdefault(rating.key, (rating, "pending"))
+
+    def pending_ratings(self, limit: int = 50) -> list[QueuedRating]:
+        with self._lock:
+            waiting = [r for r, state in self._ratings.values() if state == "pending"]
+            return sorted(waiting, key=lambda r: r.rated_at)[:limit]
+
+    def mark_rating(self, key: str, state: str) -> None:
+        with self._lock:
+            if key in self._ratings:
+                self._ratings[key] = (self._ratings[key][0], state)
 
     def dead_letters(self) -> list[EntryStatus]:
         with self._lock:

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.dossier import DossierMeta
-from offline_cache.models import ContentRow, CounterRow, DossierRow, OutboxRow
+from offline_cache.models import ContentRow, CounterRow, DossierRow, OutboxRow, RatingRow
 from offline_cache.outbox import (
     Build,
     Claim,
@@ -40,6 +40,7 @@ from offline_cache.outbox import (
     EntryStatus,
     OutboxFullError,
     QueuedDossier,
+    QueuedRating,
 )
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -368,6 +369,42 @@ class SqlOutbox:
                 select(
                     func.min(func.coalesce(OutboxRow.next_attempt_at, OutboxRow.lease_until))
                 ).where(OutboxRow.state.in_(("pending", "sending")))
+            )
+
+    def put_rating(self, rating: QueuedRating) -> None:
+        with self._lock, self._unit() as session:
+            if session.get(RatingRow, rating.key) is None:
+                session.add(
+                    RatingRow(
+                        key=rating.key,
+                        level=rating.level,
+                        procedure_code=rating.procedure_code,
+                        sealed_reason=rating.sealed_reason,
+                        rated_at=rating.rated_at,
+                        state="pending",
+                    )
+                )
+
+    def pending_ratings(self, limit: int = 50) -> list[QueuedRating]:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(RatingRow)
+                .where(RatingRow.state == "pending")
+                .order_by(RatingRow.rated_at, RatingRow.key)
+                .limit(limit)
+            ).all()
+            return [
+                QueuedRating(r.key, r.level, r.procedure_code, r.sealed_reason, r.rated_at)
+                for r in rows
+            ]
+
+    def mark_rating(self, key: str, state: str) -> None:
+        with self._unit() as session:
+            session.execute(
+                update(RatingRow)
+                .where(RatingRow.key == key)
+                .values(state=state, sealed_reason=None)
+                .execution_options(synchronize_session=False)
             )
 
     def dead_letters(self) -> list[EntryStatus]:

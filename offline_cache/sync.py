@@ -40,6 +40,10 @@ class Central(Protocol):
 
     def heartbeat(self, payload: dict[str, Any]) -> Outcome: ...
 
+    def submit_rating(
+        self, level: str, procedure_code: str | None, reason_sealed: bytes | None, key: str
+    ) -> Outcome: ...
+
 
 @dataclass(frozen=True)
 class Backoff:
@@ -115,6 +119,8 @@ class SyncWorker:
             outcome = self._send(claim)
             if not self._settle(claim, outcome, report):
                 break
+        if not report.retried and not report.paused_s:
+            self._send_ratings()
         if self._on_change and (report.sent or report.retried or report.dead):
             self._on_change(report)
         return report
@@ -170,6 +176,26 @@ class SyncWorker:
         self._failures = 0
         self.online = True
         self.last_error = None
+
+    def _send_ratings(self) -> None:
+        """Ratings after dossiers; a failure leaves them for the next pass."""
+        for rating in self.outbox.pending_ratings():
+            if self._stop.is_set():
+                return
+            try:
+                outcome = self.central.submit_rating(
+                    rating.level, rating.procedure_code, rating.sealed_reason, rating.key
+                )
+            except Exception:
+                log.exception("rating_send_crashed")
+                return
+            if isinstance(outcome, Accepted):
+                self.outbox.mark_rating(rating.key, "sent")
+            elif isinstance(outcome, Refused):
+                log.warning("rating_refused", extra={"fields": {"status": outcome.status}})
+                self.outbox.mark_rating(rating.key, "dead")
+            else:
+                return
 
     def heartbeat(self) -> Outcome:
         payload = self._heartbeat_payload() if self._heartbeat_payload else {}

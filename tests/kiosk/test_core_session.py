@@ -54,7 +54,8 @@ def test_full_journey_queues_a_sealed_dossier_and_prints_a_receipt(
     core.receipt_done()
     assert core.rate("very_satisfied")
     assert core.step is Step.GOODBYE
-    assert core.ratings[-1].level == "very_satisfied"
+    assert kiosk.dispatcher.drain_until(lambda: bool(core.outbox.pending_ratings()))
+    assert core.outbox.pending_ratings()[-1].level == "very_satisfied"
 
 
 def test_goodbye_returns_to_attract_after_its_delay(kiosk: Kiosk, clock: FakeClock) -> None:
@@ -347,7 +348,8 @@ def test_dissatisfied_rating_needs_a_reason(kiosk: Kiosk) -> None:
     assert kiosk.core.step is Step.RATING
     assert kiosk.core.rate("dissatisfied", "Phải chờ quá lâu")
     assert kiosk.core.step is Step.GOODBYE
-    sealed = kiosk.core.ratings[-1].sealed_reason
+    assert kiosk.dispatcher.drain_until(lambda: bool(kiosk.core.outbox.pending_ratings()))
+    sealed = kiosk.core.outbox.pending_ratings()[-1].sealed_reason
     assert sealed is not None and "chờ".encode() not in sealed  # sealed for the centre only
 
 

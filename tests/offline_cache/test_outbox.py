@@ -200,6 +200,21 @@ def test_two_threads_never_claim_the_same_dossier(make, tmp_path: Path) -> None:
     assert sorted(claimed) == sorted(f"A-{i:02d}" for i in range(40))
 
 
+def test_ratings_wait_oldest_first_once_each_and_drop_the_reason_when_sent(
+    make, tmp_path: Path
+) -> None:
+    from offline_cache.outbox import QueuedRating
+
+    outbox = make(tmp_path)
+    late = QueuedRating("k2", "satisfied", None, None, NOW)
+    early = QueuedRating("k1", "dissatisfied", "CT-TT", b"sealed reason", NOW - LEASE)
+    for rating in (late, early, late):
+        outbox.put_rating(rating)
+    assert outbox.pending_ratings() == [early, late]
+    outbox.mark_rating("k1", "sent")
+    assert outbox.pending_ratings() == [late]
+
+
 def test_queued_dossiers_and_numbers_survive_a_restart(tmp_path: Path) -> None:
     first = SqlOutbox.open(tmp_path / "kiosk.db")
     submit(first, 1)
@@ -240,7 +255,7 @@ def test_the_database_is_wal_migrated_and_holds_no_clear_content(tmp_path: Path)
     SqlOutbox.open(tmp_path / "kiosk.db").put(meta("A-1", 1), b"\x01\x02sealed-bytes")
     db = sqlite3.connect(tmp_path / "kiosk.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0002"
+    assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0003"
     readable = {
         table: {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
         for table in ("dossiers", "dossier_contents")

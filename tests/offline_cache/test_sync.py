@@ -228,3 +228,17 @@ def test_client_outcomes_for_each_kind_of_answer(central: Central) -> None:
     central.service.faults = FaultPlan()
     central.service.revoke_kiosk("000.00.01.H01-K03")
     assert isinstance(client.heartbeat({}), KioskRefused)
+
+
+def test_ratings_follow_the_dossiers_to_the_centre_once(store: SqlOutbox, central: Central) -> None:
+    from kiosk.central.server import ReceivedRating
+    from offline_cache.outbox import QueuedRating
+
+    queue_dossiers(store, central.service, 1)
+    store.put_rating(QueuedRating("a" * 32, "satisfied", "CT-TT", None, datetime(2026, 11, 20)))
+    w = worker(store, central, Clock())
+    assert w.run_once().sent == 1
+    w.run_once()
+    with central.service._sessions() as session:
+        assert session.query(ReceivedRating).count() == 1
+    assert store.pending_ratings() == []
