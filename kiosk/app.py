@@ -131,6 +131,7 @@ def build_core(
         core.dossier_queued.connect(lambda _meta: worker.kick())
         core.rating_queued.connect(worker.kick)
     core.sync = wiring.worker
+    core.lookup_client = wiring.lookup_client
     wiring.watch_catalogue(
         root / "catalogue",
         config.sync.catalogue_check_interval_s,

@@ -40,6 +40,7 @@ from devices.card.mrtd.reader import AccessKey
 from devices.card.qr import NO_EXPIRY, expiry_candidates, parse_card_qr
 from devices.printer.base import Printer, PrinterError, PrintJob
 from kiosk.catalogue import Catalogue, FormField, Procedure, add_working_days, validate_answer
+from kiosk.central.client import Accepted
 from kiosk.config import KioskConfig
 from kiosk.dossier import CODE_PATTERN, DossierCodes, DossierMeta
 from kiosk.events import Dispatcher, Signal
@@ -125,6 +126,7 @@ class KioskCore:
         self.services: list[Any] = []
         self.sync: Any = None  # offline_cache.sync.SyncWorker when the kiosk syncs
         self._next_catalogue: Catalogue | None = None
+        self.lookup_client: Any = None  # kiosk.central.client.CentralClient (task thread)
         self.reader_status: ReaderStatus | None = None
         self.last_end_reason: str | None = None
         self.last_ticket: QueueTicket | None = None
@@ -783,8 +785,14 @@ class KioskCore:
         self.idle.touch()
 
         def job() -> LookupResult:
-            meta = self.outbox.find(code)
-            if meta is None:
+            # The centre knows every dossier and can check the ID number against it.
+            if self.lookup_client is not None:
+                outcome = self.lookup_client.dossier_status(code, id_number)
+                if isinstance(outcome, Accepted):
+                    return LookupResult(True, "lookup.status.received", code)
+            # Offline, or not at the centre yet: what this kiosk still holds.
+            entry = self.outbox.entry(code)
+            if entry is None or entry.state == "sent":
                 return LookupResult(False, "lookup.status.not_found", code)
             return LookupResult(True, "lookup.status.queued", code)
 

@@ -105,6 +105,8 @@ class SyncSetup:
     services: list[Any] = field(default_factory=list)
     catalogue_key: Ed25519PublicKey | None = None
     client: CentralClient | None = None
+    # A second client for the task thread (dossier lookups): one requests.Session per thread.
+    lookup_client: CentralClient | None = None
 
     def watch_catalogue(
         self,
@@ -146,7 +148,7 @@ def setup_sync(
             return SyncSetup(key, catalogue_key=catalogue_key)
         client = make_client(config)
         worker = make_worker(config, outbox, client)
-        return SyncSetup(key, worker, None, [worker], catalogue_key, client)
+        return SyncSetup(key, worker, None, [worker], catalogue_key, client, make_client(config))
     if not flags.demo:
         raise ConfigError(
             "sync.central_url = '' : expected the URL of the central service (only demo mode "
@@ -174,6 +176,7 @@ def setup_sync(
         [_Started(running), worker],
         catalogue_key,
         client,
+        make_client(config, running.url, str(credential)),
     )
 
 

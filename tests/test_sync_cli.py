@@ -89,3 +89,29 @@ def test_the_demo_kiosk_sends_its_dossiers_to_its_own_central_service(tmp_path: 
     assert SqlOutbox.open(tmp_path / "kiosk.db").status(datetime.now())["counts"] == {"sent": 2}
     centre = CentralService(tmp_path / "demo-central")
     assert [r.code for r in centre.received()] == codes
+
+
+def test_the_kiosk_looks_a_sent_dossier_up_at_the_centre_checking_the_id_number(
+    tmp_path: Path,
+) -> None:
+    from kiosk.app import build_core
+    from kiosk.config import RuntimeFlags
+    from kiosk.events import QueueDispatcher
+
+    config = load_config(tmp_path / "absent.toml", environ={}).replace(
+        storage={"data_dir": str(tmp_path)}
+    )
+    [code] = submit_demo(config, 1, sync=True)
+    dispatcher = QueueDispatcher()
+    core, sims = build_core(config, RuntimeFlags(demo=True), dispatcher)
+    assert sims.card is not None
+    results = []
+    core.lookup_finished.connect(results.append)
+    core.start()
+    try:
+        for asked, id_number in enumerate((sims.card.id_number, "001099999999"), start=1):
+            assert core.lookup(code, id_number) is None
+            assert dispatcher.drain_until(lambda asked=asked: len(results) == asked, 10)
+    finally:
+        core.stop()
+    assert [r.status_key for r in results] == ["lookup.status.received", "lookup.status.not_found"]
