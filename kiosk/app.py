@@ -130,6 +130,20 @@ def build_core(
         worker = wiring.worker
         core.dossier_queued.connect(lambda _meta: worker.kick())
         core.rating_queued.connect(worker.kick)
+        queue_state = worker.heartbeat_payload
+
+        def heartbeat() -> dict[str, object]:
+            # Read from the worker's thread: value snapshots only, no personal data.
+            status = core.reader_status
+            return {
+                **(queue_state() if queue_state else {}),
+                "devices": {
+                    "card_reader": status.state.value if status else "unknown",
+                    "printer": core.print_error_key or "ok",
+                },
+            }
+
+        worker.heartbeat_payload = heartbeat
     core.sync = wiring.worker
     core.lookup_client = wiring.lookup_client
     wiring.watch_catalogue(

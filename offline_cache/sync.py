@@ -97,7 +97,7 @@ class SyncWorker:
         self.backoff = backoff or Backoff()
         self.lease = lease
         self.heartbeat_interval_s = heartbeat_interval_s
-        self._heartbeat_payload = heartbeat_payload
+        self.heartbeat_payload = heartbeat_payload
         self.now = now
         self._on_change = on_change
         # Other periodic work on this thread (interval in seconds, function): catalogue checks.
@@ -198,7 +198,7 @@ class SyncWorker:
                 return
 
     def heartbeat(self) -> Outcome:
-        payload = self._heartbeat_payload() if self._heartbeat_payload else {}
+        payload = self.heartbeat_payload() if self.heartbeat_payload else {}
         try:
             outcome = self.central.heartbeat(payload)
         except Exception as exc:

@@ -89,6 +89,15 @@ def test_the_demo_kiosk_sends_its_dossiers_to_its_own_central_service(tmp_path: 
     assert SqlOutbox.open(tmp_path / "kiosk.db").status(datetime.now())["counts"] == {"sent": 2}
     centre = CentralService(tmp_path / "demo-central")
     assert [r.code for r in centre.received()] == codes
+    from kiosk.central.server import Heartbeat
+
+    with centre._sessions() as session:
+        [beat] = session.query(Heartbeat).all()
+    payload = json.loads(beat.payload)
+    from kiosk import __version__
+
+    assert payload["version"] == __version__ and isinstance(payload["queue"], dict)
+    assert set(payload["devices"]) == {"card_reader", "printer"}
 
 
 def test_the_kiosk_looks_a_sent_dossier_up_at_the_centre_checking_the_id_number(
