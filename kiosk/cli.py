@@ -27,6 +27,7 @@ from kiosk.config import (
 )
 from kiosk.logs import setup_logging
 from kiosk.paths import data_dir
+from kiosk.procedures_cli import add_procedures_parser, run_procedures_command
 from kiosk.sync_cli import add_sync_commands, run_sync_command, serve_central
 
 NOT_YET_FOR_CITIZENS = (
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     csub.add_parser("path", help="print where the settings file is")
     add_card_commands(sub)
     add_sync_commands(sub)
+    add_procedures_parser(sub)
     dossier = sub.add_parser("dossier", help="dossier tools for demos and tests")
     dsub = dossier.add_subparsers(dest="dossier_command", required=True)
     demo_submit = dsub.add_parser("submit-demo", help="submit N demo dossiers like the screens")
@@ -140,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "config":
             return _config_command(args, path)
+        if args.command == "procedures":
+            return run_procedures_command(args)
         config = load_config(path)
         root = data_dir(config.storage.data_dir)
         setup_logging(
