@@ -10,6 +10,7 @@ Nothing here blocks on a device, the database or the network.
 
 from __future__ import annotations
 
+import base64
 import gc
 import json
 import logging
@@ -39,12 +40,14 @@ from devices.card.mrtd.mrz import parse_mrz
 from devices.card.mrtd.reader import AccessKey
 from devices.card.qr import NO_EXPIRY, expiry_candidates, parse_card_qr
 from devices.printer.base import Printer, PrinterError, PrintJob
-from kiosk.catalogue import Catalogue, FormField, Procedure, add_working_days, validate_answer
+from kiosk.admin_units import AdminUnits, load_admin_units
+from kiosk.catalogue import Catalogue, Document, FormField, Procedure
 from kiosk.central.client import Accepted
 from kiosk.config import KioskConfig
 from kiosk.dossier import CODE_PATTERN, DossierCodes, DossierMeta
 from kiosk.events import Dispatcher, Signal
 from kiosk.flow import SESSION_END_STEPS, FlowMachine, Step, Transition, Trigger
+from kiosk.form import FormSession
 from kiosk.i18n import Translator
 from kiosk.idle import IdleGuard, IdlePhase
 from kiosk.logs import SCRUBBER
@@ -93,6 +96,26 @@ class LookupResult:
     code: str
 
 
+def _papers_content(papers: dict[str, Any]) -> list[dict[str, Any]]:
+    """The papers for the sealed dossier: photographed ones as JPEG (base64), others deferred."""
+    result: list[dict[str, Any]] = []
+    for key, page in papers.items():
+        if page is None:
+            result.append({"key": key, "delivery": "at_counter"})
+        else:
+            result.append(
+                {
+                    "key": key,
+                    "delivery": "attached",
+                    "jpeg_base64": base64.b64encode(page.jpeg).decode("ascii"),
+                    "sha256": page.sha256,
+                    "width": page.width,
+                    "height": page.height,
+                }
+            )
+    return result
+
+
 class KioskCore:
     def __init__(
         self,
@@ -137,6 +160,7 @@ class KioskCore:
         self._ticket_in_flight = False
         self.change_field: str | None = None  # the question "Change" asked for
         self._qr: QrScanner | None = None
+        self._units: AdminUnits | None = None
 
         # Signals, all emitted on the core thread.
         self.step_changed = Signal("step_changed")  # (Transition)
@@ -145,7 +169,8 @@ class KioskCore:
         self.session_wiped = Signal("session_wiped")  # ()
         self.card_progress = Signal("card_progress")  # (ReadStep)
         self.reader_status_changed = Signal("reader_status_changed")  # (ReaderStatus)
-        self.form_errors = Signal("form_errors")  # (dict[field key, message key])
+        self.form_errors = Signal("form_errors")  # (dict[input key, message key])
+        self.form_page_changed = Signal("form_page_changed")  # (): the form shows another page
         self.qr_result = Signal("qr_result")  # (message key or None)
         self.ticket_issued = Signal("ticket_issued")  # (QueueTicket)
         self.ticket_printed = Signal("ticket_printed")  # (QueueTicket)
@@ -219,6 +244,8 @@ class KioskCore:
             self.devices.camera.start()
         elif target is Step.SUBMITTING:
             self._start_submit()
+        elif target is Step.FILL_FORM and transition.trigger is Trigger.BACK and self.form:
+            self.form.go_to_last()  # back from the check answers or the papers: the last page
         elif target is Step.INSERT_CARD and source in (Step.ATTRACT, Step.BROWSE):
             self.session.error_key = None
             status = self.reader_status
@@ -531,10 +558,38 @@ class KioskCore:
         code = self.session.procedure_code
         return self.catalogue.procedure(code) if code else None
 
+    @property
+    def units(self) -> AdminUnits:
+        """The administrative units for address pages (read once, on first use)."""
+        if self._units is None:
+            self._units = load_admin_units()
+        return self._units
+
+    @property
+    def form(self) -> FormSession | None:
+        form = self.session.form
+        return form if isinstance(form, FormSession) else None
+
     def choose_service(self, code: str) -> None:
-        self.catalogue.procedure(code)  # KeyError for an unknown code
+        procedure = self.catalogue.procedure(code)  # KeyError for an unknown code
         self.session.procedure_code = code
+        self.session.form = FormSession(
+            procedure,
+            self.prefilled,
+            lambda: self.now().date(),
+            self.units if any(f.kind == "address" for f in procedure.fields) else None,
+            values=self.session.answers,
+        )
+        self.session.papers.clear()
         self.fire(Trigger.SERVICE_CHOSEN)
+
+    def start_form(self) -> None:
+        """Continue on the requirements screen: the form's first page."""
+        form = self.form
+        if form is not None:
+            form.position = 0
+            form.returning = False
+        self.fire(Trigger.FORM_STARTED)
 
     def prefilled(self, field: FormField) -> str:
         """The answer the card gives for ``field`` ('' when it is not from the card)."""
@@ -551,55 +606,128 @@ class KioskCore:
             return self.prefilled(field)
         return self.session.answers.get(field.key, "")
 
-    def complete_form(self, answers: dict[str, str]) -> dict[str, str]:
-        """Validate the citizen's answers; go on when they are fine. Returns field errors."""
-        procedure = self.procedure
-        if procedure is None:
+    def answer_page(self, value: str | dict[str, str]) -> dict[str, str]:
+        """Continue on a form page: keep the answer and move on, or report its problems."""
+        form = self.form
+        if form is None or self.step is not Step.FILL_FORM:
             return {}
-        errors: dict[str, str] = {}
-        today = self.now().date()
-        for field in procedure.fields:
-            if field.from_card:
-                continue
-            value = answers.get(field.key, "").strip()
-            self.session.answers[field.key] = value
+        self.idle.touch()
+        problems = form.submit(value)
+        self._register_answers(form)
+        self.form_errors.emit(problems)
+        if not problems:
+            self._after_page(form)
+        return problems
+
+    def form_back(self) -> None:
+        """ "Back" on a form page: the previous page, or the requirements screen."""
+        form = self.form
+        if form is not None and form.back():
+            self.idle.touch()
+            self.form_page_changed.emit()
+        else:
+            self.fire(Trigger.BACK)
+
+    def complete_form(self, answers: dict[str, Any]) -> dict[str, str]:
+        """Answer every page at once (scripts and tests); go on when all are fine."""
+        form = self.form
+        if form is None:
+            return {}
+        if self.step is Step.REQUIREMENTS:
+            self.start_form()
+        problems = form.fill(answers)
+        self._register_answers(form)
+        self.form_errors.emit(form.errors)
+        if problems:
+            self.form_page_changed.emit()
+        else:
+            self._after_page(form)
+        return problems
+
+    def _register_answers(self, form: FormSession) -> None:
+        for value in form.values.values():
             SCRUBBER.register(value)
-            problem = validate_answer(field, value, today)
-            if problem:
-                errors[field.key] = problem
-        self.form_errors.emit(errors)
-        if not errors:
+
+    def _after_page(self, form: FormSession) -> None:
+        if not form.complete:
+            self.form_page_changed.emit()
+        elif self.papers_to_capture():
+            self.fire(Trigger.PAPERS_NEEDED)
+        else:
             self.fire(Trigger.FORM_COMPLETED)
-        return errors
+
+    def request_change(self, key: str) -> None:
+        """'Change' beside an answer: back to the form, at that question."""
+        form = self.form
+        if form is None:
+            return
+        form.go_to(key)
+        self.fire(Trigger.CHANGE_REQUESTED)
+
+    # Papers still needed -------------------------------------------------------
+    def papers_needed(self) -> list[Document]:
+        """The papers the state holds no data for, given the answers."""
+        form = self.form
+        return [d for d in form.documents() if d.still_needed] if form else []
+
+    def papers_to_capture(self) -> list[Document]:
+        """Papers still needed that the citizen has neither photographed nor deferred."""
+        return [d for d in self.papers_needed() if d.key not in self.session.papers]
+
+    def attach_paper(self, key: str, page: Any) -> None:
+        """A photographed paper (a :class:`kiosk.document_scan.CapturedPage`)."""
+        self.idle.touch()
+        self.session.papers[key] = page
+
+    def paper_at_counter(self, key: str) -> None:
+        """The citizen will hand this paper in at the counter instead."""
+        self.idle.touch()
+        self.session.papers[key] = None
+
+    def papers_done(self) -> None:
+        for document in self.papers_to_capture():
+            self.session.papers[document.key] = None
+        self.fire(Trigger.PAPERS_DONE)
 
     def confirm_answers(self) -> None:
+        form = self.form
+        if form is not None:
+            problems = form.problems()
+            if problems:
+                key = next(iter(problems))
+                self.session.error_key = None
+                form.go_to(key)
+                self.fire(Trigger.CHANGE_REQUESTED)
+                self.form_errors.emit({key: problems[key]})
+                return
+            if self.papers_to_capture():
+                self.fire(Trigger.PAPERS_NEEDED)
+                return
         self.fire(Trigger.ANSWERS_CONFIRMED)
-
-    def request_change(self, field_key: str) -> None:
-        """'Change' beside an answer: back to the form, at that question."""
-        self.change_field = field_key
-        self.fire(Trigger.CHANGE_REQUESTED)
 
     # Submission ----------------------------------------------------------------
     def _start_submit(self) -> None:
         procedure = self.procedure
         identity = self.session.identity
-        if procedure is None or identity is None:
+        form = self.form
+        if procedure is None or identity is None or form is None or not form.complete:
             self.session.error_key = "submit.error.incomplete"
             self.machine.fire(Trigger.SUBMIT_FAILED)
             return
-        content = {
-            "procedure": procedure.code,
-            "card_authenticity": self.session.authenticity,
-            "card_active_authentication": self.session.active_authentication,
-            "answers": {f.key: self.answer(f) for f in procedure.fields},
-            "citizen": {
-                "id_number": identity.id_number,
-                "full_name": identity.full_name,
-                "date_of_birth": identity.date_of_birth.isoformat(),
-                "place_of_residence": identity.place_of_residence,
-            },
-        }
+        content: dict[str, Any] = form.draft().as_content()
+        content.update(
+            {
+                "card_authenticity": self.session.authenticity,
+                "card_active_authentication": self.session.active_authentication,
+                "citizen": {
+                    "id_number": identity.id_number,
+                    "full_name": identity.full_name,
+                    "date_of_birth": identity.date_of_birth.isoformat(),
+                    "place_of_residence": identity.place_of_residence,
+                },
+                "papers": _papers_content(self.session.papers),
+            }
+        )
         receipt_name = identity.full_name
         self.tasks.run(
             self._submit_job,
@@ -633,7 +761,7 @@ class KioskCore:
                 code=code,
                 procedure_code=procedure.code,
                 received_at=received_at,
-                appointment=add_working_days(received_at.date(), procedure.processing_days),
+                appointment=procedure.processing_time.due(received_at),
             )
             return meta, sealed
 

@@ -16,7 +16,17 @@ from kiosk.config import KioskConfig, RuntimeFlags
 from kiosk.events import QueueDispatcher
 from kiosk.flow import Step, Trigger
 
-ANSWERS = {"child_name": "Trần Minh Khôi", "child_dob": "01/11/2026", "phone": "0912345678"}
+ANSWERS = {
+    # Eligibility: the mother declares a child born in hospital, on time, parents married,
+    # so no paper is needed and no address asked.
+    "declarant_role": "mother",
+    "born_in_facility": "yes",
+    "late_registration": "no",
+    "parents_married": "yes",
+    "child_name": "Trần Minh Khôi",
+    "child_dob": "01/11/2026",
+    "phone": "0912345678",
+}
 
 
 def submit_demo(

@@ -28,7 +28,9 @@ class Step(StrEnum):
     READING_CARD = "reading_card"
     FACE_CHECK = "face_check"
     CHOOSE_SERVICE = "choose_service"
+    REQUIREMENTS = "requirements"
     FILL_FORM = "fill_form"
+    CAPTURE_PAPERS = "capture_papers"
     CHECK_ANSWERS = "check_answers"
     SUBMITTING = "submitting"
     RECEIPT = "receipt"
@@ -59,7 +61,10 @@ class Trigger(StrEnum):
     FACE_REJECTED = "face_rejected"
     # Procedure
     SERVICE_CHOSEN = "service_chosen"
+    FORM_STARTED = "form_started"
     FORM_COMPLETED = "form_completed"
+    PAPERS_NEEDED = "papers_needed"
+    PAPERS_DONE = "papers_done"
     CHANGE_REQUESTED = "change_requested"
     ANSWERS_CONFIRMED = "answers_confirmed"
     SUBMITTED = "submitted"
@@ -113,11 +118,21 @@ TRANSITIONS: dict[Step, dict[Trigger, Step | str]] = {
         T.CARD_REMOVED: S.INSERT_CARD,
     },
     S.FACE_CHECK: {T.FACE_MATCHED: S.CHOOSE_SERVICE, T.FACE_REJECTED: S.STAFF_HELP},
-    S.CHOOSE_SERVICE: {T.SERVICE_CHOSEN: S.FILL_FORM},
-    S.FILL_FORM: {T.FORM_COMPLETED: S.CHECK_ANSWERS, T.BACK: S.CHOOSE_SERVICE},
+    S.CHOOSE_SERVICE: {T.SERVICE_CHOSEN: S.REQUIREMENTS},
+    # What the card fills in, which papers are no longer needed, fee and time: then the form.
+    S.REQUIREMENTS: {T.FORM_STARTED: S.FILL_FORM, T.BACK: S.CHOOSE_SERVICE},
+    # BACK here is "back" on the form's first page; the form pages among themselves.
+    S.FILL_FORM: {
+        T.FORM_COMPLETED: S.CHECK_ANSWERS,
+        T.PAPERS_NEEDED: S.CAPTURE_PAPERS,
+        T.BACK: S.REQUIREMENTS,
+    },
+    # A paper the state holds no data for: photographed here, or brought to the counter.
+    S.CAPTURE_PAPERS: {T.PAPERS_DONE: S.CHECK_ANSWERS, T.BACK: S.FILL_FORM},
     S.CHECK_ANSWERS: {
         T.ANSWERS_CONFIRMED: S.SUBMITTING,
         T.CHANGE_REQUESTED: S.FILL_FORM,
+        T.PAPERS_NEEDED: S.CAPTURE_PAPERS,
         T.BACK: S.FILL_FORM,
     },
     S.SUBMITTING: {T.SUBMITTED: S.RECEIPT, T.SUBMIT_FAILED: S.CHECK_ANSWERS},
@@ -136,7 +151,14 @@ TRANSITIONS: dict[Step, dict[Trigger, Step | str]] = {
 }
 
 IDENTIFIED_STEPS: frozenset[Step] = frozenset(
-    {S.FACE_CHECK, S.CHOOSE_SERVICE, S.FILL_FORM, S.CHECK_ANSWERS}
+    {
+        S.FACE_CHECK,
+        S.CHOOSE_SERVICE,
+        S.REQUIREMENTS,
+        S.FILL_FORM,
+        S.CAPTURE_PAPERS,
+        S.CHECK_ANSWERS,
+    }
 )
 """Steps in which the citizen's card data is on screen or in use.
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import date
+from typing import Any
 
 PERSONAL_FIELDS = (
     "id_number",
@@ -77,6 +78,9 @@ class CitizenSession:
     identity: CitizenIdentity | None = None
     procedure_code: str | None = None
     answers: dict[str, str] = field(default_factory=dict)
+    form: Any = field(default=None, repr=False)  # a kiosk.form.FormSession over ``answers``
+    # Papers still needed: document key -> a photographed page, or None (at the counter).
+    papers: dict[str, Any] = field(default_factory=dict, repr=False)
     dossier_code: str | None = None
     appointment: date | None = None
     error_key: str | None = None
@@ -99,9 +103,13 @@ class CitizenSession:
         if self.identity is not None:
             self.identity.wipe()
             self.identity = None
+        if self.form is not None:
+            self.form.wipe()
+            self.form = None
         for key in list(self.answers):
             self.answers[key] = ""
         self.answers.clear()
+        self.papers.clear()
 
     def wipe(self) -> None:
         self.drop_personal_data()

@@ -17,8 +17,12 @@ os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 from kiosk.app import Simulators, build_core
 from kiosk.config import KioskConfig, RuntimeFlags
 from kiosk.core import KioskCore
+from kiosk.demo_dossiers import ANSWERS
 from kiosk.events import QueueDispatcher
 from kiosk.flow import Step
+
+BIRTH_ANSWERS = ANSWERS
+"""Answers to the demo birth registration that need no paper and no address."""
 
 
 class FakeClock:
@@ -95,10 +99,9 @@ class Kiosk:
     def fill_birth_registration(self, answers: dict[str, str] | None = None) -> None:
         self.core.face_confirmed()
         self.core.choose_service("LT-KS-TT-BHYT")
-        errors = self.core.complete_form(
-            answers
-            or {"child_name": "Trần Minh Khôi", "child_dob": "01/11/2026", "phone": "0912345678"}
-        )
+        assert self.core.step is Step.REQUIREMENTS
+        self.core.start_form()
+        errors = self.core.complete_form({**BIRTH_ANSWERS, **(answers or {})})
         assert errors == {}
         assert self.core.step is Step.CHECK_ANSWERS
 

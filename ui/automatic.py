@@ -21,7 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QListWidget, QPushButton, QWidget
 
 from kiosk.app import Simulators
 from kiosk.core import KioskCore
@@ -124,12 +124,34 @@ class AutomaticDriver(QObject):
                 return widget
         raise TourError(f"no visible button {name!r} on step {self.core.step.value}")
 
+    def page(self, key: str) -> Condition:
+        """The form shows the page of ``key``."""
+        return lambda: (
+            self.core.step is Step.FILL_FORM
+            and self.core.form is not None
+            and self.core.form.page_key == key
+        )
+
+    def pick(self, name: str, text: str) -> None:
+        """Touch the entry ``text`` of the list ``name``."""
+        items = next(
+            (i for i in self.window.findChildren(QListWidget, name) if i.isVisible()), None
+        )
+        if items is None:
+            raise TourError(f"no visible list {name!r}")
+        found = items.findItems(text, Qt.MatchFlag.MatchExactly)
+        if not found:
+            raise TourError(f"{text!r} is not in the list {name!r}")
+        items.scrollToItem(found[0])
+        centre = items.visualItemRect(found[0]).center()
+        QTest.mouseClick(items.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+
     def click(self, name: str) -> None:
         QTest.mouseClick(self.find_button(name), Qt.MouseButton.LeftButton)
 
     def type_into(self, name: str, text: str) -> None:
-        edit = self.window.findChild(QLineEdit, name)
-        if edit is None or not edit.isVisible():
+        edit = next((e for e in self.window.findChildren(QLineEdit, name) if e.isVisible()), None)
+        if edit is None:
             raise TourError(f"no visible field {name!r}")
         edit.setFocus()
         edit.clear()
@@ -202,17 +224,74 @@ class AutomaticDriver(QObject):
         yield self.at(S.CHOOSE_SERVICE)
         yield self.settle()
         self.shot("choose-service")
-        self.click("procedure_LT-KS-TT-BHYT")
-        yield self.at(S.FILL_FORM)
-        self.shot("fill-form")
-        self.click("form_continue")
+        # Search without accents, as many citizens type.
+        self.type_into("procedure_search", "khai sinh")
         yield self.settle()
-        self.shot("fill-form-errors")
-        self.type_into("field_child_name", "Trần Minh Khôi")
-        self.type_into("field_child_dob", "01/11/2026")
-        self.type_into("field_phone", "0912345678")
+        self.shot("choose-service-search")
+        self.click("procedure_LT-KS-TT-BHYT")
+        yield self.at(S.REQUIREMENTS)
+        yield self.settle()
+        self.shot("requirements")
+        self.click("req_start")
+        yield self.at(S.FILL_FORM)
+        yield self.settle()
+        self.shot("form-01-from-card")
         self.click("form_continue")
+        # The eligibility questions, one per page; a home birth adds pages and a paper.
+        answers = [
+            ("declarant_role", "mother"),
+            ("born_in_facility", "no"),
+            ("late_registration", "no"),
+            ("parents_married", "yes"),
+        ]
+        for number, (key, value) in enumerate(answers, start=2):
+            yield self.page(key)
+            self.click(f"choice_{key}_{value}")
+            yield self.settle(50)
+            self.shot(f"form-{number:02d}-{key}")
+            self.click("form_continue")
+        yield self.page("child_name")
+        self.click("form_continue")  # nothing typed: the error summary
+        yield self.settle()
+        self.shot("form-06-child_name-error")
+        self.type_into("field_child_name", "Trần Minh Khôi")
+        self.click("form_continue")
+        yield self.page("child_dob")
+        self.type_into("field_child_dob", "01/11/2026")
+        self.shot("form-07-child_dob")
+        self.click("form_continue")
+        yield self.page("child_sex")
+        self.click("choice_child_sex_female")
+        self.shot("form-08-child_sex")
+        self.click("form_continue")
+        yield self.page("child_birthplace")
+        self.type_into("filter_child_birthplace_province", "ha noi")
+        yield self.settle(50)
+        self.shot("form-09-child_birthplace-province")
+        self.pick("list_child_birthplace_province", "Thành phố Hà Nội")
+        yield self.settle(50)
+        self.type_into("filter_child_birthplace_commune", "cua nam")
+        yield self.settle(50)
+        self.pick("list_child_birthplace_commune", "Phường Cửa Nam")
+        yield self.settle(50)
+        self.type_into("field_child_birthplace_detail", "Số 5 ngõ 10 phố Hàng Bông")
+        yield self.settle(50)
+        self.shot("form-09-child_birthplace")
+        self.click("form_continue")
+        yield self.page("father_name")
+        self.shot("form-10-father_name-optional")
+        self.click("form_continue")
+        yield self.page("phone")
+        self.type_into("field_phone", "0912345678")
+        self.shot("form-11-phone")
+        self.click("form_continue")
+        yield self.at(S.CAPTURE_PAPERS)
+        yield self.settle()
+        self.shot("papers")
+        self.click("paper_counter_witness_statement")
+        self.click("papers_continue")
         yield self.at(S.CHECK_ANSWERS)
+        yield self.settle()
         self.shot("check-answers")
         self.click("send")
         yield self.at(S.SUBMITTING)

@@ -23,6 +23,7 @@ from kiosk.core import KioskCore
 from kiosk.flow import Step, Transition
 from kiosk.qrscan import qr_frame
 from ui.screens.base import Screen, button, label
+from ui.screens.form import CheckAnswersScreen, FormScreen, RequirementsScreen
 from ui.screens.identify import (
     AccessKeyScreen,
     FaceCheckScreen,
@@ -30,11 +31,10 @@ from ui.screens.identify import (
     ReadingCardScreen,
 )
 from ui.screens.journeys import LookupScreen, QueueScreen, RatingScreen
+from ui.screens.papers import PapersScreen
 from ui.screens.procedure import (
     BrowseScreen,
-    CheckAnswersScreen,
     ChooseServiceScreen,
-    FormScreen,
     ReceiptScreen,
     SubmittingScreen,
 )
@@ -48,7 +48,9 @@ SCREENS: tuple[type[Screen], ...] = (
     ReadingCardScreen,
     FaceCheckScreen,
     ChooseServiceScreen,
+    RequirementsScreen,
     FormScreen,
+    PapersScreen,
     CheckAnswersScreen,
     SubmittingScreen,
     ReceiptScreen,

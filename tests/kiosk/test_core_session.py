@@ -15,7 +15,7 @@ from kiosk.dossier import CODE_PATTERN
 from kiosk.flow import Step, Trigger
 from kiosk.logs import JsonFormatter
 from offline_cache.sealing import open_sealed
-from tests.conftest import FakeClock, Kiosk
+from tests.conftest import BIRTH_ANSWERS, FakeClock, Kiosk
 from tests.pii import files_holding, needles_for, objects_holding, unique_answers, unique_card
 
 
@@ -76,15 +76,22 @@ def test_form_reports_each_problem_and_stays(kiosk: Kiosk) -> None:
     kiosk.identify()
     core.face_confirmed()
     core.choose_service("LT-KS-TT-BHYT")
-    errors = core.complete_form({"child_name": "", "child_dob": "31/02/2026", "phone": "12345"})
+    eligibility = {k: BIRTH_ANSWERS[k] for k in ("declarant_role", "born_in_facility")}
+    eligibility |= {"late_registration": "no", "parents_married": "yes"}
+    errors = core.complete_form(
+        {**eligibility, "child_name": "", "child_dob": "31/02/2026", "phone": "12345"}
+    )
     assert errors == {
         "child_name": "form.error.required",
         "child_dob": "form.error.date",
         "phone": "form.error.phone",
     }
     assert core.step is Step.FILL_FORM
+    # The form opens at the first problem, with its message.
+    assert core.form is not None and core.form.page_key == "child_name"
+    assert core.form.errors == {"child_name": "form.error.required"}
     errors = core.complete_form(
-        {"child_name": "Bé", "child_dob": "01/01/2027", "phone": "0912 345 678"}
+        {**eligibility, "child_name": "Bé", "child_dob": "01/01/2027", "phone": "0912 345 678"}
     )
     assert errors == {"child_dob": "form.error.date_future"}
 

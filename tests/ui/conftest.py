@@ -54,14 +54,54 @@ class UiKiosk:
         self.wait_for(Step.FACE_CHECK)
 
     def open_form(self, procedure: str, card=None):
-        """Identify, pass the face step, choose ``procedure``: the form, ready to type in."""
+        """Identify, pass the face step, choose ``procedure``, read the requirements: the form."""
         self.identify(card)
         self.click("face_continue")
         self.click(f"procedure_{procedure}")
+        self.wait_for(Step.REQUIREMENTS)
+        self.click("req_start")
         self.wait_for(Step.FILL_FORM)
+        return self.window.screens[Step.FILL_FORM]
+
+    def wait_page(self, key: str) -> None:
+        self.qtbot.waitUntil(
+            lambda: self.core.form is not None and self.core.form.page_key == key, timeout=3000
+        )
+
+    def answer(self, key: str, value: str | dict[str, str] = "") -> None:
+        """On the page of ``key``: type or choose ``value`` as a citizen would, then Continue.
+
+        An address is ``{"province": name, "commune": name, "detail": text}``, picked
+        from the lists by their names.
+        """
+        from PySide6.QtCore import Qt
+
+        self.wait_page(key)
         form = self.window.screens[Step.FILL_FORM]
-        self.qtbot.waitUntil(form.edits["phone"].isVisible, timeout=2000)
-        return form
+        page = self.core.form.page
+        if page.input in ("choice", "yes_no"):
+            self.click(f"choice_{key}_{value}")
+        elif page.input == "address":
+            assert isinstance(value, dict)
+            for part in ("province", "commune"):
+                items = form.lists[f"{key}.{part}"]
+                found = items.findItems(value[part], Qt.MatchFlag.MatchExactly)
+                items.scrollToItem(found[0])
+                self.qtbot.mouseClick(
+                    items.viewport(),
+                    Qt.MouseButton.LeftButton,
+                    pos=items.visualItemRect(found[0]).center(),
+                )
+                next_input = f"{key}.commune.filter" if part == "province" else f"{key}.detail"
+                self.qtbot.waitUntil(lambda k=next_input: k in form.edits, timeout=2000)
+            form.edits[f"{key}.detail"].setText(value["detail"])
+        elif page.kind.value == "field":
+            form.edits[key].setText(str(value))
+        self.click("form_continue")
+
+    def fill(self, answers: list[tuple[str, str | dict[str, str]]]) -> None:
+        for key, value in answers:
+            self.answer(key, value)
 
     def click(self, name: str) -> None:
         """Click a visible button, waiting for it (new widgets show on the next loop turn)."""

@@ -72,7 +72,23 @@ def test_tour_visits_every_screen_with_readable_touch_sized_controls(
     driver = run_tour(tmp_path / "shots", lang, data_dir=tmp_path / "data", inspect=inspect)
     assert problems == []
     assert set(driver.visited) | {Step.ATTRACT} == set(Step)
-    assert len(driver.screenshots) == 27
+    names = {path.stem.split("-", 1)[1] for path in driver.screenshots}
+    # The interconnected birth registration: requirements, every form page, papers, check.
+    form_pages = [
+        "from-card",
+        "declarant_role",
+        "born_in_facility",
+        "late_registration",
+        "parents_married",
+        "child_name-error",
+        "child_dob",
+        "child_sex",
+        "child_birthplace",
+        "father_name-optional",
+        "phone",
+    ]
+    expected = {f"form-{n:02d}-{page}" for n, page in enumerate(form_pages, start=1)}
+    assert expected | {"requirements", "papers", "check-answers"} <= names
     for path in driver.screenshots:
         assert path.stat().st_size > 10_000  # a rendered screen, not a blank
 
@@ -141,27 +157,53 @@ def test_card_removal_through_the_ui_ends_the_session(ui_kiosk: UiKiosk) -> None
 
 def test_form_errors_link_to_each_field(ui_kiosk: UiKiosk) -> None:
     form = ui_kiosk.open_form("TP-LLTP")
-    assert form.edits["full_name"].text() == ui_kiosk.sims.card.full_name
-    assert form.edits["full_name"].isReadOnly()
+    # The first page shows what the card filled in, marked, with nothing to type.
+    card_value = form.findChild(QLabel, "card_full_name")
+    assert card_value.text() == ui_kiosk.sims.card.full_name
+    assert "thẻ căn cước" in " ".join(w.text() for w in form.findChildren(QLabel, "badge"))
     ui_kiosk.click("form_continue")
+    ui_kiosk.wait_page("certificate_type")
+    ui_kiosk.click("form_continue")  # nothing chosen
     assert form.summary.isVisible()
     assert form.title.text().startswith("Lỗi: ")
+    assert form.messages["certificate_type"].isVisible()
+    ui_kiosk.fill([("certificate_type", "type_1"), ("fee_group", "standard"), ("father_name", "")])
+    ui_kiosk.fill([("mother_name", ""), ("spouse_name", "")])
+    ui_kiosk.wait_page("purpose")
+    ui_kiosk.click("form_continue")
     links = [b for b in form.summary.findChildren(QPushButton) if b.isVisible()]
-    assert len(links) == 2  # purpose and phone; the card answers need nothing
-    ui_kiosk.qtbot.mouseClick(links[1], Qt.MouseButton.LeftButton)
-    assert ui_kiosk.window.focusWidget() is form.edits["phone"]
+    assert [b.text() for b in links] == [form.messages["purpose"].text()]
+    ui_kiosk.qtbot.waitUntil(form.edits["purpose"].isVisible, timeout=2000)
+    form.edits["purpose"].clearFocus()
+    ui_kiosk.qtbot.mouseClick(links[0], Qt.MouseButton.LeftButton)
+    assert ui_kiosk.window.focusWidget() is form.edits["purpose"]
+    # Back keeps the answer given on the page before.
+    ui_kiosk.click("back")
+    ui_kiosk.wait_page("spouse_name")
+    ui_kiosk.click("back")
+    ui_kiosk.click("back")
+    ui_kiosk.click("back")
+    ui_kiosk.wait_page("fee_group")
+    assert form.choices["standard"].isChecked()
+
+
+BIRTH_PAGES: list[tuple[str, str | dict[str, str]]] = [
+    ("from_card", ""),
+    ("declarant_role", "mother"),
+    ("born_in_facility", "yes"),
+    ("late_registration", "no"),
+    ("parents_married", "yes"),
+    ("child_name", "Bé Na"),
+    ("child_dob", "02/11/2026"),
+    ("father_name", ""),
+    ("phone", "0987654321"),
+]
 
 
 def run_ui_session(ui_kiosk: UiKiosk, card) -> None:
     qtbot = ui_kiosk.qtbot
-    form = ui_kiosk.open_form("LT-KS-TT-BHYT", card)
-    for key, value in (
-        ("child_name", "Bé Na"),
-        ("child_dob", "02/11/2026"),
-        ("phone", "0987654321"),
-    ):
-        form.edits[key].setText(value)
-    ui_kiosk.click("form_continue")
+    ui_kiosk.open_form("LT-KS-TT-BHYT", card)
+    ui_kiosk.fill(BIRTH_PAGES)
     ui_kiosk.wait_for(Step.CHECK_ANSWERS)
     # A citizen may copy their own data; the wipe must clear the clipboard too.
     QGuiApplication.clipboard().setText(card.place_of_residence)
@@ -206,9 +248,17 @@ def test_the_wipe_leaves_no_personal_data_on_screen_or_in_memory(
         ui_kiosk.sims.reader.remove()
         ui_kiosk.click("home")
     else:
-        form = ui_kiosk.open_form("CT-TT", card)
-        form.edits["new_address"].setText(card.place_of_residence)
-        del form
+        ui_kiosk.open_form("CT-TT", card)
+        ui_kiosk.fill([("from_card", ""), ("residence_basis", "own"), ("fee_exempt", "no")])
+        ui_kiosk.wait_page("new_address")
+        ui_kiosk.answer(
+            "new_address",
+            {
+                "province": "Thành phố Hà Nội",
+                "commune": "Phường Cửa Nam",
+                "detail": card.place_of_residence,
+            },
+        )
         QGuiApplication.clipboard().setText(card.full_name)
         if ending == "timeout":
             ui_kiosk.clock.advance(ui_kiosk.core.config.session.idle_timeout_s + 1)
@@ -257,16 +307,42 @@ def test_a_bug_in_a_screen_recovers_to_the_start_and_wipes(
 
 def test_change_on_the_check_answers_page_goes_to_that_question(ui_kiosk: UiKiosk) -> None:
     form = ui_kiosk.open_form("CT-TT")
-    form.edits["new_address"].setText("Số 5 ngõ 10 phố Huế")
-    form.edits["phone"].setText("0987654321")
-    ui_kiosk.click("form_continue")
+    ui_kiosk.fill(
+        [
+            ("from_card", ""),
+            ("residence_basis", "relative"),
+            ("fee_exempt", "no"),
+            (
+                "new_address",
+                {
+                    "province": "Thành phố Huế",
+                    "commune": "Phường Thuận Hóa",
+                    "detail": "Số 5 Lê Lợi",
+                },
+            ),
+            ("head_name", "Nguyễn Văn Ba"),
+            ("head_relationship", "Cha"),
+            ("phone", "0987654321"),
+        ]
+    )
+    ui_kiosk.wait_for(Step.CAPTURE_PAPERS)  # the owner's consent is still a paper
+    ui_kiosk.click("paper_counter_owner_consent")
+    ui_kiosk.click("papers_continue")
     ui_kiosk.wait_for(Step.CHECK_ANSWERS)
+    check = ui_kiosk.window.screens[Step.CHECK_ANSWERS]
+    shown = " ".join(w.text() for w in check.findChildren(QLabel))
+    assert "Số 5 Lê Lợi, Phường Thuận Hóa, Thành phố Huế" in shown
+    assert "Nộp tại quầy" in shown
     ui_kiosk.click("change_phone")
     ui_kiosk.wait_for(Step.FILL_FORM)
     ui_kiosk.qtbot.waitUntil(
         lambda: ui_kiosk.window.focusWidget() is form.edits["phone"], timeout=2000
     )
-    assert form.edits["new_address"].text() == "Số 5 ngõ 10 phố Huế"
+    assert form.edits["phone"].text() == "0987654321"
+    form.edits["phone"].setText("0912000111")
+    ui_kiosk.click("form_continue")
+    ui_kiosk.wait_for(Step.CHECK_ANSWERS)  # straight back, not through every page
+    assert "0912000111" in " ".join(w.text() for w in check.findChildren(QLabel))
 
 
 def test_a_keyboard_wedge_mrz_scanner_opens_the_chip(ui_kiosk: UiKiosk) -> None:

@@ -108,6 +108,8 @@ class Screen(QWidget):
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        # A touch on the page's background must not take the focus from the field.
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.scroll_area.setWidget(content)
         outer.addWidget(self.scroll_area, 1)
         self.nav = QHBoxLayout()

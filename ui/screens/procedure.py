@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
-    QHBoxLayout,
     QLineEdit,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -16,7 +16,11 @@ from PySide6.QtWidgets import (
 from kiosk.catalogue import Procedure
 from kiosk.core import KioskCore
 from kiosk.flow import Step, Transition, Trigger
+from kiosk.form import time_text
+from kiosk.search import search
 from ui.screens.base import Screen, button, clear_layout, label
+
+CATEGORY_COLUMNS = 5
 
 
 def scroll_area(inner: QWidget) -> QScrollArea:
@@ -28,30 +32,71 @@ def scroll_area(inner: QWidget) -> QScrollArea:
 
 
 class ProcedureList(Screen):
-    """A list of the catalogue's procedures as big buttons."""
+    """Find a procedure: a search box (accents optional), category buttons, most used first."""
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
-        inner = QWidget()
-        self.list = QVBoxLayout(inner)
+        self.search = QLineEdit()
+        self.search.setObjectName("procedure_search")
+        self.search.setMinimumHeight(64)
+        self.search.setClearButtonEnabled(True)
+        self.bind(self.search.setPlaceholderText, "choose.search_hint")
+        self.bind(self.search.setAccessibleName, "choose.search")
+        self.search.textChanged.connect(lambda _text: self.refresh())
+        self.body.addWidget(self.search)
+        self.categories = QGridLayout()
+        self.categories.setSpacing(8)
+        self.body.addLayout(self.categories)
+        self.category: str | None = None
+        self.empty = label("notice")
+        self.bind(self.empty.setText, "choose.none")
+        self.empty.hide()
+        self.body.addWidget(self.empty)
+        self.list = QVBoxLayout()
         self.list.setSpacing(12)
-        self.body.addWidget(scroll_area(inner), 1)
+        self.body.addLayout(self.list)
+        self.body.addStretch(1)
+
+    def on_enter(self, transition: Transition) -> None:
+        self.search.setText("")
+        self.category = None
+        self.refresh()
+
+    def _category_buttons(self) -> None:
+        clear_layout(self.categories)
+        lang = self.core.tr.language
+        entries = [(None, self.core.tr("choose.all"))]
+        entries += [(c.key, c.name(lang)) for c in self.core.catalogue.categories]
+        for index, (key, caption) in enumerate(entries):
+            chip = button(f"category_{key or 'all'}")
+            chip.setCheckable(True)
+            chip.setChecked(key == self.category)
+            chip.setText(caption)
+            chip.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            chip.clicked.connect(lambda _=False, k=key: self.pick_category(k))
+            self.categories.addWidget(chip, index // CATEGORY_COLUMNS, index % CATEGORY_COLUMNS)
+
+    def pick_category(self, key: str | None) -> None:
+        self.category = key
+        self.refresh()
 
     def refresh(self) -> None:
+        self._category_buttons()
         clear_layout(self.list)
-        lang = self.core.tr.language
-        for procedure in self.core.catalogue.procedures:
+        tr, lang = self.core.tr, self.core.tr.language
+        found = search(self.core.catalogue, self.search.text(), category=self.category)
+        self.empty.setVisible(not found)
+        for procedure in found:
             item = button("procedure")
             item.setProperty("tour", f"procedure_{procedure.code}")
             item.setText(
                 f"{procedure.name(lang)}\n"
-                + self.core.tr("procedure.days", days=procedure.processing_days)
+                + tr("procedure.time", time=time_text(procedure.processing_time, tr))
             )
             item.setMinimumHeight(96)
             item.setStyleSheet("text-align: left; padding: 12px 20px;")
             item.clicked.connect(lambda _=False, p=procedure: self.chosen(p))
             self.list.addWidget(item)
-        self.list.addStretch(1)
 
     def chosen(self, procedure: Procedure) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -94,7 +139,7 @@ class BrowseScreen(ProcedureList):
         self._selected = None
         self.detail.hide()
         self.submit.hide()
-        self.refresh()
+        super().on_enter(transition)
 
     def refresh(self) -> None:
         super().refresh()
@@ -110,211 +155,13 @@ class BrowseScreen(ProcedureList):
                 "browse.detail",
                 name=procedure.name(lang),
                 fee=procedure.fee(lang),
-                days=procedure.processing_days,
+                time=time_text(procedure.processing_time, self.core.tr),
                 from_card=from_card,
                 total=len(procedure.fields),
             )
         )
         self.detail.show()
         self.submit.show()
-
-
-class FormScreen(Screen):
-    """All questions of the chosen procedure; card answers read-only and marked."""
-
-    step = Step.FILL_FORM
-
-    def __init__(self, core: KioskCore) -> None:
-        super().__init__(core)
-        self.summary = QFrame()
-        self.summary.setObjectName("errorSummary")
-        summary_layout = QVBoxLayout(self.summary)
-        self.summary_title = label()
-        summary_layout.addWidget(self.summary_title)
-        self.summary_items = QVBoxLayout()
-        summary_layout.addLayout(self.summary_items)
-        self.summary.hide()
-        inner = QWidget()
-        page = QVBoxLayout(inner)
-        page.setContentsMargins(0, 0, 0, 0)
-        page.addWidget(self.summary)
-        self.grid = QGridLayout()
-        page.addLayout(self.grid)
-        page.addStretch(1)
-        self.grid.setVerticalSpacing(6)
-        self.grid.setHorizontalSpacing(24)
-        self.scroller = scroll_area(inner)
-        self.body.addWidget(self.scroller, 1)
-        self.edits: dict[str, QLineEdit] = {}
-        self.messages: dict[str, object] = {}
-        self.add_back()
-        self.add_cancel()
-        self.add_stretch()
-        go = button("form_continue", primary=True)
-        self.bind(go.setText, "nav.continue")
-        go.clicked.connect(self.submit)
-        self.nav.addWidget(go)
-        core.form_errors.connect(self.show_errors)
-
-    def on_enter(self, transition: Transition) -> None:
-        self.build()
-        key = self.core.change_field
-        if key in self.edits:
-            # "Change" on the check-answers page: straight to that question.
-            QTimer.singleShot(0, lambda: self.focus_field(self.edits[key]))
-
-    def build(self) -> None:
-        procedure = self.core.procedure
-        clear_layout(self.grid)
-        self.edits.clear()
-        self.messages.clear()
-        self.summary.hide()
-        if procedure is None:
-            return
-        lang = self.core.tr.language
-        self.title.setText(procedure.name(lang))
-        self.subtitle.setText(self.core.tr("form.subtitle"))
-        row = 0
-        for field in procedure.fields:
-            caption = label()
-            caption.setText(field.label(lang))
-            self.grid.addWidget(caption, row, 0, 1, 2)
-            edit = QLineEdit()
-            edit.setObjectName(f"field_{field.key}")
-            edit.setText(self.core.answer(field))
-            edit.setAccessibleName(field.label(lang))
-            if field.from_card:
-                edit.setReadOnly(True)
-                edit.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-                badge = label("badge")
-                badge.setText("✓ " + self.core.tr("form.from_card"))
-                self.grid.addWidget(badge, row + 1, 1)
-            self.grid.addWidget(edit, row + 1, 0)
-            message = label("errorText")
-            message.hide()
-            self.grid.addWidget(message, row + 2, 0, 1, 2)
-            self.edits[field.key] = edit
-            self.messages[field.key] = message
-            row += 3
-        self.grid.setColumnStretch(0, 3)
-        self.grid.setColumnStretch(1, 1)
-        self.grid.setRowStretch(row, 1)
-
-    def refresh(self) -> None:
-        if self.core.step is Step.FILL_FORM:
-            answers = {k: e.text() for k, e in self.edits.items()}
-            self.build()
-            for key, value in answers.items():
-                self.edits[key].setText(value)
-
-    def submit(self) -> None:
-        answers = {key: edit.text() for key, edit in self.edits.items()}
-        self.core.complete_form(answers)
-
-    def show_errors(self, errors: dict[str, str]) -> None:
-        procedure = self.core.procedure
-        if procedure is None:
-            return
-        lang = self.core.tr.language
-        clear_layout(self.summary_items)
-        for field in procedure.fields:
-            edit = self.edits.get(field.key)
-            message = self.messages.get(field.key)
-            if edit is None or message is None:
-                continue
-            key = errors.get(field.key)
-            edit.setProperty("invalid", bool(key))
-            edit.style().unpolish(edit)
-            edit.style().polish(edit)
-            message.setVisible(bool(key))  # type: ignore[attr-defined]
-            if key:
-                text = self.core.tr(key, field=field.label(lang))
-                message.setText(text)  # type: ignore[attr-defined]
-                link = button("link")
-                link.setText(text)
-                link.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field gets the focus, not it
-                link.clicked.connect(lambda _=False, e=edit: self.focus_field(e))
-                self.summary_items.addWidget(link)
-        if errors:
-            self.summary_title.setText(self.core.tr("form.error_summary"))
-            self.summary.show()
-            self.title.setText(self.core.tr("form.error_prefix") + procedure.name(lang))
-            first = next(f.key for f in procedure.fields if f.key in errors)
-            self.scroller.ensureWidgetVisible(self.summary)
-            self.edits[first].setFocus()
-        else:
-            self.summary.hide()
-
-    def focus_field(self, edit: QLineEdit) -> None:
-        self.scroller.ensureWidgetVisible(edit, 50, 120)
-        edit.setFocus()
-
-    def reset(self) -> None:
-        clear_layout(self.summary_items)
-        clear_layout(self.grid)
-        self.edits.clear()
-        self.messages.clear()
-        self.title.setText("")
-        super().reset()
-
-
-class CheckAnswersScreen(Screen):
-    step = Step.CHECK_ANSWERS
-
-    def __init__(self, core: KioskCore) -> None:
-        super().__init__(core)
-        self.bind(self.title.setText, "check.title")
-        self.bind(self.subtitle.setText, "check.subtitle")
-        self.error = label("errorText")
-        self.body.addWidget(self.error)
-        inner = QWidget()
-        self.rows = QVBoxLayout(inner)
-        self.rows.setSpacing(8)
-        self.body.addWidget(scroll_area(inner), 1)
-        self.add_back()
-        self.add_cancel()
-        self.add_stretch()
-        send = button("send", primary=True)
-        self.bind(send.setText, "check.send")
-        send.clicked.connect(self.core.confirm_answers)
-        self.nav.addWidget(send)
-
-    def refresh(self) -> None:
-        clear_layout(self.rows)
-        key = self.core.session.error_key
-        self.error.setText(self.core.tr(key) if key else "")
-        self.error.setVisible(bool(key))
-        procedure = self.core.procedure
-        if procedure is None:
-            return
-        lang = self.core.tr.language
-        for field in procedure.fields:
-            frame = QFrame()
-            frame.setObjectName("answerRow")
-            row = QHBoxLayout(frame)
-            name = label()
-            name.setText(field.label(lang))
-            value = label()
-            value.setText(self.core.answer(field))
-            value.setStyleSheet("font-weight: 600;")
-            row.addWidget(name, 2)
-            row.addWidget(value, 3)
-            if field.from_card:
-                badge = label("badge")
-                badge.setText(self.core.tr("form.from_card"))
-                row.addWidget(badge, 1)
-            else:
-                change = button("link")
-                change.setProperty("tour", f"change_{field.key}")
-                change.setText(self.core.tr("check.change"))
-                change.clicked.connect(lambda _=False, k=field.key: self.core.request_change(k))
-                row.addWidget(change, 1)
-            self.rows.addWidget(frame)
-        self.rows.addStretch(1)
-
-    def reset(self) -> None:
-        clear_layout(self.rows)
-        super().reset()
 
 
 class SubmittingScreen(Screen):
