@@ -73,6 +73,9 @@ def main() -> int:
             ("idle resident memory", "idle_rss_mib", "MiB", 400.0, 0),
         ],
     )
+    from benchmarks.prefill import print_table, rows
+
+    print_table(rows())
     from benchmarks.card_read import measure
 
     try:
