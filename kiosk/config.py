@@ -154,6 +154,41 @@ class DeviceSettings:
 
 
 @dataclass(frozen=True)
+class FaceSettings:
+    embedder: str = setting(
+        "sface",
+        "Face embedder: 'sface' (OpenCV Zoo SFace, the default), 'dlib' (dlib ResNet, a "
+        "second backend) or 'custom' (the model file below, with its own threshold).",
+        choices=("sface", "dlib", "custom"),
+    )
+    threshold: float = setting(
+        0.0,
+        "Cosine-similarity threshold for a match; 0 uses the embedder's calibrated default "
+        "(docs/face.md). Recalibrate with 'kiosk face evaluate' before changing it.",
+        minimum=0.0,
+        maximum=1.0,
+    )
+    custom_model: str = setting("", "ONNX file of a custom embedder (embedder = 'custom').")
+    custom_model_sha256: str = setting(
+        "",
+        "sha256 of the custom model file; the kiosk refuses to start if it differs.",
+        pattern=r"^([0-9a-fA-F]{64})?$",
+    )
+    attempts: int = setting(
+        3, "Face checks a citizen may try before a staff member is called.", minimum=1, maximum=5
+    )
+    challenges: int = setting(
+        2,
+        "Random liveness challenges per check (blink, turn the head, move closer).",
+        minimum=1,
+        maximum=4,
+    )
+    challenge_timeout_s: float = setting(
+        8.0, "Seconds a citizen has for each liveness challenge.", minimum=3.0, maximum=30.0
+    )
+
+
+@dataclass(frozen=True)
 class StorageSettings:
     data_dir: str = setting(
         "", "Folder for the kiosk's database and private temporary files; empty = per-user default."
@@ -234,6 +269,7 @@ class KioskConfig:
     session: SessionSettings = field(default_factory=SessionSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     devices: DeviceSettings = field(default_factory=DeviceSettings)
+    face: FaceSettings = field(default_factory=FaceSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
