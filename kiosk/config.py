@@ -108,6 +108,11 @@ class UiSettings:
     fullscreen: bool = setting(True, "Run full-screen (turn off for development).")
     high_contrast: bool = setting(False, "Start in the high-contrast theme.")
     large_text: bool = setting(False, "Start with larger text.")
+    on_screen_keyboard: bool = setting(
+        True,
+        "Show the on-screen keyboard (Telex, VNI, accented letters, digits) when a text field "
+        "has the focus; turn off for kiosks with a physical keyboard.",
+    )
     width: int = setting(
         1280, "Window width in windowed mode, in pixels.", minimum=640, maximum=7680
     )

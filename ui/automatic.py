@@ -124,6 +124,16 @@ class AutomaticDriver(QObject):
                 return widget
         raise TourError(f"no visible button {name!r} on step {self.core.step.value}")
 
+    def type_on_keyboard(self, keys: str) -> None:
+        """Touch the on-screen keyboard's keys (capitals through its Shift key)."""
+        for char in keys:
+            if char == " ":
+                self.click("key_space")
+                continue
+            if char.isupper():
+                self.click("key_shift")
+            self.click(f"key_{char.lower()}")
+
     def page(self, key: str) -> Condition:
         """The form shows the page of ``key``."""
         return lambda: (
@@ -254,7 +264,11 @@ class AutomaticDriver(QObject):
         self.click("form_continue")  # nothing typed: the error summary
         yield self.settle()
         self.shot("form-06-child_name-error")
-        self.type_into("field_child_name", "Trần Minh Khôi")
+        # The citizen types the name on the on-screen keyboard, in Telex.
+        yield self.visible(window.keyboard)
+        self.type_on_keyboard("Traanf Minh Khooi")
+        yield self.settle(50)
+        self.shot("form-06-child_name-keyboard")
         self.click("form_continue")
         yield self.page("child_dob")
         self.type_into("field_child_dob", "01/11/2026")

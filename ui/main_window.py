@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QFrame,
     QHBoxLayout,
+    QLineEdit,
     QMainWindow,
     QSizePolicy,
     QStackedWidget,
@@ -22,6 +23,7 @@ from kiosk.app import Simulators
 from kiosk.core import KioskCore
 from kiosk.flow import Step, Transition
 from kiosk.qrscan import qr_frame
+from ui.keyboard import OnScreenKeyboard
 from ui.screens.base import Screen, button, label
 from ui.screens.form import CheckAnswersScreen, FormScreen, RequirementsScreen
 from ui.screens.identify import (
@@ -220,8 +222,14 @@ class KioskWindow(QMainWindow):
             screen = cls(core)
             self.screens[screen.step] = screen
             self.stack.addWidget(screen)
+        self.keyboard = OnScreenKeyboard(core.tr)
+        self.keyboard.hide()
+        self.keyboard.done.connect(self.hide_keyboard)
+        layout.addWidget(self.keyboard)
+        self.demo_panel: DemoPanel | None = None
         if sims is not None and sims.reader is not None:
-            layout.addWidget(DemoPanel(self, sims))
+            self.demo_panel = DemoPanel(self, sims)
+            layout.addWidget(self.demo_panel)
         self.setCentralWidget(central)
         self.overlay = IdleOverlay(self)
 
@@ -236,6 +244,9 @@ class KioskWindow(QMainWindow):
         self.timer.timeout.connect(self.on_tick)
         self.timer.start()
         QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
+        if core.config.ui.on_screen_keyboard:
+            app = QApplication.instance()
+            app.focusChanged.connect(self.on_focus_changed)  # type: ignore[union-attr]
         self.apply_theme()
         self.show_step(core.step)
 
@@ -253,8 +264,29 @@ class KioskWindow(QMainWindow):
         self.header.tick()
         self.core.tick()
 
+    def on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """The keyboard follows the focus: shown for an editable field, hidden otherwise."""
+        if isinstance(new, QLineEdit) and not new.isReadOnly() and self.isAncestorOf(new):
+            self.keyboard.attach(new)
+            if self.demo_panel is not None:
+                self.demo_panel.hide()  # the keyboard takes its place (demo mode only)
+            self.keyboard.show()
+            screen = self.stack.currentWidget()
+            if isinstance(screen, Screen) and screen.isAncestorOf(new):
+                # Once the layout has shrunk the page: the field stays in sight.
+                QTimer.singleShot(0, lambda: screen.scroll_area.ensureWidgetVisible(new, 20, 20))
+        elif new is not None and not self.keyboard.isAncestorOf(new):
+            self.hide_keyboard()
+
+    def hide_keyboard(self) -> None:
+        self.keyboard.detach()
+        self.keyboard.hide()
+        if self.demo_panel is not None:
+            self.demo_panel.show()
+
     def on_step_changed(self, transition: Transition) -> None:
         self.overlay.hide()
+        self.hide_keyboard()
         self.show_step(transition.target, transition)
 
     def show_step(self, step: Step, transition: Transition | None = None) -> None:
@@ -266,6 +298,7 @@ class KioskWindow(QMainWindow):
             screen.on_enter(transition)
 
     def on_session_wiped(self) -> None:
+        self.hide_keyboard()
         for screen in self.screens.values():
             screen.reset()
         clipboard = QApplication.clipboard()
@@ -286,6 +319,7 @@ class KioskWindow(QMainWindow):
 
     def retranslate(self) -> None:
         self.header.retranslate(self.core)
+        self.keyboard.retranslate()
         for screen in self.screens.values():
             screen.retranslate()
         if self.overlay.isVisible():

@@ -253,6 +253,7 @@ class FormScreen(Screen):
         edit.setText(value)
         edit.setMinimumHeight(64)
         edit.setMaxLength({"phone": 13, "id_number": 14, "date": 10}.get(kind, 120))
+        edit.setProperty("keyboard", "date" if kind == "date" else TEXT_INPUTS.get(kind, "text"))
         if kind == "date":
             edit.setPlaceholderText("dd/mm/yyyy")
         edit.returnPressed.connect(self.submit)

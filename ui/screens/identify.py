@@ -369,6 +369,7 @@ class AccessKeyScreen(Screen):
                 edit.setObjectName(f"access_{name}")
                 edit.setMaxLength(length)
                 edit.setPlaceholderText("dd/mm/yyyy" if name in ("birth", "expiry") else "")
+                edit.setProperty("keyboard", "date" if name in ("birth", "expiry") else "numeric")
                 message = label("errorText")
                 message.hide()
                 form.addWidget(caption)

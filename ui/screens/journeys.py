@@ -89,6 +89,7 @@ class LookupScreen(Screen):
         self.id_number = QLineEdit()
         self.id_number.setObjectName("lookup_id")
         self.id_number.setMaxLength(12)
+        self.id_number.setProperty("keyboard", "numeric")
         grid.addWidget(code_caption, 0, 0)
         grid.addWidget(self.code, 1, 0)
         grid.addWidget(id_caption, 2, 0)
