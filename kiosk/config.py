@@ -205,6 +205,13 @@ class StorageSettings:
         minimum=0,
         maximum=1_000_000,
     )
+    paper_max_kb: int = setting(
+        500,
+        "Largest photo of a paper attached to a dossier, in kB (the JPEG is made smaller "
+        "until it fits).",
+        minimum=50,
+        maximum=5000,
+    )
 
 
 @dataclass(frozen=True)

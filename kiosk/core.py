@@ -44,6 +44,7 @@ from kiosk.admin_units import AdminUnits, load_admin_units
 from kiosk.catalogue import Catalogue, Document, FormField, Procedure
 from kiosk.central.client import Accepted
 from kiosk.config import KioskConfig
+from kiosk.document_scan import CapturedPage, PaperScanner
 from kiosk.dossier import CODE_PATTERN, DossierCodes, DossierMeta
 from kiosk.events import Dispatcher, Signal
 from kiosk.flow import SESSION_END_STEPS, FlowMachine, Step, Transition, Trigger
@@ -161,6 +162,9 @@ class KioskCore:
         self.change_field: str | None = None  # the question "Change" asked for
         self._qr: QrScanner | None = None
         self._units: AdminUnits | None = None
+        self._paper_scanner: PaperScanner | None = None
+        self.paper_key: str | None = None  # the paper being photographed
+        self.paper_taken: CapturedPage | None = None  # its photo, awaiting "use" or "retake"
 
         # Signals, all emitted on the core thread.
         self.step_changed = Signal("step_changed")  # (Transition)
@@ -171,6 +175,8 @@ class KioskCore:
         self.reader_status_changed = Signal("reader_status_changed")  # (ReaderStatus)
         self.form_errors = Signal("form_errors")  # (dict[input key, message key])
         self.form_page_changed = Signal("form_page_changed")  # (): the form shows another page
+        self.paper_progress = Signal("paper_progress")  # (PageDetection, frame size)
+        self.paper_changed = Signal("paper_changed")  # (): capture started, taken, kept, ended
         self.qr_result = Signal("qr_result")  # (message key or None)
         self.ticket_issued = Signal("ticket_issued")  # (QueueTicket)
         self.ticket_printed = Signal("ticket_printed")  # (QueueTicket)
@@ -224,6 +230,8 @@ class KioskCore:
         source, target = transition.source, transition.target
         if source is Step.ATTRACT:
             self.last_end_reason = None  # a new visit: the last one's notice goes
+        if source is Step.CAPTURE_PAPERS:
+            self.stop_paper_capture()
         if source is Step.FACE_CHECK or (source is Step.ACCESS_KEY and self._qr is not None):
             self.stop_qr_scan()
             self.devices.camera.stop()
@@ -257,6 +265,7 @@ class KioskCore:
 
     def _end_session(self, reason: str | None) -> None:
         """The one wipe behind finish, cancel, timeout, card removal and crash."""
+        self.stop_paper_capture()
         self.devices.camera.stop()
         old = self.session
         old.wipe()
@@ -678,6 +687,54 @@ class KioskCore:
         """A photographed paper (a :class:`kiosk.document_scan.CapturedPage`)."""
         self.idle.touch()
         self.session.papers[key] = page
+
+    def start_paper_capture(self, key: str) -> None:
+        """Photograph the paper ``key``: the camera looks for the page until it is taken."""
+        if self.step is not Step.CAPTURE_PAPERS:
+            return
+        self.idle.touch()
+        self.stop_paper_capture()
+        self.paper_key, self.paper_taken = key, None
+        self.devices.camera.start()
+        scanner = PaperScanner(
+            self.devices.camera,
+            lambda detection, size: self.dispatcher.post(self._on_paper_progress, detection, size),
+            lambda page: self.dispatcher.post(self._on_paper_taken, scanner, page),
+            max_bytes=self.config.storage.paper_max_kb * 1000,
+        )
+        self._paper_scanner = scanner
+        scanner.start()
+        self.paper_changed.emit()
+
+    def _on_paper_progress(self, detection: Any, size: tuple[int, int]) -> None:
+        if self._paper_scanner is not None:
+            self.paper_progress.emit(detection, size)
+
+    def _on_paper_taken(self, scanner: PaperScanner, page: CapturedPage) -> None:
+        if scanner is not self._paper_scanner:
+            return  # a late photo from a capture that was cancelled
+        self._paper_scanner = None
+        self.devices.camera.stop()
+        self.paper_taken = page
+        self.paper_changed.emit()
+
+    def keep_paper(self) -> None:
+        """ "Use this photo": it goes into the dossier."""
+        if self.paper_key is not None and self.paper_taken is not None:
+            self.attach_paper(self.paper_key, self.paper_taken)
+        self.paper_key, self.paper_taken = None, None
+        self.paper_changed.emit()
+
+    def stop_paper_capture(self) -> None:
+        """Cancel or end a capture (the photo not kept is dropped)."""
+        if self._paper_scanner is not None:
+            self._paper_scanner.stop()
+            self._paper_scanner = None
+            self.devices.camera.stop()
+        changed = self.paper_key is not None
+        self.paper_key, self.paper_taken = None, None
+        if changed:
+            self.paper_changed.emit()
 
     def paper_at_counter(self, key: str) -> None:
         """The citizen will hand this paper in at the counter instead."""

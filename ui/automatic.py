@@ -302,7 +302,17 @@ class AutomaticDriver(QObject):
         yield self.at(S.CAPTURE_PAPERS)
         yield self.settle()
         self.shot("papers")
-        self.click("paper_counter_witness_statement")
+        # The witness statement is photographed: the kiosk finds the page and takes it.
+        self.click("paper_capture_witness_statement")
+        yield self.settle(200)
+        self.shot("papers-camera")
+        self.click("demo_paper")
+        yield lambda: core.paper_taken is not None
+        yield self.settle(100)
+        self.shot("papers-photo")
+        self.click("paper_keep")
+        yield self.settle()
+        self.shot("papers-attached")
         self.click("papers_continue")
         yield self.at(S.CHECK_ANSWERS)
         yield self.settle()

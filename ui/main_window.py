@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from devices.camera.simulator import SimulatedCamera
 from kiosk.app import Simulators
 from kiosk.core import KioskCore
+from kiosk.document_scan import page_sequence
 from kiosk.flow import Step, Transition
 from kiosk.qrscan import qr_frame
 from ui.keyboard import OnScreenKeyboard
@@ -181,9 +182,9 @@ class DemoPanel(QFrame):
         caption.setText("DEMO")
         row.addWidget(caption)
         insert = button("demo_insert")
-        insert.setText("▶ Đặt thẻ demo / Place demo card")
+        insert.setText("▶ Đặt thẻ / Place card")
         remove = button("demo_remove")
-        remove.setText("⏏ Rút thẻ / Remove card")
+        remove.setText("⏏ Rút thẻ / Remove")
         assert sims.reader is not None and sims.card is not None
         reader, card = sims.reader, sims.card
         insert.clicked.connect(lambda: reader.insert(card))
@@ -193,11 +194,19 @@ class DemoPanel(QFrame):
         camera = window.core.devices.camera
         if isinstance(camera, SimulatedCamera):
             show_qr = button("demo_qr")
-            show_qr.setText("▦ Mã QR trước camera / QR to camera")
+            show_qr.setText("▦ QR → camera")
             show_qr.clicked.connect(lambda: camera.show([qr_frame(card.qr_text())]))
             # Once read, the person is back in front of the camera for the face check.
             window.core.qr_result.connect(lambda _key: camera.show(None))
             row.addWidget(show_qr)
+            show_paper = button("demo_paper")
+            show_paper.setText("▤ Giấy tờ → camera / Paper")
+            show_paper.clicked.connect(lambda: camera.show(page_sequence()))
+            # Once taken, the person is back in front of the camera.
+            window.core.paper_changed.connect(
+                lambda: camera.show(None) if window.core.paper_taken is not None else None
+            )
+            row.addWidget(show_paper)
         row.addStretch(1)
 
 

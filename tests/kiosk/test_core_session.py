@@ -534,3 +534,70 @@ def test_a_card_whose_data_cannot_be_checked_is_not_accepted(kiosk: Kiosk, monke
     kiosk.enter_key()
     kiosk.wait_for(Step.STAFF_HELP)
     assert kiosk.core.session.error_key == "card.error.not_genuine"
+
+
+def test_a_paper_still_needed_is_photographed_and_sealed_with_the_dossier(
+    kiosk: Kiosk, central_key: X25519PrivateKey
+) -> None:
+    from kiosk.document_scan import page_sequence
+
+    core = kiosk.core
+    kiosk.identify()
+    core.face_confirmed()
+    core.choose_service("LT-KS-TT-BHYT")
+    core.start_form()
+    hanoi = core.units.find_provinces("ha noi")[0]
+    cua_nam = core.units.find_communes(hanoi.code, "cua nam")[0]
+    home_birth = {
+        **BIRTH_ANSWERS,
+        "born_in_facility": "no",
+        "child_sex": "female",
+        "child_birthplace": {"province": hanoi.code, "commune": cua_nam.code, "detail": "Số 5"},
+    }
+    assert core.complete_form(home_birth) == {}
+    # Born at home: the witness statement is a paper the state has no data for.
+    assert core.step is Step.CAPTURE_PAPERS
+    assert [d.key for d in core.papers_to_capture()] == ["witness_statement"]
+    core.devices.camera.show(page_sequence(frames=24))  # type: ignore[attr-defined]
+    core.start_paper_capture("witness_statement")
+    assert kiosk.dispatcher.drain_until(lambda: core.paper_taken is not None, 15)
+    photo = core.paper_taken
+    core.keep_paper()
+    core.papers_done()
+    assert core.step is Step.CHECK_ANSWERS
+    core.confirm_answers()
+    kiosk.wait_for(Step.RECEIPT)
+    [queued] = core.outbox.pending()
+    content = json.loads(open_sealed(queued.sealed, central_key, queued.meta.code.encode()))
+    [paper] = content["papers"]
+    assert paper["key"] == "witness_statement" and paper["delivery"] == "attached"
+    assert paper["sha256"] == photo.sha256
+    assert content["addresses"]["child_birthplace"]["commune_code"] == cua_nam.code
+    assert {"key": "witness_statement", "status": "still_needed", "replaced_by": None} in content[
+        "documents"
+    ]
+    assert core.paper_taken is None and core.session.papers == {}
+
+
+def test_a_paper_can_be_handed_in_at_the_counter_instead(kiosk: Kiosk) -> None:
+    core = kiosk.core
+    kiosk.identify()
+    core.face_confirmed()
+    core.choose_service("CT-TT")
+    core.start_form()
+    hue = core.units.find_provinces("hue")[0]
+    ward = core.units.find_communes(hue.code, "thuan hoa")[0]
+    answers = {
+        "residence_basis": "rented",
+        "fee_exempt": "no",
+        "new_address": {"province": hue.code, "commune": ward.code, "detail": "Số 5 Lê Lợi"},
+        "head_name": "Nguyễn Văn Ba",
+        "phone": "0912345678",
+    }
+    assert core.complete_form(answers) == {}
+    assert core.step is Step.CAPTURE_PAPERS
+    assert {d.key for d in core.papers_to_capture()} == {"owner_consent", "rental_contract"}
+    core.paper_at_counter("owner_consent")
+    core.papers_done()  # the rest: at the counter too
+    assert core.step is Step.CHECK_ANSWERS
+    assert core.session.papers == {"owner_consent": None, "rental_contract": None}

@@ -1,12 +1,66 @@
-"""Papers still needed: photograph each with the kiosk's camera, or hand it in at the counter."""
+"""Papers still needed: photograph each with the kiosk's camera, or hand it in at the counter.
+
+Three views of one step: the list of papers; the live camera with the page
+outlined and one instruction (the kiosk takes the picture by itself once the
+page is held still); the straightened photo with "Use this photo" and
+"Retake".  The work (finding the page, straightening, size cap) runs off the
+GUI thread in :class:`kiosk.document_scan.PaperScanner`.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.core import KioskCore
-from kiosk.flow import Step
+from kiosk.flow import Step, Transition, Trigger
 from ui.screens.base import Screen, button, clear_layout, label
+from ui.screens.identify import CameraPreview
+
+
+class PagePreview(CameraPreview):
+    """The camera, not mirrored (text must read the right way), with the page outlined."""
+
+    def __init__(self, core: KioskCore) -> None:
+        super().__init__(core, guide="page")
+        self.corners: list[tuple[float, float]] | None = None
+        self.frame_size: tuple[int, int] | None = None
+        self.good = False
+
+    def show_detection(self, detection: object, size: tuple[int, int]) -> None:
+        corners = getattr(detection, "corners", None)
+        self.corners = None if corners is None else [(float(x), float(y)) for x, y in corners]
+        self.frame_size = size
+        self.good = bool(getattr(detection, "good", False))
+        self.update()
+
+    def stop(self) -> None:
+        self.corners = None
+        super().stop()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor("#222222"))
+        if self._image is not None:
+            scaled = self._image.scaled(
+                self.size(),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+            x = (self.width() - scaled.width()) // 2
+            y = (self.height() - scaled.height()) // 2
+            p.drawImage(x, y, scaled)
+            if self.corners and self.frame_size:
+                factor = scaled.width() / self.frame_size[0]
+                outline = QPolygonF(
+                    [QPointF(x + cx * factor, y + cy * factor) for cx, cy in self.corners]
+                )
+                colour = QColor("#2E9E44") if self.good else QColor("#F2B705")
+                p.setPen(QPen(colour, 6))
+                p.drawPolygon(outline)
+        p.end()
 
 
 class PapersScreen(Screen):
@@ -16,19 +70,89 @@ class PapersScreen(Screen):
         super().__init__(core)
         self.bind(self.title.setText, "papers.title")
         self.bind(self.subtitle.setText, "papers.subtitle")
-        self.items = QVBoxLayout()
+        self.views = QStackedWidget()
+        self.body.addWidget(self.views, 1)
+        # The list of papers.
+        listing = QWidget()
+        self.items = QVBoxLayout(listing)
+        self.items.setContentsMargins(0, 0, 0, 0)
         self.items.setSpacing(10)
-        self.body.addLayout(self.items)
-        self.body.addStretch(1)
-        self.add_back()
+        self.views.addWidget(listing)
+        # The camera.
+        camera = QWidget()
+        column = QVBoxLayout(camera)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.guidance = label("notice")
+        self.preview = PagePreview(core)
+        self.preview.setMinimumHeight(300)
+        column.addWidget(self.guidance)
+        column.addWidget(self.preview, 1)
+        self.views.addWidget(camera)
+        # The photo taken.
+        review = QWidget()
+        rows = QVBoxLayout(review)
+        rows.setContentsMargins(0, 0, 0, 0)
+        self.photo = QLabel()
+        self.photo.setObjectName("paperPhoto")
+        self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.photo.setMinimumHeight(240)
+        rows.addWidget(self.photo, 1)
+        self.views.addWidget(review)
+
+        back = button("back")
+        self.bind(back.setText, "nav.back")
+        back.clicked.connect(self.back)
+        self.nav.addWidget(back)
         self.add_cancel()
         self.add_stretch()
-        go = button("papers_continue", primary=True)
-        self.bind(go.setText, "nav.continue")
-        go.clicked.connect(self.core.papers_done)
-        self.nav.addWidget(go)
+        self.go = button("papers_continue", primary=True)
+        self.bind(self.go.setText, "nav.continue")
+        self.go.clicked.connect(self.core.papers_done)
+        self.nav.addWidget(self.go)
+        # Reviewing a photo: take it again, or use it.
+        self.retake_button = button("paper_retake")
+        self.bind(self.retake_button.setText, "papers.retake")
+        self.retake_button.clicked.connect(self.retake)
+        self.keep_button = button("paper_keep", primary=True)
+        self.bind(self.keep_button.setText, "papers.use")
+        self.keep_button.clicked.connect(self.core.keep_paper)
+        self.nav.addWidget(self.retake_button)
+        self.nav.addWidget(self.keep_button)
+        core.paper_changed.connect(self.refresh)
+        core.paper_progress.connect(self.on_progress)
+
+    def on_enter(self, transition: Transition) -> None:
+        self.refresh()
 
     def refresh(self) -> None:
+        if self.core.step is not Step.CAPTURE_PAPERS:
+            return
+        if self.core.paper_key is None:
+            self._show_list()
+        elif self.core.paper_taken is None:
+            self.views.setCurrentIndex(1)
+            self.guidance.setText(self.core.tr("capture.guide.no_page"))
+            self.preview.start()
+        else:
+            self.preview.stop()
+            image = QImage.fromData(self.core.paper_taken.jpeg)
+            self.photo.setPixmap(
+                QPixmap.fromImage(image).scaledToHeight(
+                    max(self.scroll_area.viewport().height() - 20, 240),
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+            self.views.setCurrentIndex(2)
+        listing = self.core.paper_key is None
+        reviewing = self.core.paper_taken is not None
+        self.go.setVisible(listing)
+        self.retake_button.setVisible(reviewing)
+        self.keep_button.setVisible(reviewing)
+
+    def _show_list(self) -> None:
+        self.preview.stop()
+        self.photo.clear()
+        self.views.setCurrentIndex(0)
         clear_layout(self.items)
         tr, lang = self.core.tr, self.core.tr.language
         papers = self.core.session.papers
@@ -45,16 +169,41 @@ class PapersScreen(Screen):
                     tr("papers.attached") if papers[document.key] else tr("papers.deferred")
                 )
             row.addWidget(status, 2)
+            capture = button(f"paper_capture_{document.key}")
+            capture.setText(tr("papers.capture"))
+            capture.clicked.connect(
+                lambda _=False, k=document.key: self.core.start_paper_capture(k)
+            )
+            row.addWidget(capture)
             counter = button(f"paper_counter_{document.key}")
             counter.setText(tr("papers.at_counter"))
             counter.clicked.connect(lambda _=False, k=document.key: self._at_counter(k))
             row.addWidget(counter)
             self.items.addWidget(frame)
+        self.items.addStretch(1)
+
+    def on_progress(self, detection: object, size: tuple[int, int]) -> None:
+        self.guidance.setText(self.core.tr(getattr(detection, "guidance_key", "")))
+        self.preview.show_detection(detection, size)
+
+    def back(self) -> None:
+        """Back from the camera or the photo: the list; from the list: the form."""
+        if self.core.paper_key is not None:
+            self.core.stop_paper_capture()
+        else:
+            self.core.fire(Trigger.BACK)
+
+    def retake(self) -> None:
+        key = self.core.paper_key
+        if key is not None:
+            self.core.start_paper_capture(key)
 
     def _at_counter(self, key: str) -> None:
         self.core.paper_at_counter(key)
         self.refresh()
 
     def reset(self) -> None:
+        self.preview.stop()
+        self.photo.clear()
         clear_layout(self.items)
         super().reset()
