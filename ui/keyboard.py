@@ -3,8 +3,9 @@
 It types into whichever text field has the focus: the window shows it when a
 ``QLineEdit`` takes the focus and hides it when none has.  A field says which
 keys it wants with its ``keyboard`` property: ``"text"`` (letters; the
-default), ``"numeric"`` (a digit pad: phone and ID numbers) or ``"date"``
-(a digit pad that puts in the ``/`` of dd/mm/yyyy by itself).
+default), ``"numeric"`` (a digit pad: phone and ID numbers), ``"date"``
+(a digit pad that puts in the ``/`` of dd/mm/yyyy by itself) or ``"none"``
+(a screen with its own keypad).
 
 Letters go through :func:`kiosk.ime.compose`, so ``Nguyeenx`` becomes
 ``Nguyễn`` on screen as it would with Unikey.  People who know neither Telex

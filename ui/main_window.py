@@ -275,7 +275,8 @@ class KioskWindow(QMainWindow):
 
     def on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         """The keyboard follows the focus: shown for an editable field, hidden otherwise."""
-        if isinstance(new, QLineEdit) and not new.isReadOnly() and self.isAncestorOf(new):
+        wanted = isinstance(new, QLineEdit) and new.property("keyboard") != "none"
+        if wanted and not new.isReadOnly() and self.isAncestorOf(new):
             self.keyboard.attach(new)
             if self.demo_panel is not None:
                 self.demo_panel.hide()  # the keyboard takes its place (demo mode only)

@@ -369,7 +369,7 @@ class AccessKeyScreen(Screen):
                 edit.setObjectName(f"access_{name}")
                 edit.setMaxLength(length)
                 edit.setPlaceholderText("dd/mm/yyyy" if name in ("birth", "expiry") else "")
-                edit.setProperty("keyboard", "date" if name in ("birth", "expiry") else "numeric")
+                edit.setProperty("keyboard", "none")  # the screen's own keypad serves them
                 message = label("errorText")
                 message.hide()
                 form.addWidget(caption)
