@@ -60,6 +60,10 @@ $(STAMP): pyproject.toml requirements.lock requirements-dev.lock requirements-mo
 	@# the archive, read by tests/face_images.py; the package itself is never installed.
 	$(BIN)/python -m pip download -q --no-deps --no-binary :all: face_recognition==1.3.0 \
 	  -d $(VENV)/face-data
+	@# More faces for the accuracy benchmark (insightface's t1.jpg, skimage's astronaut):
+	@# the wheels are read as archives, never installed.
+	$(BIN)/python -m pip download -q --no-deps --only-binary :all: insightface==2.1 \
+	  scikit-image==0.26.0 -d $(VENV)/face-data
 	$(BIN)/python -m pip install -q --no-deps -e .
 	@touch $(STAMP)
 

@@ -114,6 +114,12 @@ def main() -> int:
             ("draining 10,000: RSS growth", "rss_growth_mib", "MiB", 20.0, 1),
         ],
     )
+    from benchmarks.face import ROWS as FACE_ROWS
+    from benchmarks.face import accuracy, print_accuracy
+    from benchmarks.face import measure as measure_face
+
+    passed &= table("Face check (SFace + YuNet, this machine)", [measure_face()], FACE_ROWS)
+    print_accuracy(accuracy())
     return 0 if passed else 1
 
 

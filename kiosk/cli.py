@@ -25,6 +25,7 @@ from kiosk.config import (
     settings_markdown,
     write_setting,
 )
+from kiosk.face_cli import add_face_parser, run_face_command
 from kiosk.logs import setup_logging
 from kiosk.paths import data_dir
 from kiosk.procedures_cli import add_procedures_parser, run_procedures_command
@@ -68,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     add_card_commands(sub)
     add_sync_commands(sub)
     add_procedures_parser(sub)
+    add_face_parser(sub)
     dossier = sub.add_parser("dossier", help="dossier tools for demos and tests")
     dsub = dossier.add_subparsers(dest="dossier_command", required=True)
     demo_submit = dsub.add_parser("submit-demo", help="submit N demo dossiers like the screens")
@@ -144,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             return _config_command(args, path)
         if args.command == "procedures":
             return run_procedures_command(args)
+        if args.command == "face":
+            return run_face_command(args)
         config = load_config(path)
         root = data_dir(config.storage.data_dir)
         setup_logging(

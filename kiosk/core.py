@@ -47,6 +47,7 @@ from kiosk.config import KioskConfig
 from kiosk.document_scan import CapturedPage, PaperScanner
 from kiosk.dossier import CODE_PATTERN, DossierCodes, DossierMeta
 from kiosk.events import Dispatcher, Signal
+from kiosk.face_step import FaceOutcome, FaceStep
 from kiosk.flow import SESSION_END_STEPS, FlowMachine, Step, Transition, Trigger
 from kiosk.form import FormSession
 from kiosk.i18n import Translator
@@ -162,6 +163,9 @@ class KioskCore:
         self.change_field: str | None = None  # the question "Change" asked for
         self._qr: QrScanner | None = None
         self._units: AdminUnits | None = None
+        # The camera watchdog runs on real time (the idle clock is moved by tests and the tour).
+        self.face = FaceStep(config.face, devices.camera, dispatcher)
+        self.face.finished.connect(self._on_face_finished)
         self._paper_scanner: PaperScanner | None = None
         self.paper_key: str | None = None  # the paper being photographed
         self.paper_taken: CapturedPage | None = None  # its photo, awaiting "use" or "retake"
@@ -198,6 +202,9 @@ class KioskCore:
         reader.card_removed.connect(lambda s: dispatcher.post(self._on_card_removed, s))
         reader.status_changed.connect(lambda s: dispatcher.post(self._on_reader_status, s))
         reader.read_progress.connect(lambda s: dispatcher.post(self.card_progress.emit, s))
+        camera_signal = getattr(devices.camera, "state_changed", None)
+        if camera_signal is not None:
+            camera_signal.connect(lambda s: dispatcher.post(self._on_camera_state, s))
 
     # Lifecycle -------------------------------------------------------------
     def start(self) -> None:
@@ -206,6 +213,7 @@ class KioskCore:
         if swept:
             log.warning("crash_leftovers_removed", extra={"fields": {"count": swept}})
         self.devices.start()
+        self.face.preload()  # models checked and loaded before the first citizen
         for service in self.services:
             service.start()
 
@@ -232,7 +240,9 @@ class KioskCore:
             self.last_end_reason = None  # a new visit: the last one's notice goes
         if source is Step.CAPTURE_PAPERS:
             self.stop_paper_capture()
-        if source is Step.FACE_CHECK or (source is Step.ACCESS_KEY and self._qr is not None):
+        if source is Step.FACE_CHECK:
+            self.face.leave()
+        if source is Step.ACCESS_KEY and self._qr is not None:
             self.stop_qr_scan()
             self.devices.camera.stop()
         reason = transition.end_reason
@@ -248,8 +258,10 @@ class KioskCore:
         )
         if target is Step.READING_CARD:
             self._start_read()
-        elif target is Step.FACE_CHECK:
-            self.devices.camera.start()
+        elif target is Step.FACE_CHECK and self.face.outcome is None:
+            identity = self.session.identity
+            photo = identity.photo if identity is not None else None
+            self.face.enter(bytes(photo) if photo else b"")
         elif target is Step.SUBMITTING:
             self._start_submit()
         elif target is Step.FILL_FORM and transition.trigger is Trigger.BACK and self.form:
@@ -266,6 +278,7 @@ class KioskCore:
     def _end_session(self, reason: str | None) -> None:
         """The one wipe behind finish, cancel, timeout, card removal and crash."""
         self.stop_paper_capture()
+        self.face.wipe()
         self.devices.camera.stop()
         old = self.session
         old.wipe()
@@ -322,6 +335,8 @@ class KioskCore:
         if self._goodbye_deadline is not None and self.clock() >= self._goodbye_deadline:
             self.machine.fire(Trigger.GOODBYE_ELAPSED)
             return
+        if self.step is Step.FACE_CHECK:
+            self.face.tick()
         status = self.idle.poll()
         if status.phase is IdlePhase.EXPIRED:
             self.machine.fire(Trigger.TIMED_OUT)
@@ -558,8 +573,36 @@ class KioskCore:
 
     # Face --------------------------------------------------------------------
     def face_confirmed(self) -> None:
-        """The face step passed (the verifier, or a staff member, said so)."""
+        """Skip the face step as passed (tests, and the demo operator's panel only)."""
         self.fire(Trigger.FACE_MATCHED)
+
+    def retry_face(self) -> None:
+        """ "Try again" on the face-check screen."""
+        if self.step is Step.FACE_CHECK:
+            self.idle.touch()
+            self.face.retry()
+
+    def staff_confirm_face(self, staff_id: str, reason: str) -> None:
+        """A staff member checked the citizen against the card by eye (the staff hook)."""
+        self.face.staff_override(staff_id, reason)
+        if self.step is Step.STAFF_HELP:
+            self.machine.fire(Trigger.STAFF_DONE)
+        self.machine.fire(Trigger.FACE_MATCHED)
+
+    def _on_face_finished(self, matched: bool, key: str | None) -> None:
+        if self.step is not Step.FACE_CHECK:
+            return
+        if matched:
+            self.machine.fire(Trigger.FACE_MATCHED)
+            return
+        self.session.error_key = (
+            key if key and key.startswith("face.error.") else ("face.result.staff")
+        )
+        self.machine.fire(Trigger.FACE_REJECTED)
+
+    def _on_camera_state(self, state: Any) -> None:
+        if str(state) == "unavailable" and self.step is Step.FACE_CHECK:
+            self.face.camera_lost()
 
     # Procedure and form ------------------------------------------------------
     @property
@@ -783,6 +826,9 @@ class KioskCore:
                     "place_of_residence": identity.place_of_residence,
                 },
                 "papers": _papers_content(self.session.papers),
+                "face_check": (
+                    self.face.outcome or FaceOutcome("not_checked", self.face.attempts)
+                ).as_content(),
             }
         )
         receipt_name = identity.full_name

@@ -228,9 +228,21 @@ class AutomaticDriver(QObject):
         self.shot("reading-card")
         yield self.at(S.FACE_CHECK)
         yield lambda: window.screens[S.FACE_CHECK].preview._image is not None
+        # The real check runs on the demo camera: guidance, then the first challenge.
+        yield (
+            lambda: (
+                core.face.progress is not None
+                and core.face.progress.phase.value
+                in (
+                    "challenge",
+                    "not_live",
+                )
+            )
+        )
         yield self.settle(100)
         self.shot("face-check")
-        self.click("face_continue")
+        # The drawn demo face cannot blink or turn: the demo operator passes the step.
+        self.click("demo_face_ok")
         yield self.at(S.CHOOSE_SERVICE)
         yield self.settle()
         self.shot("choose-service")

@@ -207,6 +207,13 @@ class DemoPanel(QFrame):
                 lambda: camera.show(None) if window.core.paper_taken is not None else None
             )
             row.addWidget(show_paper)
+        face_ok = button("demo_face_ok")
+        face_ok.setText("✓ Khuôn mặt / Face")
+        # The demo's drawn face cannot blink or turn its head: the operator passes the step.
+        face_ok.clicked.connect(
+            lambda: window.core.face_confirmed() if window.core.step is Step.FACE_CHECK else None
+        )
+        row.addWidget(face_ok)
         row.addStretch(1)
 
 

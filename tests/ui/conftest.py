@@ -56,7 +56,7 @@ class UiKiosk:
     def open_form(self, procedure: str, card=None):
         """Identify, pass the face step, choose ``procedure``, read the requirements: the form."""
         self.identify(card)
-        self.click("face_continue")
+        self.click("demo_face_ok")
         self.click(f"procedure_{procedure}")
         self.wait_for(Step.REQUIREMENTS)
         self.click("req_start")

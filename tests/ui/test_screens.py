@@ -298,7 +298,7 @@ def test_a_bug_in_a_screen_recovers_to_the_start_and_wipes(
 
     monkeypatch.setattr(screen, "on_enter", broken)
     ui_kiosk.identify()
-    ui_kiosk.click("face_continue")
+    ui_kiosk.click("demo_face_ok")
     ui_kiosk.wait_for(Step.ATTRACT)
     assert ui_kiosk.core.last_end_reason == "crashed"
     assert ui_kiosk.core.session.identity is None

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from devices.card.base import ReaderState, ReadStep
 from kiosk.core import KioskCore
+from kiosk.face.check import FaceProgress, Phase
 from kiosk.flow import Step, Transition, Trigger
 from kiosk.i18n import N_
 from ui.screens.base import Screen, button, label
@@ -174,12 +176,18 @@ class CameraPreview(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._image: QImage | None = None
         self._seq = -1
+        self._tone = "guide"
         self._timer = QTimer(self)
         self._timer.setInterval(33)
         self._timer.timeout.connect(self._pull)
 
     def start(self) -> None:
         self._timer.start()
+
+    def set_tone(self, tone: str) -> None:
+        """The oval's colour: white while guiding, green when good, red when it failed."""
+        self._tone = tone
+        self.update()
 
     def stop(self) -> None:
         self._timer.stop()
@@ -207,7 +215,10 @@ class CameraPreview(QWidget):
             x = (self.width() - scaled.width()) // 2
             y = (self.height() - scaled.height()) // 2
             p.drawImage(x, y, scaled)
-        p.setPen(QPen(QColor("#FFFFFF"), 5, Qt.PenStyle.DashLine))
+        colour = {"good": "#2EBD4E", "bad": "#E5484D", "challenge": "#4EA1FF"}.get(
+            self._tone, "#FFFFFF"
+        )
+        p.setPen(QPen(QColor(colour), 6, Qt.PenStyle.DashLine))
         p.setBrush(Qt.BrushStyle.NoBrush)
         h = self.height()
         if self.guide == "card":
@@ -219,6 +230,13 @@ class CameraPreview(QWidget):
 
 
 class FaceCheckScreen(Screen):
+    """The live camera in an oval, one instruction at a time, the challenges, the result.
+
+    Detection, landmarks and embedding run on the face-check thread
+    (:mod:`kiosk.face_step`); this screen only paints the latest frame and the
+    core's latest :class:`~kiosk.face.check.FaceProgress`.
+    """
+
     step = Step.FACE_CHECK
 
     def __init__(self, core: KioskCore) -> None:
@@ -227,7 +245,7 @@ class FaceCheckScreen(Screen):
         row = QHBoxLayout()
         left = QVBoxLayout()
         self.photo = QLabel()
-        self.photo.setFixedSize(180, 240)
+        self.photo.setFixedSize(150, 200)
         self.photo.setScaledContents(True)
         self.photo.setObjectName("card")
         left.addWidget(self.photo)
@@ -236,18 +254,29 @@ class FaceCheckScreen(Screen):
         left.addWidget(photo_caption)
         left.addStretch(1)
         row.addLayout(left)
+        right = QVBoxLayout()
+        self.guidance = label("faceGuidance")
+        self.guidance.setStyleSheet("font-size: 30px; font-weight: 700;")
+        right.addWidget(self.guidance)
         self.preview = CameraPreview(core)
-        row.addWidget(self.preview, 1)
+        self.preview.setMinimumHeight(260)
+        right.addWidget(self.preview, 1)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("faceProgress")
+        self.progress.setRange(0, 100)
+        self.progress.setTextVisible(False)
+        self.progress.setFixedHeight(14)
+        right.addWidget(self.progress)
+        row.addLayout(right, 1)
         self.body.addLayout(row, 1)
-        self.guidance = label("hint")
-        self.bind(self.guidance.setText, "face.guidance")
-        self.body.addWidget(self.guidance)
         self.add_cancel()
         self.add_stretch()
-        go = button("face_continue", primary=True)
-        self.bind(go.setText, "face.continue")
-        go.clicked.connect(self.core.face_confirmed)
-        self.nav.addWidget(go)
+        self.retry = button("face_retry", primary=True)
+        self.bind(self.retry.setText, "face.retry")
+        self.retry.clicked.connect(self.core.retry_face)
+        self.retry.hide()
+        self.nav.addWidget(self.retry)
+        core.face.changed.connect(self.show_progress)
 
     def on_enter(self, transition: Transition) -> None:
         self.refresh()
@@ -257,11 +286,43 @@ class FaceCheckScreen(Screen):
             pixmap.loadFromData(bytes(identity.photo))
         self.photo.setPixmap(pixmap)
         self.preview.start()
+        self.show_progress(self.core.face.progress)
 
     def refresh(self) -> None:
         identity = self.core.session.identity
         if identity is not None:
             self.title.setText(self.core.tr("face.title", name=identity.full_name))
+        self.show_progress(self.core.face.progress)
+
+    def show_progress(self, progress: FaceProgress | None) -> None:
+        if self.core.step is not Step.FACE_CHECK:
+            return
+        tr = self.core.tr
+        retry = False
+        if progress is None:
+            text, value, tone = tr("face.loading"), 0, "wait"
+        elif progress.phase in (Phase.POSITION, Phase.CHALLENGE):
+            text = tr(progress.guidance_key) if progress.guidance_key else ""
+            value = round(progress.progress * 100)
+            tone = "good" if progress.guidance_key == "face.guide.good" else "guide"
+            if progress.phase is Phase.CHALLENGE:
+                tone = "challenge"
+        elif progress.phase is Phase.MATCHED:
+            text, value, tone = tr("face.result.matched"), 100, "good"
+        elif progress.phase is Phase.ERROR:
+            text, value, tone = tr(progress.reason or "face.error.internal"), 0, "bad"
+        else:  # not matched / not live: this attempt is over, another remains
+            remaining = self.core.face.remaining
+            text = tr(progress.reason) + " " + tr("face.attempts_left", n=remaining)
+            value, tone, retry = 0, "bad", True
+        self.guidance.setText(text)
+        colours = {"good": "#1E7B34", "bad": "#A4161A", "challenge": "#0B5CAD"}
+        self.guidance.setStyleSheet(
+            f"font-size: 30px; font-weight: 700; color: {colours.get(tone, '#1A1A1A')};"
+        )
+        self.progress.setValue(value)
+        self.retry.setVisible(retry)
+        self.preview.set_tone(tone)
 
     def hideEvent(self, event: QHideEvent) -> None:
         self.preview.stop()
@@ -272,6 +333,9 @@ class FaceCheckScreen(Screen):
         self.preview.stop()
         self.photo.clear()
         self.title.setText("")
+        self.guidance.setText("")
+        self.progress.setValue(0)
+        self.retry.hide()
 
 
 KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "/", "0", "⌫")
