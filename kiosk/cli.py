@@ -31,12 +31,39 @@ from kiosk.paths import data_dir
 from kiosk.procedures_cli import add_procedures_parser, run_procedures_command
 from kiosk.sync_cli import add_sync_commands, run_sync_command, serve_central
 
-NOT_YET_FOR_CITIZENS = (
-    "This release runs in demo mode only (kiosk demo, or kiosk run --demo): face "
-    "verification and the sync to the central service that a kiosk serving citizens needs "
-    "are not in it yet, and without them a dossier could be filed under a lent card or "
-    "never reach the centre."
-)
+
+def citizen_service_problems(config: KioskConfig) -> list[str]:
+    """Why this configuration cannot serve citizens (empty: it can).
+
+    Outside demo mode every device must be real, the card's signers trusted, the
+    dossiers sealed for and sent to the real centre, and the face models intact:
+    otherwise a dossier could be filed under a lent card or never reach the centre.
+    """
+    d, sync = config.devices, config.sync
+    problems = [
+        f"devices.{name} = {value!r}: expected {real!r} to serve citizens"
+        for name, value, real in (
+            ("card_reader", d.card_reader, "pcsc"),
+            ("camera", d.camera, "opencv"),
+            ("printer", d.printer, "cups"),
+        )
+        if value != real
+    ]
+    for key, value in (
+        ("devices.trust_store", d.trust_store),
+        ("sync.central_url", sync.central_url),
+        ("sync.central_public_key", sync.central_public_key),
+    ):
+        if not value:
+            problems.append(f"{key} = '': required to serve citizens")
+    from kiosk.face.errors import FaceError
+    from kiosk.face.models import check_models
+
+    try:
+        check_models()
+    except FaceError as exc:
+        problems.append(f"face models: {exc.detail}")
+    return problems
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -173,8 +200,11 @@ def main(argv: list[str] | None = None) -> int:
             flags = RuntimeFlags(demo=args.demo, windowed=args.windowed)
         else:
             flags = RuntimeFlags()
-        if not flags.demo:
-            print(NOT_YET_FOR_CITIZENS, file=sys.stderr)
+        if not flags.demo and (problems := citizen_service_problems(config)):
+            print("The kiosk cannot serve citizens with these settings:", file=sys.stderr)
+            for problem in problems:
+                print(f"  {problem}", file=sys.stderr)
+            print("For a demonstration: kiosk demo (or kiosk run --demo).", file=sys.stderr)
             return 2
         return _run_gui(config, flags)
     except ConfigError as exc:

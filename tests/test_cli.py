@@ -49,7 +49,10 @@ def test_the_kiosk_refuses_to_serve_citizens_without_its_real_devices(
     tmp_path: Path, capsys
 ) -> None:
     assert main(["--config", str(tmp_path / "k.toml"), "run"]) == 2
-    assert "demo mode only" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "devices.card_reader = 'simulator': expected 'pcsc'" in err
+    assert "sync.central_url = '': required" in err
+    assert "kiosk demo" in err
 
 
 def test_demo_dossiers_go_through_the_screens_path_into_the_durable_outbox(

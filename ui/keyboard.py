@@ -1,17 +1,25 @@
 """The on-screen keyboard for touch kiosks: Vietnamese (Telex, VNI, accented letters), digits.
 
-It types into whichever text field has the focus: the window shows it when a
-``QLineEdit`` takes the focus and hides it when none has.  A field says which
-keys it wants with its ``keyboard`` property: ``"text"`` (letters; the
-default), ``"numeric"`` (a digit pad: phone and ID numbers), ``"date"``
-(a digit pad that puts in the ``/`` of dd/mm/yyyy by itself) or ``"none"``
-(a screen with its own keypad).
+It types into the ``QLineEdit`` it is attached to; the window attaches it when
+a field takes the focus.  A field says which keys it wants with its
+``keyboard`` property (or the ``mode`` given to :meth:`OnScreenKeyboard.attach`):
+``"text"`` (letters; the default), ``"numeric"`` (a digit pad: phone and ID
+numbers) or ``"date"`` (a digit pad that puts in the ``/`` of dd/mm/yyyy by
+itself).
 
 Letters go through :func:`kiosk.ime.compose`, so ``Nguyeenx`` becomes
 ``Nguyễn`` on screen as it would with Unikey.  People who know neither Telex
-nor VNI pick "Accented letters": touching a vowel shows its six tone forms in
-a row above the keys (a touch, not a long press, which is hard for many
-elderly users).
+nor VNI pick "Accented letters": touching a vowel (or ``d``) shows its forms,
+a row per vowel (a ă â), in place of the letters; one more touch types the
+chosen form.  A touch, not a long press: long presses are hard for many
+elderly users.
+
+Sizes are for a 1280×800 touch screen used by people new to it: keys 50 px
+tall, above the 48 px touch minimum (five rows plus a one-line help leave the page
+above its question, its field and its buttons), black on white; the field keeps
+the focus and the caret (the keys never take the focus).
+
+Threading: a widget; GUI thread only.
 """
 
 from __future__ import annotations
@@ -33,12 +41,16 @@ from PySide6.QtWidgets import (
 
 from kiosk.ime import ACCENTED, InputMethod, compose
 
-DIGIT_ROW = "1234567890"
-LETTER_ROWS = (DIGIT_ROW, "qwertyuiop", "asdfghjkl", "zxcvbnm,.")
-"""Digits always: house numbers; in VNI the digits after a vowel are its marks."""
-PUNCTUATION_NAMES = {",": "comma", ".": "period", "-": "dash", "/": "slash"}
-KEY_HEIGHT = 50  # with 5 rows the keyboard leaves the page its title, field and buttons
+KEY_HEIGHT = 50  # above the 48 px touch minimum; five rows must leave the page its field
+SPACING = 4
+MODES = ("text", "numeric", "date")
 METHODS = ("telex", "vni", "accents")
+IME_METHODS = {"telex": InputMethod.TELEX, "vni": InputMethod.VNI}
+
+DIGIT_ROW = "1234567890"
+"""Always shown in the text layout: house numbers, and the marks of VNI."""
+LETTER_ROWS = ("qwertyuiop-", "asdfghjkl/", "zxcvbnm,.")
+PUNCTUATION_NAMES = {",": "comma", ".": "period", "-": "dash", "/": "slash"}
 FAMILIES = {
     "a": ("a", "ă", "â"),
     "e": ("e", "ê"),
@@ -48,267 +60,325 @@ FAMILIES = {
     "y": ("y",),
     "d": ("d",),
 }
-"""What a touch on a letter offers in the accented-letters layout: each row one vowel."""
+"""What a touch on a letter offers in the accented-letters layout: a row per vowel."""
+LETTER_AREA_HEIGHT = 4 * KEY_HEIGHT + 3 * SPACING
+"""Digits and three letter rows; the accented forms take the same place (nothing jumps)."""
+
+STYLE = """
+#keyboard { background: #D5DCE4; border-top: 3px solid #5A6B7D; }
+QPushButton[keyboardKey="true"] {
+    background: #FFFFFF; color: #111111; border: 2px solid #7D8B99; border-radius: 10px;
+    font-size: 26px; padding: 0 6px; min-width: 40px;
+}
+QPushButton[keyboardKey="true"]:pressed { background: #BFD7F0; }
+QPushButton[role="function"] { background: #EEF1F5; font-size: 22px; font-weight: 600; }
+QPushButton[role="function"]:checked { background: #0B5CAD; color: #FFFFFF;
+    border-color: #0B5CAD; }
+QPushButton[role="done"] { background: #1E7B34; color: #FFFFFF; border-color: #1E7B34;
+    font-size: 24px; font-weight: 700; }
+QPushButton[role="accent"] { font-size: 34px; }
+#keyboardHelp { color: #1B1F24; font-size: 18px; }
+"""
+"""Dark text on white keys (contrast above 15:1); white on the blue and green keys (>5:1)."""
 
 
-def _key(name: str, text: str, on_click: Callable[[], None], stretch: bool = True) -> QPushButton:
+def _key(name: str, text: str, on_click: Callable[[], None], role: str = "") -> QPushButton:
     key = QPushButton(text)
     key.setObjectName(name)
     key.setProperty("keyboardKey", True)
+    if role:
+        key.setProperty("role", role)
     key.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field keeps the focus and the caret
     key.setFixedHeight(KEY_HEIGHT)
-    key.setMinimumWidth(KEY_HEIGHT)
-    key.setSizePolicy(
-        QSizePolicy.Policy.Expanding if stretch else QSizePolicy.Policy.Minimum,
-        QSizePolicy.Policy.Fixed,
-    )
+    key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
     key.clicked.connect(lambda _checked=False: on_click())
     return key
 
 
+def _row(*keys: tuple[QPushButton, int]) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(SPACING)
+    for key, stretch in keys:
+        row.addWidget(key, stretch)
+    return row
+
+
+def _discard(widget: QWidget | None) -> None:
+    """Gone from the keyboard now (``findChild`` no longer sees it), deleted at the next turn."""
+    if widget is not None:
+        widget.hide()
+        widget.setParent(None)
+        widget.deleteLater()
+
+
+def date_text(digits: str) -> str:
+    """``"0509"`` → ``"05/09/"``, ``"05092026"`` → ``"05/09/2026"``: the slashes by themselves."""
+    text = digits[:2]
+    if len(digits) >= 2:
+        text += "/" + digits[2:4]
+    if len(digits) >= 4:
+        text += "/" + digits[4:8]
+    return text
+
+
 class OnScreenKeyboard(QFrame):
+    """Keys that type into the attached ``QLineEdit`` at its caret; ``done`` on Done."""
+
     done = Signal()
 
     def __init__(self, tr: Callable[..., str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("keyboard")
-        self.tr_ = tr
+        self.setStyleSheet(STYLE)
+        self._tr = tr
         self.target: QLineEdit | None = None
         self.mode = "text"
         self.method = "telex"
         self.shift = False
-        self.setStyleSheet(
-            "#keyboard { background: #DDE3EA; border-top: 2px solid #9AA7B4; }"
-            "QPushButton[keyboardKey='true'] { background: #FFFFFF; color: #111111;"
-            " border: 1px solid #9AA7B4; border-radius: 8px; font-size: 22px; padding: 2px;"
-            f" min-height: {KEY_HEIGHT}px; max-height: {KEY_HEIGHT}px; min-width: 48px; }}"
-            "QPushButton[keyboardKey='true']:checked { background: #0B5CAD; color: #FFFFFF; }"
-            "QPushButton[keyboardKey='true']:pressed { background: #BFD7F0; }"
-            "#keyboardHelp { color: #333333; font-size: 15px; }"
-        )
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(12, 4, 12, 6)
-        outer.setSpacing(4)
+        self._page: QWidget | None = None
+        self._accents: QWidget | None = None
+        self._letters: QWidget | None = None
+        self._letter_keys: dict[str, QPushButton] = {}
+        self._method_keys: dict[str, QPushButton] = {}
+        self._outer = QVBoxLayout(self)
+        self._outer.setContentsMargins(12, 4, 12, 6)
+        self._outer.setSpacing(SPACING)
         self.help = QLabel()
         self.help.setObjectName("keyboardHelp")
-        self.help.setWordWrap(False)  # one line: the keys need the height
-        outer.addWidget(self.help)
-        self.grid = QVBoxLayout()
-        self.grid.setSpacing(4)
-        outer.addLayout(self.grid)
-        self.method_keys: dict[str, QPushButton] = {}
-        self.letter_keys: dict[str, QPushButton] = {}
+        self._outer.addWidget(self.help)
         self._build()
 
-    # Layout --------------------------------------------------------------------
-    def _clear(self, layout: QHBoxLayout | QVBoxLayout | QGridLayout) -> None:
-        while layout.count():
-            item = layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().hide()
-                item.widget().setParent(None)  # gone now, not at the next loop turn
-                item.widget().deleteLater()
-            elif item.layout() is not None:
-                self._clear(item.layout())  # type: ignore[arg-type]
-
-    def _build(self) -> None:
-        self._clear(self.grid)
-        self.method_keys.clear()
-        self.letter_keys.clear()
-        if self.mode in ("numeric", "date"):
-            self._build_pad()
+    # Attaching -------------------------------------------------------------------
+    def attach(self, line_edit: QLineEdit, mode: str | None = None) -> None:
+        """Type into ``line_edit`` from now on; ``mode`` defaults to its ``keyboard`` property."""
+        mode = mode or str(line_edit.property("keyboard") or "text")
+        if mode not in MODES:
+            raise ValueError(f"unknown keyboard mode {mode!r}; one of {MODES}")
+        self.target = line_edit
+        self.shift = False
+        if mode != self.mode:
+            self.mode = mode
+            self._build()
         else:
-            self._build_letters()
-        self._show_keys()
+            self._close_accents()
+            self._show_case()
+
+    def detach(self) -> None:
+        """Type nowhere; the method chosen stays for the next field."""
+        self.target = None
+        self._close_accents()
+
+    # Layout ----------------------------------------------------------------------
+    def _build(self) -> None:
+        _discard(self._page)
+        self._accents = self._letters = None
+        self._letter_keys.clear()
+        self._method_keys.clear()
+        self._page = self._text_page() if self.mode == "text" else self._pad_page()
+        self._outer.addWidget(self._page)
+        self._page.show()
         self.retranslate()
 
-    def _show_keys(self) -> None:
-        """New keys show with the keyboard at once (not at the next event-loop turn)."""
-        for widget in self.findChildren(QWidget):
-            if widget is not self.help:
-                widget.show()
-
-    def _build_pad(self) -> None:
-        pad = QGridLayout()
-        pad.setSpacing(6)
-        for index, digit in enumerate("123456789"):
-            pad.addWidget(
-                _key(f"key_{digit}", digit, lambda d=digit: self.press(d)), index // 3, index % 3
-            )
-        pad.addWidget(_key("key_backspace", "⌫", self.backspace), 3, 0)
-        pad.addWidget(_key("key_0", "0", lambda: self.press("0")), 3, 1)
-        pad.addWidget(_key("key_done", "", self.done.emit), 3, 2)
-        row = QHBoxLayout()
-        row.addStretch(1)
+    def _pad_page(self) -> QWidget:
         holder = QWidget()
-        holder.setLayout(pad)
-        holder.setMaximumWidth(560)
-        holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        row.addWidget(holder, 2)
-        row.addStretch(1)
-        self.grid.addLayout(row)
+        pad = QGridLayout(holder)
+        pad.setContentsMargins(0, 0, 0, 0)
+        pad.setSpacing(SPACING)
+        for index, digit in enumerate("123456789"):
+            key = _key(f"key_{digit}", digit, lambda d=digit: self.press(d))
+            pad.addWidget(key, index // 3, index % 3)
+        pad.addWidget(_key("key_backspace", "", self.backspace, "function"), 3, 0)
+        pad.addWidget(_key("key_0", "0", lambda: self.press("0")), 3, 1)
+        pad.addWidget(_key("key_done", "", self.done.emit, "done"), 3, 2)
+        holder.setMaximumWidth(600)
+        page = QWidget()
+        row = QHBoxLayout(page)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(holder)
+        return page
 
-    def _build_letters(self) -> None:
-        rows = list(LETTER_ROWS)
-        for number, letters in enumerate(rows):
-            row = QHBoxLayout()
-            row.setSpacing(4)
-            if number == len(rows) - 1:
-                shift = _key("key_shift", "", self.toggle_shift)
-                shift.setCheckable(True)
-                shift.setChecked(self.shift)
-                row.addWidget(shift, 2)
-            for letter in letters:
-                name = PUNCTUATION_NAMES.get(letter, letter)
-                key = _key(f"key_{name}", letter, lambda c=letter: self.press(c))
-                self.letter_keys[letter] = key
-                row.addWidget(key, 1)
-            if number == len(rows) - 1:
-                row.addWidget(_key("key_backspace", "⌫", self.backspace), 2)
-            self.grid.addLayout(row)
-        bottom = QHBoxLayout()
-        bottom.setSpacing(4)
+    def _text_page(self) -> QWidget:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(SPACING)
+        self._letters = QWidget()
+        self._letters.setFixedHeight(LETTER_AREA_HEIGHT)
+        rows = QVBoxLayout(self._letters)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(SPACING)
+        digits = [(self._char_key(c), 2) for c in DIGIT_ROW]
+        rows.addLayout(_row(*digits, (_key("key_backspace", "", self.backspace, "function"), 5)))
+        rows.addLayout(_row(*[(self._char_key(c), 2) for c in LETTER_ROWS[0]], (QWidget(), 1)))
+        rows.addLayout(_row((QWidget(), 1), *[(self._char_key(c), 2) for c in LETTER_ROWS[1]]))
+        shift = _key("key_shift", "", self.toggle_shift, "function")
+        shift.setCheckable(True)
+        rows.addLayout(_row((shift, 5), *[(self._char_key(c), 2) for c in LETTER_ROWS[2]]))
+        column.addWidget(self._letters)
+        bottom: list[tuple[QPushButton, int]] = []
         for method in METHODS:
-            key = _key(f"method_{method}", "", lambda m=method: self.set_method(m))
+            key = _key(f"method_{method}", "", lambda m=method: self.set_method(m), "function")
             key.setCheckable(True)
             key.setChecked(method == self.method)
-            self.method_keys[method] = key
-            bottom.addWidget(key, 3)
-        bottom.addWidget(_key("key_space", "", lambda: self.press(" ")), 3)
-        for char in "-/":
-            name = f"key_{PUNCTUATION_NAMES[char]}"
-            bottom.addWidget(_key(name, char, lambda c=char: self.press(c)), 1)
-        bottom.addWidget(_key("key_done", "", self.done.emit), 2)
-        self.grid.addLayout(bottom)
+            self._method_keys[method] = key
+            bottom.append((key, 3))
+        bottom.append((_key("key_space", "", lambda: self.press(" ")), 7))
+        bottom.append((_key("key_done", "", self.done.emit, "done"), 3))
+        column.addLayout(_row(*bottom))
         self._show_case()
+        return page
+
+    def _char_key(self, char: str) -> QPushButton:
+        key = _key(f"key_{PUNCTUATION_NAMES.get(char, char)}", char, lambda: self.press(char))
+        self._letter_keys[char] = key
+        return key
+
+    def _show_case(self) -> None:
+        for char, key in self._letter_keys.items():
+            key.setText(char.upper() if self.shift else char)
+        shift = self.findChild(QPushButton, "key_shift")
+        if shift is not None:
+            shift.setChecked(self.shift)
 
     def retranslate(self) -> None:
-        tr = self.tr_
-        for name, key_name in (
+        """Texts in the current language (call when it changes)."""
+        tr = self._tr
+        for name, text_key in (
             ("key_space", "keyboard.space"),
             ("key_done", "keyboard.done"),
             ("key_shift", "keyboard.shift"),
         ):
             key = self.findChild(QPushButton, name)
             if key is not None:
-                key.setText(tr(key_name))
-        for method, key in self.method_keys.items():
-            key.setText(tr(f"keyboard.method.{method}"))
+                key.setText(tr(text_key))
         backspace = self.findChild(QPushButton, "key_backspace")
         if backspace is not None:
+            backspace.setText("⌫ " + tr("keyboard.backspace"))
             backspace.setAccessibleName(tr("keyboard.backspace"))
-        self.help.setText("" if self.mode != "text" else tr(f"keyboard.help.{self.method}"))
+        for method, key in self._method_keys.items():
+            key.setText(tr(f"keyboard.method.{method}"))
+        self.help.setText(tr(f"keyboard.help.{self.method}") if self.mode == "text" else "")
         self.help.setVisible(self.mode == "text")
 
-    def _show_case(self) -> None:
-        for letter, key in self.letter_keys.items():
-            key.setText(letter.upper() if self.shift and letter.isalpha() else letter)
-
-    # Attaching -------------------------------------------------------------------
-    def attach(self, edit: QLineEdit, mode: str | None = None) -> None:
-        """Type into ``edit`` from now on (``mode`` defaults to its ``keyboard`` property)."""
-        mode = mode or str(edit.property("keyboard") or "text")
-        self.target = edit
-        if mode != self.mode:
-            self.mode = mode
-            self._build()
-
-    def detach(self) -> None:
-        self.target = None
-
-    # Typing ----------------------------------------------------------------------
+    # Keys ------------------------------------------------------------------------
     def set_method(self, method: str) -> None:
+        """``"telex"``, ``"vni"`` or ``"accents"``."""
+        if method not in METHODS:
+            raise ValueError(f"unknown typing method {method!r}; one of {METHODS}")
         self.method = method
-        self._build()
+        self._close_accents()
+        for name, key in self._method_keys.items():
+            key.setChecked(name == method)
+        self.retranslate()
 
     def toggle_shift(self) -> None:
+        """Capitals for the next letter only (names: one capital a word)."""
         self.shift = not self.shift
         self._show_case()
 
     def press(self, char: str) -> None:
+        """A key touched: ``char`` typed (composed) into the field, or the accents offered."""
+        if self.target is None:
+            return
+        if self.mode == "text" and char.isalpha():
+            if self.shift:
+                char = char.upper()
+                self.shift = False
+                self._show_case()
+            if self.method == "accents" and char.lower() in FAMILIES:
+                self._offer_accents(char)
+                return
+        self._type(char)
+
+    def backspace(self) -> None:
+        """Delete the selection, or the character before the caret (a date: its digit too)."""
         edit = self.target
         if edit is None:
             return
-        if self.mode == "text" and self.shift and char.isalpha():
-            char = char.upper()
-            self.shift = False
-            shift = self.findChild(QPushButton, "key_shift")
-            if shift is not None:
-                shift.setChecked(False)
-            self._show_case()
-        if self.mode == "text" and self.method == "accents" and char.lower() in FAMILIES:
-            self._offer_accents(char)
+        before, after = self._split(edit)
+        if edit.hasSelectedText():
+            self._set(edit, before, after)
             return
-        self._type(char)
+        if self.mode == "date":
+            digits = "".join(c for c in edit.text() if c.isdigit())[:-1]
+            self._set(edit, date_text(digits), "")
+        elif before:
+            self._set(edit, before[:-1], after)
+
+    def _split(self, edit: QLineEdit) -> tuple[str, str]:
+        """The text before and after the caret, the selection left out."""
+        text = edit.text()
+        if edit.hasSelectedText():
+            start = edit.selectionStart()
+            return text[:start], text[start + len(edit.selectedText()) :]
+        caret = edit.cursorPosition()
+        return text[:caret], text[caret:]
 
     def _type(self, char: str) -> None:
         edit = self.target
         if edit is None:
             return
-        text, caret = edit.text(), edit.cursorPosition()
-        before, after = text[:caret], text[caret:]
+        before, after = self._split(edit)
         if self.mode == "date":
-            digits = (before + char).replace("/", "")
-            if not char.isdigit() or len(digits) > 8:
+            if not char.isdigit():
                 return
-            new_before = _date_text(digits)
+            digits = "".join(c for c in before + after if c.isdigit()) + char
+            if len(digits) > 8:
+                return
+            before, after = date_text(digits), ""  # dates are typed from the left
         elif self.mode == "numeric":
             if not char.isdigit():
                 return
-            new_before = before + char
-        elif self.mode == "text" and self.method in ("telex", "vni"):
-            method = InputMethod.TELEX if self.method == "telex" else InputMethod.VNI
-            new_before = compose(before, char, method)
+            before += char
+        elif self.method in IME_METHODS:
+            before = compose(before, char, IME_METHODS[self.method])
         else:
-            new_before = before + char
-        if len(new_before) + len(after) > edit.maxLength():
+            before += char
+        if len(before) + len(after) > edit.maxLength():
             return
-        edit.setText(new_before + after)
-        edit.setCursorPosition(len(new_before))
+        self._set(edit, before, after)
 
+    @staticmethod
+    def _set(edit: QLineEdit, before: str, after: str) -> None:
+        edit.setText(before + after)
+        edit.setCursorPosition(len(before))
+
+    # Accented letters ------------------------------------------------------------
     def _offer_accents(self, char: str) -> None:
         """In place of the letters: every form of ``char`` (a ă â × six tones), one touch each."""
-        self._clear(self.grid)
-        self.letter_keys.clear()
-        self.method_keys.clear()
+        self._close_accents()
+        if self._letters is None or self._page is None:
+            return
+        panel = QWidget()
+        panel.setFixedHeight(LETTER_AREA_HEIGHT)
+        rows = QVBoxLayout(panel)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(SPACING)
         for base in FAMILIES[char.lower()]:
-            row = QHBoxLayout()
-            row.setSpacing(4)
+            keys = []
             for form in ACCENTED[base]:
                 shown = form.upper() if char.isupper() else form
-                row.addWidget(_key(f"accent_{form}", shown, lambda f=shown: self._pick_accent(f)))
-            self.grid.addLayout(row)
-        row = QHBoxLayout()
-        back = _key("key_back", "", self._build)
-        back.setText("‹ " + self.tr_("nav.back").lstrip("‹ ").strip())
-        row.addWidget(back)
-        self.grid.addLayout(row)
-        self._show_keys()
+                key = _key(f"accent_{shown}", shown, lambda f=shown: self._pick_accent(f), "accent")
+                keys.append((key, 1))
+            rows.addLayout(_row(*keys))
+        rows.addStretch(1)
+        # A way back without typing; "abc" is what phone keyboards show for their letters.
+        back = _key("key_letters", "‹ abc", self._close_accents, "function")
+        rows.addLayout(_row((back, 1), (QWidget(), 4)))
+        column = self._page.layout()
+        assert isinstance(column, QVBoxLayout)
+        column.insertWidget(0, panel)
+        self._letters.hide()
+        self._accents = panel
+        panel.show()
 
     def _pick_accent(self, form: str) -> None:
+        self._close_accents()
         self._type(form)
-        self._build()
 
-    def backspace(self) -> None:
-        edit = self.target
-        if edit is None:
-            return
-        text, caret = edit.text(), edit.cursorPosition()
-        if caret == 0:
-            return
-        cut = caret - 1
-        if self.mode == "date" and cut > 0 and text[cut] == "/":
-            cut -= 1  # the separator goes with the digit before it
-        edit.setText(text[:cut] + text[caret:])
-        edit.setCursorPosition(cut)
-
-
-def _date_text(digits: str) -> str:
-    """ "0509" → "05/09/" ; "05092026" → "05/09/2026" (the slashes come by themselves)."""
-    parts = [digits[:2], digits[2:4], digits[4:8]]
-    text = parts[0]
-    if len(digits) >= 2:
-        text += "/" + parts[1]
-    if len(digits) >= 4:
-        text += "/" + parts[2]
-    return text
+    def _close_accents(self) -> None:
+        _discard(self._accents)
+        self._accents = None
+        if self._letters is not None and self.mode == "text":
+            self._letters.show()
