@@ -180,6 +180,7 @@ class FaceStep:
             self.camera,
             make_check,
             lambda progress: self.dispatcher.post(self._on_progress, worker, progress),
+            lock=getattr(engine, "lock", None),
         )
         self._worker = worker
         worker.start()

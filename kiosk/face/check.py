@@ -235,8 +235,12 @@ class FaceCheckWorker:
         on_progress: Callable[[FaceProgress], None],
         clock: Callable[[], float] = time.monotonic,
         idle_s: float = 0.005,
+        lock: threading.Lock | None = None,
     ) -> None:
         self.camera = camera
+        # The networks are shared by successive attempts: a stopping worker may still be
+        # inside one frame when the next starts, so the frames take turns.
+        self.lock = lock or threading.Lock()
         self.make_check = make_check
         self.on_progress = on_progress
         self.clock = clock
@@ -255,7 +259,8 @@ class FaceCheckWorker:
 
     def _run(self) -> None:
         try:
-            check = self.make_check()
+            with self.lock:
+                check = self.make_check()
         except FaceError as exc:
             self.on_progress(FaceProgress(Phase.ERROR, reason=exc.message_key))
             return
@@ -268,7 +273,10 @@ class FaceCheckWorker:
                     continue
                 seen = frame.seq
                 try:
-                    progress = check.feed(frame.image, self.clock())
+                    with self.lock:
+                        if self._stop.is_set():
+                            return
+                        progress = check.feed(frame.image, self.clock())
                 except FaceError as exc:
                     progress = FaceProgress(Phase.ERROR, reason=exc.message_key)
                 self.on_progress(progress)

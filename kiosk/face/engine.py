@@ -10,7 +10,8 @@ thread at a time (OpenCV networks are not shared between threads at once).
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ class FaceEngine:
     detector: FaceDetector
     verifier: FaceVerifier
     landmarker: FaceMesh
+    lock: threading.Lock = field(default_factory=threading.Lock)  # one frame at a time
 
     def reference(self, photo: bytes | bytearray) -> Reference:
         """The chip photo's embedding (``FaceError`` for a bad photo)."""

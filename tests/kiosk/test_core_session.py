@@ -601,3 +601,39 @@ def test_a_paper_can_be_handed_in_at_the_counter_instead(kiosk: Kiosk) -> None:
     core.papers_done()  # the rest: at the counter too
     assert core.step is Step.CHECK_ANSWERS
     assert core.session.papers == {"owner_consent": None, "rental_contract": None}
+
+
+def test_a_staff_member_can_confirm_the_citizen_and_the_dossier_says_so(
+    kiosk: Kiosk, central_key: X25519PrivateKey
+) -> None:
+    core = kiosk.core
+    kiosk.identify()
+    # The face check failed three times (or the camera broke): the staff are called.
+    core.session.error_key = "face.result.staff"
+    core.fire(Trigger.STAFF_CALLED)
+    assert core.step is Step.STAFF_HELP
+    with pytest.raises(ValueError):
+        core.staff_confirm_face("", "")  # an override needs who and why
+    core.staff_confirm_face("CB-042", "đối chiếu với thẻ căn cước")
+    assert core.step is Step.CHOOSE_SERVICE
+    core.choose_service("LT-KS-TT-BHYT")
+    core.start_form()
+    assert core.complete_form(dict(BIRTH_ANSWERS)) == {}
+    core.confirm_answers()
+    kiosk.wait_for(Step.RECEIPT)
+    [queued] = core.outbox.pending()
+    content = json.loads(open_sealed(queued.sealed, central_key, queued.meta.code.encode()))
+    assert content["face_check"]["result"] == "staff_override"
+    assert content["face_check"]["staff_id"] == "CB-042"
+    assert "photo" not in json.dumps(content["face_check"])
+
+
+def test_leaving_the_face_step_stops_the_check_and_the_session_end_wipes_it(
+    kiosk: Kiosk,
+) -> None:
+    core = kiosk.core
+    kiosk.identify()
+    assert kiosk.dispatcher.drain_until(lambda: core.face._worker is not None, 10)
+    core.cancel()
+    assert core.face._worker is None and core.face.attempts == 0
+    assert core.face._reference.reference is None
