@@ -150,36 +150,32 @@ def dataset() -> list[tuple[str, str, np.ndarray]]:
     return items
 
 
-def _sface_vectors(items: list) -> list[np.ndarray | None]:
+def _yunet_vectors(items: list, embedder: object) -> list[np.ndarray | None]:
+    """One vector per image through YuNet and ``embedder`` (None: no usable face)."""
     from kiosk.face.chip_photo import portrait_face
     from kiosk.face.detect import FaceDetector
-    from kiosk.face.embed import sface
     from kiosk.face.errors import FaceError
 
-    detector, embedder = FaceDetector(), sface()
+    detector = FaceDetector()
     out: list[np.ndarray | None] = []
     for _label, _source, image in items:
         try:
-            out.append(embedder.embed(image, portrait_face(image, detector)))
+            out.append(embedder.embed(image, portrait_face(image, detector)))  # type: ignore[attr-defined]
         except FaceError:
             out.append(None)
     return out
+
+
+def _sface_vectors(items: list) -> list[np.ndarray | None]:
+    from kiosk.face.embed import sface
+
+    return _yunet_vectors(items, sface())
 
 
 def _dlib_yunet_vectors(items: list) -> list[np.ndarray | None]:
-    from kiosk.face.chip_photo import portrait_face
-    from kiosk.face.detect import FaceDetector
     from kiosk.face.embed import DlibEmbedder
-    from kiosk.face.errors import FaceError
 
-    detector, embedder = FaceDetector(), DlibEmbedder()
-    out: list[np.ndarray | None] = []
-    for _label, _source, image in items:
-        try:
-            out.append(embedder.embed(image, portrait_face(image, detector)))
-        except FaceError:
-            out.append(None)
-    return out
+    return _yunet_vectors(items, DlibEmbedder())
 
 
 def _face_recognition_default_vectors(items: list) -> list[np.ndarray | None]:

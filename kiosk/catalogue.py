@@ -24,26 +24,14 @@ from typing import Any, NoReturn
 
 from kiosk.paths import ASSETS
 from kiosk.search import fold
+from kiosk.session import PERSONAL_FIELDS
 
 CATALOGUE_FILE = ASSETS / "procedures" / "catalogue.json"
 SCHEMA_FILE = ASSETS / "procedures" / "catalogue.schema.json"
 SCHEMA_VERSION = 2
 
 # Attributes of kiosk.session.CitizenIdentity a form field can be pre-filled from.
-CARD_SOURCES = frozenset(
-    {
-        "id_number",
-        "full_name",
-        "date_of_birth",
-        "sex",
-        "nationality",
-        "ethnicity",
-        "place_of_origin",
-        "place_of_residence",
-        "date_of_issue",
-        "date_of_expiry",
-    }
-)
+CARD_SOURCES = frozenset(PERSONAL_FIELDS)
 FIELD_KINDS = frozenset(
     {"text", "date", "phone", "number", "choice", "yes_no", "address", "id_number"}
 )

@@ -213,12 +213,12 @@ class KioskCore:
         if swept:
             log.warning("crash_leftovers_removed", extra={"fields": {"count": swept}})
         self.devices.start()
-        self.face.preload()  # models checked and loaded before the first citizen
         for service in self.services:
             service.start()
 
     def stop(self) -> None:
         self._end_session(None)
+        self.face.shutdown()
         for service in reversed(self.services):
             service.stop()
         self.devices.stop()
@@ -286,8 +286,10 @@ class KioskCore:
         self.print_error_key = None
         SCRUBBER.forget_all()
         del old
-        # Disk and a full collection take time: not on the GUI thread.
-        self.tasks.run(self._after_wipe, on_done=lambda _: None, on_error=self._log_error)
+        # The disk sweep takes time: not on the GUI thread.  The collection that frees the
+        # session's last objects runs back on this thread: a collection on another thread
+        # can finalise Qt wrappers there and deadlock against the GUI thread.
+        self.tasks.run(self._after_wipe, on_done=lambda _: gc.collect(), on_error=self._log_error)
         if reason is not None:
             self.last_end_reason = reason
             log.info("session_ended", extra={"fields": {"reason": reason}})
@@ -310,7 +312,6 @@ class KioskCore:
 
     def _after_wipe(self) -> None:
         sweep_private_tmp(self.data_dir)
-        gc.collect()
 
     def _log_error(self, error: BaseException) -> None:
         log.error("background_task_failed", exc_info=(type(error), error, error.__traceback__))

