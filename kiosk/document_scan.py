@@ -35,6 +35,8 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
+from devices.camera.base import new_frames
+
 log = logging.getLogger(__name__)
 
 NO_PAGE = "capture.guide.no_page"
@@ -705,12 +707,7 @@ class PaperScanner:
         self._stop.set()
 
     def _run(self) -> None:
-        seen = -1
-        while not self._stop.wait(self.interval_s):
-            frame = self.camera.latest()  # type: ignore[attr-defined]
-            if frame is None or frame.seq == seen:
-                continue
-            seen = frame.seq
+        for frame in new_frames(self.camera, self._stop, self.interval_s):  # type: ignore[arg-type]
             try:
                 detection = self.tracker.update(frame.image)
                 size = (int(frame.image.shape[1]), int(frame.image.shape[0]))

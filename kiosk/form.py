@@ -43,9 +43,6 @@ from kiosk.catalogue import (
     visible_questions,
 )
 
-ADDRESS_PARTS = ("province", "commune", "detail")
-"""The inputs of an address page: province, then commune/ward, then house and street."""
-
 
 class PageKind(StrEnum):
     CARD = "card"  # what the chip fills in, shown (read-only) before the questions

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from devices.camera.base import Camera
+from devices.camera.base import Camera, new_frames
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +54,7 @@ class QrScanner:
         self._stop.set()
 
     def _run(self) -> None:
-        seen = -1
-        while not self._stop.wait(self.interval_s):
-            frame = self.camera.latest()
-            if frame is None or frame.seq == seen:
-                continue
-            seen = frame.seq
+        for frame in new_frames(self.camera, self._stop, self.interval_s):
             try:
                 text = decode_qr(frame.image)
             except cv2.error:

@@ -54,7 +54,7 @@ def run(config: KioskConfig, flags: RuntimeFlags) -> int:
 
     sys.excepthook = excepthook
     core.start()
-    core.face.preload()  # face models checked and loaded before the first citizen
+    core.preload()  # face models and address units, before the first citizen
     if config.ui.fullscreen and not flags.windowed:
         window.showFullScreen()
     else:

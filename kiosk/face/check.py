@@ -23,7 +23,6 @@ dropped when the attempt ends (:meth:`FaceCheck.wipe`).
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +32,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from devices.camera.base import new_frames
 from kiosk.face.errors import FaceError
 
 log = logging.getLogger(__name__)
@@ -267,14 +267,8 @@ class FaceCheckWorker:
         except FaceError as exc:
             self.on_progress(FaceProgress(Phase.ERROR, reason=exc.message_key))
             return
-        seen = -1
         try:
-            while not self._stop.is_set():
-                frame = self.camera.latest()
-                if frame is None or frame.seq == seen:
-                    self._stop.wait(self.idle_s)
-                    continue
-                seen = frame.seq
+            for frame in new_frames(self.camera, self._stop, self.idle_s):
                 try:
                     with self.lock:
                         if self._stop.is_set():
@@ -290,8 +284,3 @@ class FaceCheckWorker:
             self.on_progress(FaceProgress(Phase.ERROR, reason="face.error.internal"))
         finally:
             check.wipe()
-
-
-def new_rng() -> random.Random:
-    """The challenge order must not be guessable: seeded from the OS."""
-    return random.SystemRandom()  # type: ignore[return-value]

@@ -10,9 +10,9 @@ mean of the top two still forgives one poor frame (a blink, motion) yet needs
 two frames to agree.  Frames of one attempt are strongly correlated, so the
 single-image threshold applies (docs/face.md).
 
-After :data:`ATTEMPTS` non-matches the citizen is sent to a staff member
-(:class:`VerificationAttempts`); a staff member who checks the card by eye
-records it with :func:`apply_override`.
+Attempts and the staff fallback belong to the session's face step
+(:mod:`kiosk.face_step`, ``face.attempts``); :class:`StaffOverride` is what a staff
+member who checked the card by eye records.
 
 Nothing here logs or stores an image, a vector or a name.  Threading: a
 verifier holds a detector and an embedder, so it belongs to one thread.
@@ -20,11 +20,9 @@ verifier holds a detector and an embedder, so it belongs to one thread.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,9 +30,6 @@ from kiosk.face.chip_photo import decode_portrait, portrait_face
 from kiosk.face.detect import DetectedFace, FaceDetector, as_bgr
 from kiosk.face.embed import Embedder, cosine
 from kiosk.face.errors import FaceError
-
-ATTEMPTS = 3
-"""Face checks before a staff member is called (config: face.attempts)."""
 
 
 @dataclass(eq=False)
@@ -192,57 +187,6 @@ def combine(scores: Sequence[float]) -> float:
         raise ValueError("no scores")
     best = sorted(scores, reverse=True)[:2]
     return float(sum(best) / len(best))
-
-
-class Outcome(StrEnum):
-    MATCHED = "matched"
-    RETRY = "retry"  # not matched, attempts left
-    NEEDS_STAFF = "needs_staff"  # ATTEMPTS non-matches: a staff member decides
-
-
-class VerificationAttempts:
-    """Counts one session's face checks; after ``limit`` non-matches, staff decide."""
-
-    def __init__(self, limit: int = ATTEMPTS) -> None:
-        if limit < 1:
-            raise ValueError("at least one attempt")
-        self.limit = limit
-        self.failures = 0
-        self.outcome: Outcome | None = None
-
-    @property
-    def remaining(self) -> int:
-        return 0 if self.done else self.limit - self.failures
-
-    @property
-    def done(self) -> bool:
-        return self.outcome in (Outcome.MATCHED, Outcome.NEEDS_STAFF)
-
-    @property
-    def needs_staff(self) -> bool:
-        return self.outcome is Outcome.NEEDS_STAFF
-
-    def record(self, decision: Decision | None) -> Outcome:
-        """Record one attempt (None: the attempt failed without a score, e.g. liveness)."""
-        if self.done:
-            raise RuntimeError(f"the face check is already over ({self.outcome})")
-        if decision is not None and decision.matched:
-            self.outcome = Outcome.MATCHED
-        else:
-            self.failures += 1
-            self.outcome = Outcome.NEEDS_STAFF if self.failures >= self.limit else Outcome.RETRY
-        return self.outcome
-
-
-def apply_override(decision: Decision | None, override: StaffOverride) -> Decision:
-    """The staff fallback: a Decision marked matched *by a person*, keeping the score.
-
-    The caller records who and why in the dossier's audit trail; the score
-    stays for the statistics (how often the model and the staff disagree).
-    """
-    if decision is None:
-        return Decision(math.nan, math.nan, True, override=override, frames=0)
-    return replace(decision, matched=True, override=override)
 
 
 def _ms(since: float) -> float:

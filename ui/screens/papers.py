@@ -26,13 +26,11 @@ class PagePreview(CameraPreview):
         super().__init__(core, guide="page")
         self.mirrored = False  # the text must read the right way
         self.corners: list[tuple[float, float]] | None = None
-        self.frame_size: tuple[int, int] | None = None
         self.good = False
 
     def show_detection(self, detection: object, size: tuple[int, int]) -> None:
         corners = getattr(detection, "corners", None)
         self.corners = None if corners is None else [(float(x), float(y)) for x, y in corners]
-        self.frame_size = size
         self.good = bool(getattr(detection, "good", False))
         self.update()
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 import pytest
@@ -11,13 +9,8 @@ import pytest
 from devices.card.emulator.builder import build_dg2
 from kiosk.face.errors import FaceError
 from kiosk.face.verify import (
-    ATTEMPTS,
-    Decision,
     FaceVerifier,
-    Outcome,
     StaffOverride,
-    VerificationAttempts,
-    apply_override,
     combine,
 )
 from tests.face_images import (
@@ -119,35 +112,10 @@ def test_the_threshold_can_be_configured(verifier: FaceVerifier) -> None:
     assert decision.threshold == 0.95 and not decision.matched
 
 
-def _decision(matched: bool) -> Decision:
-    return Decision(0.8 if matched else 0.1, 0.42, matched)
-
-
-def test_three_non_matches_call_a_staff_member() -> None:
-    attempts = VerificationAttempts()
-    assert ATTEMPTS == 3 and attempts.remaining == 3
-    assert attempts.record(_decision(False)) is Outcome.RETRY
-    assert attempts.record(None) is Outcome.RETRY  # e.g. a liveness failure
-    assert attempts.remaining == 1
-    assert attempts.record(_decision(False)) is Outcome.NEEDS_STAFF
-    assert attempts.needs_staff and attempts.remaining == 0
-    with pytest.raises(RuntimeError):
-        attempts.record(_decision(True))
-
-
-def test_a_match_ends_the_attempts() -> None:
-    attempts = VerificationAttempts()
-    attempts.record(_decision(False))
-    assert attempts.record(_decision(True)) is Outcome.MATCHED
-    assert attempts.done and not attempts.needs_staff
-
-
-def test_a_staff_override_is_a_match_marked_as_such() -> None:
+def test_a_staff_override_needs_who_and_why() -> None:
     override = StaffOverride("staff-007", "checked_card_by_eye")
-    decision = apply_override(_decision(False), override)
-    assert decision.matched and decision.overridden and decision.override == override
-    assert decision.score == 0.1  # the model's score is kept for the statistics
-    without = apply_override(None, override)
-    assert without.matched and without.frames == 0 and math.isnan(without.score)
+    assert override.staff_id == "staff-007"
     with pytest.raises(ValueError):
         StaffOverride("", "no id")
+    with pytest.raises(ValueError):
+        StaffOverride("staff-007", " ")
