@@ -69,6 +69,7 @@ STYLE = """
 QPushButton[keyboardKey="true"] {
     background: #FFFFFF; color: #111111; border: 2px solid #7D8B99; border-radius: 10px;
     font-size: 26px; padding: 0 6px; min-width: 40px;
+    min-height: CONTENTpx; max-height: CONTENTpx;
 }
 QPushButton[keyboardKey="true"]:pressed { background: #BFD7F0; }
 QPushButton[role="function"] { background: #EEF1F5; font-size: 22px; font-weight: 600; }
@@ -79,7 +80,11 @@ QPushButton[role="done"] { background: #1E7B34; color: #FFFFFF; border-color: #1
 QPushButton[role="accent"] { font-size: 34px; }
 #keyboardHelp { color: #1B1F24; font-size: 18px; }
 """
-"""Dark text on white keys (contrast above 15:1); white on the blue and green keys (>5:1)."""
+"""Dark text on white keys (contrast above 15:1); white on the blue and green keys (>5:1).
+The key height is set here too (content box: the height less the 2 px borders): the
+application stylesheet's taller minimum for buttons would otherwise win over
+``setFixedHeight`` and make the rows overlap."""
+STYLE = STYLE.replace("CONTENT", str(KEY_HEIGHT - 4))
 
 
 def _key(name: str, text: str, on_click: Callable[[], None], role: str = "") -> QPushButton:

@@ -322,3 +322,35 @@ def test_every_text_asked_for_is_in_the_kiosk_translations(qtbot) -> None:
     assert tr.asked and all(key.startswith("keyboard.") for key in tr.asked)
     for lang in ("vi", "en"):
         assert tr.asked <= texts[lang].keys()
+
+
+def test_under_the_kiosk_theme_no_two_keys_overlap(qtbot) -> None:
+    """The app's stylesheet makes every button taller; the keyboard's keys must not grow into
+    each other (they did, until the keyboard set its key height in its own stylesheet)."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui.theme import Theme
+
+    app = QApplication.instance()
+    before = app.styleSheet()
+    app.setStyleSheet(Theme(high_contrast=False, large_text=False).stylesheet())
+    try:
+        keyboard = OnScreenKeyboard(lambda key, **_: key)
+        qtbot.addWidget(keyboard)
+        keyboard.resize(1280, 340)
+        keyboard.show()
+        qtbot.waitExposed(keyboard)
+        keys = [k for k in keyboard.findChildren(QPushButton) if k.isVisible()]
+        assert len(keys) > 40
+        assert {k.height() for k in keys} == {KEY_HEIGHT}
+        rects = [k.geometry().translated(k.parentWidget().mapTo(keyboard, k.pos()) - k.pos())
+                 for k in keys]  # fmt: skip
+        overlaps = [
+            (a.objectName(), b.objectName())
+            for i, (a, ra) in enumerate(zip(keys, rects, strict=True))
+            for b, rb in list(zip(keys, rects, strict=True))[i + 1 :]
+            if ra.intersects(rb)
+        ]
+        assert overlaps == []
+    finally:
+        app.setStyleSheet(before)
