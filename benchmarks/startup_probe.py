@@ -27,8 +27,8 @@ def rss_mib() -> float:
 def main() -> None:
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from kiosk.config import KioskConfig, RuntimeFlags
-    from kiosk.flow import Step
+    from kiosk.runtime.config import KioskConfig, RuntimeFlags
+    from kiosk.runtime.flow import Step
     from ui.app import application, build_window
 
     imported = time.perf_counter()

@@ -20,10 +20,10 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
+from kiosk.base.dossier import DossierCodes, DossierMeta
 from kiosk.central.client import CentralClient
 from kiosk.central.protocol import load_ed25519_private
-from kiosk.central.server import CentralService, RunningCentral
-from kiosk.dossier import DossierCodes, DossierMeta
+from kiosk.central.reference.server import CentralService, RunningCentral
 from offline_cache.sealing import seal
 from offline_cache.store import SqlOutbox
 from offline_cache.sync import SyncWorker

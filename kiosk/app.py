@@ -1,7 +1,7 @@
 """Application wiring: choose adapters from the configuration and build the core.
 
 Qt-free.  The UI entry point calls :func:`build_core` with its own
-dispatcher; tests call it with a :class:`~kiosk.events.QueueDispatcher`.
+dispatcher; tests call it with a :class:`~kiosk.base.events.QueueDispatcher`.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from devices.card.emulator.pki import load_or_create_pki
 from devices.card.mrtd.sod import load_trust_store
 from devices.card.simulator import DEMO_PROFILE, SimulatedCard, SimulatedCardReader
 from devices.printer.base import Printer
-from kiosk.catalogue_update import load_current
-from kiosk.config import ConfigError, KioskConfig, RuntimeFlags
+from kiosk.base.events import Dispatcher
+from kiosk.base.paths import data_dir as resolve_data_dir
+from kiosk.catalogue.update import load_current
 from kiosk.core import Devices, KioskCore
-from kiosk.events import Dispatcher
-from kiosk.i18n import Translator
-from kiosk.paths import data_dir as resolve_data_dir
+from kiosk.runtime.config import ConfigError, KioskConfig, RuntimeFlags
+from kiosk.runtime.i18n import Translator
 from kiosk.sync_setup import setup_sync
 from offline_cache.store import SqlOutbox
 

@@ -4,7 +4,7 @@ Threading contract: every public method and every signal of
 :class:`KioskCore` belongs to one thread, the *core thread* (the GUI thread
 in the application, the test's thread in tests).  Devices and the task
 runner report from their own threads; the core re-posts those reports
-through its :class:`~kiosk.events.Dispatcher` before touching any state.
+through its :class:`~kiosk.base.events.Dispatcher` before touching any state.
 Nothing here blocks on a device, the database or the network.
 """
 
@@ -40,24 +40,24 @@ from devices.card.mrtd.mrz import parse_mrz
 from devices.card.mrtd.reader import AccessKey
 from devices.card.qr import NO_EXPIRY, expiry_candidates, parse_card_qr
 from devices.printer.base import Printer, PrinterError, PrintJob
-from kiosk.admin_units import AdminUnits, load_admin_units
-from kiosk.catalogue import Catalogue, Document, FormField, Procedure
-from kiosk.central.client import Accepted
-from kiosk.config import KioskConfig
-from kiosk.document_scan import CapturedPage, PaperScanner
-from kiosk.dossier import CODE_PATTERN, DossierCodes, DossierMeta
-from kiosk.events import Dispatcher, Signal
-from kiosk.face_step import FaceOutcome, FaceStep
-from kiosk.flow import SESSION_END_STEPS, FlowMachine, Step, Transition, Trigger
-from kiosk.form import FormSession
-from kiosk.i18n import Translator
-from kiosk.idle import IdleGuard, IdlePhase
-from kiosk.logs import SCRUBBER
-from kiosk.paths import sweep_private_tmp
-from kiosk.qrscan import QrScanner
-from kiosk.receipt import ReceiptData, render_queue_ticket, render_receipt
-from kiosk.session import CitizenSession
-from kiosk.tasks import TaskRunner, deliver
+from kiosk.base.central import Accepted
+from kiosk.base.dossier import CODE_PATTERN, DossierCodes, DossierMeta
+from kiosk.base.events import Dispatcher, Signal
+from kiosk.base.paths import sweep_private_tmp
+from kiosk.catalogue.admin_units import AdminUnits, load_admin_units
+from kiosk.catalogue.model import Catalogue, Document, FormField, Procedure
+from kiosk.forms.engine import FormSession
+from kiosk.journeys.face import FaceOutcome, FaceStep
+from kiosk.printing.receipt import ReceiptData, render_queue_ticket, render_receipt
+from kiosk.runtime.config import KioskConfig
+from kiosk.runtime.flow import SESSION_END_STEPS, FlowMachine, Step, Transition, Trigger
+from kiosk.runtime.i18n import Translator
+from kiosk.runtime.idle import IdleGuard, IdlePhase
+from kiosk.runtime.logs import SCRUBBER
+from kiosk.runtime.session import CitizenSession
+from kiosk.runtime.tasks import TaskRunner, deliver
+from kiosk.scan.pages import CapturedPage, PaperScanner
+from kiosk.scan.qr import QrScanner
 from offline_cache.outbox import Outbox, OutboxFullError, QueuedRating
 from offline_cache.sealing import seal
 
@@ -739,7 +739,7 @@ class KioskCore:
         return [d for d in self.papers_needed() if d.key not in self.session.papers]
 
     def attach_paper(self, key: str, page: Any) -> None:
-        """A photographed paper (a :class:`kiosk.document_scan.CapturedPage`)."""
+        """A photographed paper (a :class:`kiosk.scan.pages.CapturedPage`)."""
         self.idle.touch()
         self.session.papers[key] = page
 

@@ -23,11 +23,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from kiosk import __version__
-from kiosk.catalogue import CATALOGUE_FILE
-from kiosk.catalogue_update import CatalogueUpdater
+from kiosk.catalogue.model import CATALOGUE_FILE
+from kiosk.catalogue.update import CatalogueUpdater
 from kiosk.central.client import CentralClient
 from kiosk.central.protocol import load_ed25519_private, load_ed25519_public
-from kiosk.config import ConfigError, KioskConfig, RuntimeFlags
+from kiosk.runtime.config import ConfigError, KioskConfig, RuntimeFlags
 from offline_cache.outbox import Outbox
 from offline_cache.sync import Backoff, SyncWorker
 
@@ -101,7 +101,7 @@ class SyncSetup:
 
     central_key: X25519PublicKey
     worker: SyncWorker | None = None
-    demo_central: Any = None  # kiosk.central.server.RunningCentral
+    demo_central: Any = None  # kiosk.central.reference.server.RunningCentral
     services: list[Any] = field(default_factory=list)
     catalogue_key: Ed25519PublicKey | None = None
     client: CentralClient | None = None
@@ -156,7 +156,7 @@ def setup_sync(
         )
     if central_key is not None:  # tests that open the boxes themselves: no sync
         return SyncSetup(central_key)
-    from kiosk.central.server import CentralService, RunningCentral
+    from kiosk.central.reference.server import CentralService, RunningCentral
 
     folder = root / "demo-central"
     service = CentralService(folder, catalogue=CATALOGUE_FILE.read_bytes())

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from kiosk.dossier import DossierMeta
+from kiosk.base.dossier import DossierMeta
 
 STATES = ("pending", "sending", "sent", "dead")
 

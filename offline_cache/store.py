@@ -31,7 +31,7 @@ from sqlalchemy import Engine, and_, create_engine, delete, event, func, or_, se
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from kiosk.dossier import DossierMeta
+from kiosk.base.dossier import DossierMeta
 from offline_cache.models import ContentRow, CounterRow, DossierRow, OutboxRow, RatingRow
 from offline_cache.outbox import (
     Build,

@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from kiosk.central.client import Accepted, KioskRefused, Outcome, Refused, RetryLater
-from kiosk.central.protocol import DossierUpload
+from kiosk.base.central import Accepted, DossierUpload, KioskRefused, Outcome, Refused, RetryLater
 from offline_cache.outbox import Claim, Outbox
 
 log = logging.getLogger(__name__)

@@ -15,11 +15,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 
 from kiosk.app import Simulators, build_core
-from kiosk.config import KioskConfig, RuntimeFlags
+from kiosk.base.events import QueueDispatcher
+from kiosk.cli.dossier import ANSWERS
 from kiosk.core import KioskCore
-from kiosk.demo_dossiers import ANSWERS
-from kiosk.events import QueueDispatcher
-from kiosk.flow import Step
+from kiosk.runtime.config import KioskConfig, RuntimeFlags
+from kiosk.runtime.flow import Step
 
 BIRTH_ANSWERS = ANSWERS
 """Answers to the demo birth registration that need no paper and no address."""

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kiosk.cli import main
+from kiosk.cli.main import main
 
 
 def test_config_show_lists_every_setting_with_its_description(tmp_path: Path, capsys) -> None:
@@ -58,7 +58,7 @@ def test_the_kiosk_refuses_to_serve_citizens_without_its_real_devices(
 def test_demo_dossiers_go_through_the_screens_path_into_the_durable_outbox(
     tmp_path: Path, capsys
 ) -> None:
-    from kiosk.dossier import CODE_PATTERN
+    from kiosk.base.dossier import CODE_PATTERN
     from offline_cache.store import SqlOutbox
 
     config = tmp_path / "k.toml"

@@ -8,10 +8,10 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from kiosk.central.server import CentralService
-from kiosk.cli import main
-from kiosk.config import load_config
-from kiosk.demo_dossiers import submit_demo
+from kiosk.central.reference.server import CentralService
+from kiosk.cli.dossier import submit_demo
+from kiosk.cli.main import main
+from kiosk.runtime.config import load_config
 from offline_cache.store import SqlOutbox
 
 
@@ -89,7 +89,7 @@ def test_the_demo_kiosk_sends_its_dossiers_to_its_own_central_service(tmp_path: 
     assert SqlOutbox.open(tmp_path / "kiosk.db").status(datetime.now())["counts"] == {"sent": 2}
     centre = CentralService(tmp_path / "demo-central")
     assert [r.code for r in centre.received()] == codes
-    from kiosk.central.server import Heartbeat
+    from kiosk.central.reference.server import Heartbeat
 
     with centre._sessions() as session:
         [beat] = session.query(Heartbeat).all()
@@ -104,8 +104,8 @@ def test_the_kiosk_looks_a_sent_dossier_up_at_the_centre_checking_the_id_number(
     tmp_path: Path,
 ) -> None:
     from kiosk.app import build_core
-    from kiosk.config import RuntimeFlags
-    from kiosk.events import QueueDispatcher
+    from kiosk.base.events import QueueDispatcher
+    from kiosk.runtime.config import RuntimeFlags
 
     config = load_config(tmp_path / "absent.toml", environ={}).replace(
         storage={"data_dir": str(tmp_path)}

@@ -11,9 +11,9 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from kiosk.app import Simulators, build_core
-from kiosk.config import KioskConfig, RuntimeFlags
 from kiosk.core import KioskCore
-from kiosk.fonts import FAMILY, font_files
+from kiosk.printing.fonts import FAMILY, font_files
+from kiosk.runtime.config import KioskConfig, RuntimeFlags
 from ui.bridge import QtDispatcher
 from ui.main_window import KioskWindow
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QListWidget, QPushButton,
 
 from kiosk.app import Simulators
 from kiosk.core import KioskCore
-from kiosk.flow import Step
+from kiosk.runtime.flow import Step
 from ui.main_window import KioskWindow
 
 log = logging.getLogger(__name__)
@@ -431,7 +431,7 @@ def run_tour(
     """Build a demo kiosk (simulated devices), drive the citizen tour, return the driver."""
     import tempfile
 
-    from kiosk.config import KioskConfig, RuntimeFlags
+    from kiosk.runtime.config import KioskConfig, RuntimeFlags
     from ui.app import application, build_window
 
     app = application()

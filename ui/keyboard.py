@@ -7,7 +7,7 @@ a field takes the focus.  A field says which keys it wants with its
 numbers) or ``"date"`` (a digit pad that puts in the ``/`` of dd/mm/yyyy by
 itself).
 
-Letters go through :func:`kiosk.ime.compose`, so ``Nguyeenx`` becomes
+Letters go through :func:`kiosk.forms.ime.compose`, so ``Nguyeenx`` becomes
 ``Nguyễn`` on screen as it would with Unikey.  People who know neither Telex
 nor VNI pick "Accented letters": touching a vowel (or ``d``) shows its forms,
 a row per vowel (a ă â), in place of the letters; one more touch types the
@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.ime import ACCENTED, InputMethod, compose
+from kiosk.forms.ime import ACCENTED, InputMethod, compose
 
 KEY_HEIGHT = 50  # above the 48 px touch minimum; five rows must leave the page its field
 SPACING = 4

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 from devices.camera.simulator import SimulatedCamera
 from kiosk.app import Simulators
 from kiosk.core import KioskCore
-from kiosk.document_scan import page_sequence
-from kiosk.flow import Step, Transition
-from kiosk.qrscan import qr_frame
+from kiosk.runtime.flow import Step, Transition
+from kiosk.scan.pages import page_sequence
+from kiosk.scan.qr import qr_frame
 from ui.keyboard import OnScreenKeyboard
 from ui.screens.base import Screen, button, label
 from ui.screens.form import CheckAnswersScreen, FormScreen, RequirementsScreen

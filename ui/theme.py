@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.fonts import FAMILY
+from kiosk.printing.fonts import FAMILY
 
 MIN_TOUCH_PX = 48
 

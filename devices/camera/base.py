@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from kiosk.events import Signal
+from kiosk.base.events import Signal
 
 log = logging.getLogger(__name__)
 

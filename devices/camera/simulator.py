@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from devices.camera.base import CameraState, CaptureThreadCamera
-from kiosk.paths import ASSETS
+from kiosk.base.paths import ASSETS
 
 DEMO_PORTRAIT = ASSETS / "images" / "demo-portrait.png"
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from kiosk.events import Signal
-from kiosk.session import CitizenIdentity
+from kiosk.base.events import Signal
+from kiosk.base.identity import CitizenIdentity
 
 if TYPE_CHECKING:
     from devices.card.mrtd.reader import AccessKey

@@ -22,7 +22,7 @@ from devices.card.mrtd.errors import ChipDataError
 from devices.card.mrtd.lds import parse_dg1, parse_dg2, parse_dg13, parse_vn_date
 from devices.card.mrtd.reader import AccessKey, ChipReader
 from devices.card.mrtd.sod import PaStatus, passive_authentication
-from kiosk.session import CitizenIdentity
+from kiosk.base.identity import CitizenIdentity
 
 
 def displayable_photo(dg2: bytes) -> bytes:

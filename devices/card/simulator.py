@@ -31,9 +31,9 @@ from devices.card.emulator.chip import EmulatedChip
 from devices.card.emulator.pki import TestPki, create_test_pki
 from devices.card.mrtd.reader import AccessKey
 from devices.worker import DeviceThread
-from kiosk.events import Signal
-from kiosk.paths import ASSETS
-from kiosk.session import CitizenIdentity
+from kiosk.base.events import Signal
+from kiosk.base.identity import CitizenIdentity
+from kiosk.base.paths import ASSETS
 
 DEMO_PROFILE = ASSETS / "cards" / "demo-card.json"
 READER_NAME = "Simulated CCCD reader"

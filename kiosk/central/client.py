@@ -20,41 +20,21 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kiosk.base.central import (
+    Accepted,
+    DossierUpload,
+    KioskRefused,
+    Outcome,
+    Refused,
+    RetryLater,
+)
 from kiosk.central import protocol as p
-
-
-@dataclass(frozen=True)
-class Accepted:
-    payload: dict[str, Any]
-    status: int
-
-
-@dataclass(frozen=True)
-class RetryLater:
-    reason: str
-    retry_after_s: float | None = None
-
-
-@dataclass(frozen=True)
-class Refused:
-    reason: str
-    status: int
-
-
-@dataclass(frozen=True)
-class KioskRefused:
-    reason: str
-    status: int
-
-
-Outcome = Accepted | RetryLater | Refused | KioskRefused
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -159,7 +139,7 @@ class CentralClient:
             return RetryLater(f"network: {type(exc).__name__}"), None
         return classify(response), response
 
-    def submit_dossier(self, upload: p.DossierUpload, idempotency_key: str) -> Outcome:
+    def submit_dossier(self, upload: DossierUpload, idempotency_key: str) -> Outcome:
         outcome, _ = self._call(
             "POST", "/dossiers", upload.to_json(), {p.H_IDEMPOTENCY: idempotency_key}
         )

@@ -20,7 +20,6 @@ import hashlib
 import json
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from kiosk.dossier import CODE_PATTERN
+from kiosk.base.central import DossierUpload
+from kiosk.base.dossier import CODE_PATTERN
 
 API = "/v1"
 MAX_SKEW_S = 300
@@ -155,41 +155,24 @@ def open_catalogue(public_key: Ed25519PublicKey, envelope: bytes) -> tuple[str, 
 
 
 # Payloads --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class DossierUpload:
-    code: str
-    procedure_code: str
-    received_at: datetime
-    appointment: date | None
-    sealed: bytes
-
-    def to_json(self) -> bytes:
-        return json.dumps(
-            {
-                "code": self.code,
-                "procedure_code": self.procedure_code,
-                "received_at": self.received_at.isoformat(timespec="seconds"),
-                "appointment": self.appointment.isoformat() if self.appointment else None,
-                "sealed": b64(self.sealed),
-            }
-        ).encode("utf-8")
-
-    @classmethod
-    def from_json(cls, body: bytes) -> DossierUpload:
-        raw = _object(body)
-        code = raw.get("code")
-        if not isinstance(code, str) or not CODE_PATTERN.match(code):
-            raise ProtocolError("code: expected a dossier code like 000.00.01.H01-261120-K010001")
-        procedure = raw.get("procedure_code")
-        if not isinstance(procedure, str) or not 1 <= len(procedure) <= 40:
-            raise ProtocolError("procedure_code: expected a procedure code")
-        try:
-            received_at = datetime.fromisoformat(str(raw.get("received_at")))
-            appointment_raw = raw.get("appointment")
-            appointment = date.fromisoformat(appointment_raw) if appointment_raw else None
-        except (TypeError, ValueError):
-            raise ProtocolError("received_at/appointment: expected ISO 8601 dates") from None
-        return cls(code, procedure, received_at, appointment, unb64(raw.get("sealed"), "sealed"))
+def parse_dossier_upload(body: bytes) -> DossierUpload:
+    """A dossier upload from its JSON body (or :class:`ProtocolError`)."""
+    raw = _object(body)
+    code = raw.get("code")
+    if not isinstance(code, str) or not CODE_PATTERN.match(code):
+        raise ProtocolError("code: expected a dossier code like 000.00.01.H01-261120-K010001")
+    procedure = raw.get("procedure_code")
+    if not isinstance(procedure, str) or not 1 <= len(procedure) <= 40:
+        raise ProtocolError("procedure_code: expected a procedure code")
+    try:
+        received_at = datetime.fromisoformat(str(raw.get("received_at")))
+        appointment_raw = raw.get("appointment")
+        appointment = date.fromisoformat(appointment_raw) if appointment_raw else None
+    except (TypeError, ValueError):
+        raise ProtocolError("received_at/appointment: expected ISO 8601 dates") from None
+    return DossierUpload(
+        code, procedure, received_at, appointment, unb64(raw.get("sealed"), "sealed")
+    )
 
 
 def _object(body: bytes) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import FaceSettings
 from kiosk.face.check import CheckPolicy, FaceCheck
 from kiosk.face.detect import FaceDetector
 from kiosk.face.embed import Embedder, OnnxEmbedder, make_embedder
@@ -25,6 +24,7 @@ from kiosk.face.liveness import LivenessCheck, LivenessPolicy, pick_challenges
 from kiosk.face.models import REQUIRED, check_models
 from kiosk.face.quality import assess
 from kiosk.face.verify import FaceVerifier, Reference
+from kiosk.runtime.config import FaceSettings
 
 
 def make_configured_embedder(settings: FaceSettings) -> Embedder:

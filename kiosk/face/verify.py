@@ -11,7 +11,7 @@ two frames to agree.  Frames of one attempt are strongly correlated, so the
 single-image threshold applies (docs/face.md).
 
 Attempts and the staff fallback belong to the session's face step
-(:mod:`kiosk.face_step`, ``face.attempts``); :class:`StaffOverride` is what a staff
+(:mod:`kiosk.journeys.face`, ``face.attempts``); :class:`StaffOverride` is what a staff
 member who checked the card by eye records.
 
 Nothing here logs or stores an image, a vector or a name.  Threading: a

@@ -275,9 +275,9 @@ def test_the_kiosk_identifies_a_citizen_through_pcscd(pcscd, pki, card, tmp_path
 
     from devices.card.emulator.pki import save_pki
     from kiosk.app import build_core
-    from kiosk.config import KioskConfig, RuntimeFlags
-    from kiosk.events import QueueDispatcher
-    from kiosk.flow import Step
+    from kiosk.base.events import QueueDispatcher
+    from kiosk.runtime.config import KioskConfig, RuntimeFlags
+    from kiosk.runtime.flow import Step
 
     save_pki(pki, tmp_path / "demo-pki")  # the kiosk's demo trust store: this PKI's CSCA
     config = KioskConfig().replace(

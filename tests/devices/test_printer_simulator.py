@@ -4,8 +4,8 @@ import pytest
 
 from devices.printer.base import PrinterError
 from devices.printer.simulator import SimulatedPrinter
-from kiosk.i18n import Translator
-from kiosk.receipt import render_queue_ticket
+from kiosk.printing.receipt import render_queue_ticket
+from kiosk.runtime.i18n import Translator
 
 
 @pytest.fixture

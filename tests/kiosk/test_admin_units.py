@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.admin_units import (
+from kiosk.base.paths import ASSETS
+from kiosk.catalogue.admin_units import (
     ADMIN_UNITS_FILE,
     AdminUnitsError,
     load_admin_units,
     parse_admin_units,
 )
-from kiosk.paths import ASSETS
 
 UNITS = load_admin_units()
 

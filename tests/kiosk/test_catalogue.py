@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from kiosk.catalogue import (
+from kiosk.base.identity import CitizenIdentity
+from kiosk.catalogue.model import (
     AGENCY_LEVELS,
     CARD_SOURCES,
     CATALOGUE_FILE,
@@ -34,7 +35,6 @@ from kiosk.catalogue import (
     validate_answers,
     visible_fields,
 )
-from kiosk.session import CitizenIdentity
 
 RAW: dict[str, Any] = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
 CATALOGUE = load_catalogue()

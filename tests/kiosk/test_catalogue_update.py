@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.catalogue import CATALOGUE_FILE, Catalogue, load_catalogue
-from kiosk.catalogue_update import ENVELOPE, CatalogueUpdater, load_current
+from kiosk.catalogue.model import CATALOGUE_FILE, Catalogue, load_catalogue
+from kiosk.catalogue.update import ENVELOPE, CatalogueUpdater, load_current
 from kiosk.central.protocol import sign_catalogue
-from kiosk.flow import Step
+from kiosk.runtime.flow import Step
 from tests.central_helpers import start_central
 
 BUNDLED = load_catalogue(CATALOGUE_FILE)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import (
+from kiosk.runtime.config import (
     ConfigError,
     KioskConfig,
     declared_settings,
@@ -103,7 +103,7 @@ def test_set_refuses_invalid_value_and_leaves_file_alone(tmp_path: Path) -> None
 
 
 def test_the_configuration_reference_in_docs_is_current() -> None:
-    from kiosk.config import settings_markdown
+    from kiosk.runtime.config import settings_markdown
 
     doc = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
     assert doc.read_text(encoding="utf-8") == settings_markdown(), (

@@ -11,9 +11,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from devices.card.simulator import SimulatedCard
-from kiosk.dossier import CODE_PATTERN
-from kiosk.flow import Step, Trigger
-from kiosk.logs import JsonFormatter
+from kiosk.base.dossier import CODE_PATTERN
+from kiosk.runtime.flow import Step, Trigger
+from kiosk.runtime.logs import JsonFormatter
 from offline_cache.sealing import open_sealed
 from tests.conftest import BIRTH_ANSWERS, FakeClock, Kiosk
 from tests.pii import files_holding, needles_for, objects_holding, unique_answers, unique_card
@@ -432,7 +432,7 @@ def test_wipe_leaves_no_personal_data_in_process_objects_or_files(kiosk: Kiosk) 
 
 
 def test_start_up_removes_what_a_crashed_run_left_in_the_private_tmp(kiosk: Kiosk) -> None:
-    from kiosk.paths import private_tmp
+    from kiosk.base.paths import private_tmp
 
     leftover = private_tmp(kiosk.core.data_dir) / "print-job.pdf"
     leftover.write_bytes(b"%PDF receipt of the last citizen")
@@ -466,7 +466,7 @@ def test_a_card_already_on_the_reader_is_taken_when_the_citizen_chooses_to_submi
 
 
 def test_typed_answers_are_scrubbed_from_logs_during_the_session(kiosk: Kiosk) -> None:
-    from kiosk.logs import SCRUBBER
+    from kiosk.runtime.logs import SCRUBBER
 
     kiosk.identify()
     kiosk.fill_birth_registration()
@@ -474,7 +474,7 @@ def test_typed_answers_are_scrubbed_from_logs_during_the_session(kiosk: Kiosk) -
 
 
 def test_the_qr_code_on_the_card_opens_the_chip(kiosk: Kiosk) -> None:
-    from kiosk.qrscan import qr_frame
+    from kiosk.scan.qr import qr_frame
 
     kiosk.reader.insert(kiosk.card)
     kiosk.wait_for(Step.ACCESS_KEY)
@@ -539,7 +539,7 @@ def test_a_card_whose_data_cannot_be_checked_is_not_accepted(kiosk: Kiosk, monke
 def test_a_paper_still_needed_is_photographed_and_sealed_with_the_dossier(
     kiosk: Kiosk, central_key: X25519PrivateKey
 ) -> None:
-    from kiosk.document_scan import page_sequence
+    from kiosk.scan.pages import page_sequence
 
     core = kiosk.core
     kiosk.identify()

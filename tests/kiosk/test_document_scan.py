@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from devices.camera.simulator import SimulatedCamera
-from kiosk.document_scan import (
+from kiosk.scan.pages import (
     A4_RATIO,
     GUIDANCE,
     CapturedPage,
@@ -177,7 +177,7 @@ def test_frames_without_a_page(frame: np.ndarray, key: str) -> None:
 
 
 def test_every_guidance_key_is_translated() -> None:
-    from kiosk.paths import ASSETS
+    from kiosk.base.paths import ASSETS
 
     for language in ("en", "vi"):
         text = (ASSETS / "i18n" / f"{language}.json").read_text(encoding="utf-8")

@@ -1,6 +1,6 @@
 import pytest
 
-from kiosk.flow import (
+from kiosk.runtime.flow import (
     IDENTIFIED_STEPS,
     SESSION_WIDE,
     TRANSITIONS,

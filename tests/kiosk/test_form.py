@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from kiosk.admin_units import load_admin_units
-from kiosk.catalogue import FormField, load_catalogue
-from kiosk.form import CARD_PAGE, FormSession, PageKind, money_text, time_text
+from kiosk.catalogue.admin_units import load_admin_units
+from kiosk.catalogue.model import FormField, load_catalogue
+from kiosk.forms.engine import CARD_PAGE, FormSession, PageKind, money_text, time_text
 
 CATALOGUE = load_catalogue()
 UNITS = load_admin_units()
@@ -166,7 +166,7 @@ def test_wipe_forgets_everything() -> None:
     [("LT-KS-TT-BHYT", "3 ngày làm việc"), ("HT-KS", "Trong ngày")],
 )
 def test_processing_time_is_said_plainly(code: str, expected: str) -> None:
-    from kiosk.i18n import Translator
+    from kiosk.runtime.i18n import Translator
 
     tr = Translator("vi")
     assert time_text(CATALOGUE.procedure(code).processing_time, tr) == expected

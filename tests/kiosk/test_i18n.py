@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.i18n import LANGUAGES, Translator, load_catalogue
+from kiosk.runtime.i18n import LANGUAGES, Translator, load_catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")

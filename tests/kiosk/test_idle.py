@@ -1,6 +1,6 @@
 import pytest
 
-from kiosk.idle import IdleGuard, IdlePhase
+from kiosk.runtime.idle import IdleGuard, IdlePhase
 from tests.conftest import FakeClock
 
 

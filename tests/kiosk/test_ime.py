@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.ime import ACCENTED, InputMethod, compose, type_text
+from kiosk.forms.ime import ACCENTED, InputMethod, compose, type_text
 
 TELEX, VNI = InputMethod.TELEX, InputMethod.VNI
 

@@ -1,7 +1,7 @@
 import json
 import logging
 
-from kiosk.logs import REDACTED, JsonFormatter, Scrubber
+from kiosk.runtime.logs import REDACTED, JsonFormatter, Scrubber
 
 
 def test_scrubber_removes_numbers_dates_and_mrz() -> None:

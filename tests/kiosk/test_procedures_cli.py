@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.catalogue import CATALOGUE_FILE, load_catalogue
-from kiosk.procedures_cli import add_procedures_parser, run_procedures_command
-from kiosk.search import search
+from kiosk.catalogue.model import CATALOGUE_FILE, load_catalogue
+from kiosk.catalogue.search import search
+from kiosk.cli.procedures import add_procedures_parser, run_procedures_command
 
 CATALOGUE = load_catalogue()
 

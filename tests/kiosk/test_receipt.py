@@ -4,8 +4,8 @@ from datetime import date, datetime
 
 from pypdf import PdfReader
 
-from kiosk.i18n import Translator
-from kiosk.receipt import ReceiptData, render_queue_ticket, render_receipt
+from kiosk.printing.receipt import ReceiptData, render_queue_ticket, render_receipt
+from kiosk.runtime.i18n import Translator
 
 
 def text_of(pdf: bytes) -> str:

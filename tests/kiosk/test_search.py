@@ -6,8 +6,9 @@ import unicodedata
 
 import pytest
 
-from kiosk.catalogue import load_catalogue
-from kiosk.search import fold, search, tokens
+from kiosk.catalogue.model import load_catalogue
+from kiosk.catalogue.search import search
+from kiosk.catalogue.text import fold, tokens
 
 CATALOGUE = load_catalogue()
 

@@ -17,7 +17,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from kiosk.central.server import FaultPlan
+from kiosk.central.reference.server import FaultPlan
 from offline_cache.store import SqlOutbox
 from tests.central_helpers import KIOSK_ID, queue_dossiers, start_central
 

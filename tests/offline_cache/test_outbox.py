@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.dossier import DossierCodes, DossierMeta
+from kiosk.base.dossier import DossierCodes, DossierMeta
 from offline_cache.outbox import DuplicateDossierError, MemoryOutbox, Outbox, OutboxFullError
 from offline_cache.store import SqlOutbox, make_engine, migrate
 
@@ -298,7 +298,7 @@ def test_low_free_space_refuses_new_dossiers(tmp_path: Path) -> None:
 def test_sync_status_counts_and_ages_the_queue(tmp_path: Path, capsys) -> None:
     import json
 
-    from kiosk.cli import main
+    from kiosk.cli.main import main
 
     outbox = SqlOutbox.open(tmp_path / "data" / "kiosk.db")
     outbox.put(meta("A-1", 1), b"x")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.central.client import Accepted, KioskRefused, RetryLater
-from kiosk.central.server import FaultPlan
+from kiosk.base.central import Accepted, KioskRefused, RetryLater
+from kiosk.central.reference.server import FaultPlan
 from offline_cache.store import SqlOutbox
 from offline_cache.sync import Backoff, SyncWorker
 from tests.central_helpers import Central, queue_dossiers, start_central
@@ -231,7 +231,7 @@ def test_client_outcomes_for_each_kind_of_answer(central: Central) -> None:
 
 
 def test_ratings_follow_the_dossiers_to_the_centre_once(store: SqlOutbox, central: Central) -> None:
-    from kiosk.central.server import ReceivedRating
+    from kiosk.central.reference.server import ReceivedRating
     from offline_cache.outbox import QueuedRating
 
     queue_dossiers(store, central.service, 1)

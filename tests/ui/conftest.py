@@ -6,8 +6,8 @@ from datetime import datetime
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from kiosk.config import KioskConfig, RuntimeFlags
-from kiosk.flow import Step
+from kiosk.runtime.config import KioskConfig, RuntimeFlags
+from kiosk.runtime.flow import Step
 from tests.conftest import FakeClock
 from ui.app import application, build_window
 from ui.main_window import KioskWindow

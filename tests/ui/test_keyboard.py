@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from kiosk.paths import ASSETS
+from kiosk.base.paths import ASSETS
 from ui.keyboard import KEY_HEIGHT, OnScreenKeyboard
 from ui.theme import MIN_TOUCH_PX
 

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QWidget
 
-from kiosk.flow import Step, Trigger
-from kiosk.fonts import FAMILY
+from kiosk.printing.fonts import FAMILY
+from kiosk.runtime.flow import Step, Trigger
 from tests.pii import needles_for, objects_holding, unique_card
 from tests.ui.conftest import UiKiosk
 from ui.automatic import run_tour

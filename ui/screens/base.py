@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.core import KioskCore
-from kiosk.flow import Step, Transition, Trigger
+from kiosk.runtime.flow import Step, Transition, Trigger
 
 TextParam = Any  # a value, or a zero-argument callable evaluated at (re)translation time
 

@@ -1,6 +1,6 @@
 """Requirements, the one-question-per-page form, and the check-answers page.
 
-Thin views over :class:`kiosk.form.FormSession` (``core.form``): the page to
+Thin views over :class:`kiosk.forms.engine.FormSession` (``core.form``): the page to
 show, its problems, the rows to check all come from there.
 """
 
@@ -20,14 +20,14 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.core import KioskCore
-from kiosk.flow import Step, Transition, Trigger
-from kiosk.form import (
+from kiosk.forms.engine import (
     PageKind,
     condition_text,
     money_text,
     requirements,
     time_text,
 )
+from kiosk.runtime.flow import Step, Transition, Trigger
 from ui.screens.base import Screen, button, clear_layout, label
 
 TEXT_INPUTS = {"text": "text", "phone": "numeric", "number": "numeric", "id_number": "numeric"}

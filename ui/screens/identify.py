@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 from devices.card.base import ReaderState, ReadStep
 from kiosk.core import KioskCore
 from kiosk.face.check import FaceProgress, Phase
-from kiosk.flow import Step, Transition, Trigger
-from kiosk.i18n import N_
+from kiosk.runtime.flow import Step, Transition, Trigger
+from kiosk.runtime.i18n import N_
 from ui.screens.base import Screen, button, label
 
 READ_STEP_KEYS = {
@@ -243,7 +243,7 @@ class FaceCheckScreen(Screen):
     """The live camera in an oval, one instruction at a time, the challenges, the result.
 
     Detection, landmarks and embedding run on the face-check thread
-    (:mod:`kiosk.face_step`); this screen only paints the latest frame and the
+    (:mod:`kiosk.journeys.face`); this screen only paints the latest frame and the
     core's latest :class:`~kiosk.face.check.FaceProgress`.
     """
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
 
 from kiosk.core import KioskCore, LookupResult, QueueTicket
-from kiosk.flow import Step, Transition, Trigger
-from kiosk.i18n import N_
+from kiosk.runtime.flow import Step, Transition, Trigger
+from kiosk.runtime.i18n import N_
 from ui.screens.base import Screen, Tile, button, clear_layout, label
 
 RATING_BUTTONS = (

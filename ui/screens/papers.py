@@ -4,7 +4,7 @@ Three views of one step: the list of papers; the live camera with the page
 outlined and one instruction (the kiosk takes the picture by itself once the
 page is held still); the straightened photo with "Use this photo" and
 "Retake".  The work (finding the page, straightening, size cap) runs off the
-GUI thread in :class:`kiosk.document_scan.PaperScanner`.
+GUI thread in :class:`kiosk.scan.pages.PaperScanner`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QPixmap, 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.core import KioskCore
-from kiosk.flow import Step, Transition, Trigger
+from kiosk.runtime.flow import Step, Transition, Trigger
 from ui.screens.base import Screen, button, clear_layout, label
 from ui.screens.identify import CameraPreview
 

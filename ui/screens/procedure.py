@@ -13,11 +13,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.catalogue import Procedure
+from kiosk.catalogue.model import Procedure
+from kiosk.catalogue.search import search
 from kiosk.core import KioskCore
-from kiosk.flow import Step, Transition, Trigger
-from kiosk.form import time_text
-from kiosk.search import search
+from kiosk.forms.engine import time_text
+from kiosk.runtime.flow import Step, Transition, Trigger
 from ui.screens.base import Screen, button, clear_layout, label
 
 CATEGORY_COLUMNS = 5

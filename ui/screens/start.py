@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel
 
 from kiosk.core import KioskCore
-from kiosk.flow import Step, Transition, Trigger
-from kiosk.i18n import N_
+from kiosk.runtime.flow import Step, Transition, Trigger
+from kiosk.runtime.i18n import N_
 from ui.screens.base import Screen, Tile, button, label
 
 TILES: tuple[tuple[str, str, Trigger, bool], ...] = (

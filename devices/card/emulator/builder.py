@@ -27,7 +27,7 @@ from devices.card.mrtd.pace import PaceInfo, card_access_file, encode_oid
 from devices.card.mrtd.sod import LDS_SECURITY_OBJECT_OID, DataGroupHash, LdsSecurityObject
 from devices.card.mrtd.tlv import tlv
 from devices.card.qr import NO_EXPIRY
-from kiosk.session import CitizenIdentity
+from kiosk.base.identity import CitizenIdentity
 
 DG13_OID = bytes.fromhex("060628D316010008")  # 1.0.10646.1.0.8
 PACE_ECDH_GM_AES_128 = "0.4.0.127.0.7.2.2.4.2.2"

@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 
+from kiosk.base.central import Accepted, KioskRefused
 from kiosk.central import protocol as p
-from kiosk.central.client import Accepted, KioskRefused
-from kiosk.central.server import CentralService, RunningCentral
+from kiosk.central.reference.server import CentralService, RunningCentral
 from tests.central_helpers import KIOSK_ID, start_central
 
 NOW = 1_795_000_000.0
@@ -110,9 +110,9 @@ def test_invalid_dossier_uploads_are_named(payload, message) -> None:
         "appointment": None,
         "sealed": "AAAA",
     }
-    assert p.DossierUpload.from_json(json.dumps(good).encode()).code == good["code"]
+    assert p.parse_dossier_upload(json.dumps(good).encode()).code == good["code"]
     with pytest.raises(p.ProtocolError, match=message):
-        p.DossierUpload.from_json(json.dumps({**good, **payload}).encode())
+        p.parse_dossier_upload(json.dumps({**good, **payload}).encode())
 
 
 def _tls_files(tmp: Path) -> tuple[Path, Path]:

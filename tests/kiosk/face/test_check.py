@@ -15,15 +15,15 @@ import numpy as np
 import pytest
 
 from devices.camera.simulator import SimulatedCamera
-from kiosk.config import FaceSettings
-from kiosk.events import QueueDispatcher
+from kiosk.base.events import QueueDispatcher
 from kiosk.face.check import CheckPolicy, FaceCheck, Phase
 from kiosk.face.detect import FaceDetector
 from kiosk.face.engine import load_engine
 from kiosk.face.landmarks import FaceMesh
 from kiosk.face.liveness import Challenge, LivenessCheck, LivenessPolicy
 from kiosk.face.quality import assess
-from kiosk.face_step import FaceStep
+from kiosk.journeys.face import FaceStep
+from kiosk.runtime.config import FaceSettings
 from tests.face_images import camera_frame, photo, photo_bytes
 from tests.kiosk.face import sequences as seq
 

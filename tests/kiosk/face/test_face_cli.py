@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from devices.card.emulator.builder import build_dg2
-from kiosk.face_cli import add_face_parser, run_face_command
+from kiosk.cli.face import add_face_parser, run_face_command
 from tests.face_images import photo, photo_bytes, side_by_side
 
 

@@ -20,8 +20,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from kiosk.fonts import font_files
-from kiosk.i18n import Translator
+from kiosk.printing.fonts import font_files
+from kiosk.runtime.i18n import Translator
 
 PAGE_WIDTH = 80 * mm
 MARGIN = 4 * mm

@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.config import FaceSettings
-from kiosk.events import Dispatcher, Signal
+from kiosk.base.events import Dispatcher, Signal
 from kiosk.face.check import FINAL_PHASES, FaceCheckWorker, FaceProgress, Phase
 from kiosk.face.errors import FaceError
+from kiosk.runtime.config import FaceSettings
 
 log = logging.getLogger(__name__)
 

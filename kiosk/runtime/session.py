@@ -11,64 +11,11 @@ objects the garbage collector can reach.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-PERSONAL_FIELDS = (
-    "id_number",
-    "full_name",
-    "date_of_birth",
-    "sex",
-    "nationality",
-    "ethnicity",
-    "place_of_origin",
-    "place_of_residence",
-    "date_of_issue",
-    "date_of_expiry",
-)
-
-
-@dataclass
-class CitizenIdentity:
-    """What the chip says about its holder (DG1/DG13/DG2), already parsed."""
-
-    id_number: str
-    full_name: str
-    date_of_birth: date
-    sex: str = ""
-    nationality: str = "Việt Nam"
-    ethnicity: str = ""
-    place_of_origin: str = ""
-    place_of_residence: str = ""
-    date_of_issue: date | None = None
-    date_of_expiry: date | None = None
-    photo: bytearray | None = field(default=None, repr=False)
-
-    def __repr__(self) -> str:  # never print personal data by accident
-        return "CitizenIdentity(<personal data>)"
-
-    __str__ = __repr__
-
-    def scrub_values(self) -> list[str]:
-        """The values a log line must never contain."""
-        values: list[str] = []
-        for name in PERSONAL_FIELDS:
-            value = getattr(self, name)
-            if isinstance(value, date):
-                values += [value.strftime("%d/%m/%Y"), value.isoformat(), value.strftime("%d%m%Y")]
-            elif value:
-                values.append(str(value))
-        return values
-
-    def wipe(self) -> None:
-        if self.photo is not None:
-            self.photo[:] = bytes(len(self.photo))
-            self.photo = None
-        for f in fields(self):
-            if f.name == "photo":
-                continue
-            setattr(self, f.name, None if f.type.startswith("date") else "")
+from kiosk.base.identity import CitizenIdentity
 
 
 @dataclass
@@ -78,7 +25,7 @@ class CitizenSession:
     identity: CitizenIdentity | None = None
     procedure_code: str | None = None
     answers: dict[str, str] = field(default_factory=dict)
-    form: Any = field(default=None, repr=False)  # a kiosk.form.FormSession over ``answers``
+    form: Any = field(default=None, repr=False)  # a kiosk.forms.engine.FormSession over ``answers``
     # Papers still needed: document key -> a photographed page, or None (at the counter).
     papers: dict[str, Any] = field(default_factory=dict, repr=False)
     dossier_code: str | None = None

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.config import KioskConfig
+from kiosk.runtime.config import KioskConfig
 
 if TYPE_CHECKING:
     from offline_cache.store import SqlOutbox
@@ -103,8 +103,8 @@ def _status(outbox: SqlOutbox, as_json: bool) -> int:
 
 
 def serve_central(args: argparse.Namespace) -> int:
-    from kiosk.catalogue import CATALOGUE_FILE
-    from kiosk.central.server import CentralService, FaultPlan, RunningCentral
+    from kiosk.catalogue.model import CATALOGUE_FILE
+    from kiosk.central.reference.server import CentralService, FaultPlan, RunningCentral
 
     service = CentralService(args.data_dir, catalogue=CATALOGUE_FILE.read_bytes())
     service.faults = FaultPlan(

@@ -16,8 +16,8 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
-from kiosk.events import Signal
-from kiosk.paths import ASSETS
+from kiosk.base.events import Signal
+from kiosk.base.paths import ASSETS
 
 log = logging.getLogger(__name__)
 

@@ -18,36 +18,14 @@ own usage counts, most used first.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kiosk.catalogue.text import fold, tokens
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from kiosk.catalogue import Catalogue, Procedure
-
-APOSTROPHES = "'’ʼ‘`´"
-_WORDS = re.compile(r"[0-9a-z]+")
-_DOUBLE_D = re.compile(r"d{2,}")
-# Lookalikes typed for đ/Đ on keyboards without it: Icelandic eth, African D with stroke.
-_D_LIKE = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "ɖ": "d", "Ɖ": "d"})
-
-
-def fold(text: str) -> str:
-    """``text`` as search compares it: no accents, no đ, lower case, single spaces."""
-    text = unicodedata.normalize("NFC", text).translate(_D_LIKE).casefold()
-    text = unicodedata.normalize("NFD", text)
-    text = "".join(char for char in text if not unicodedata.combining(char))
-    for mark in APOSTROPHES:
-        text = text.replace(mark, "")
-    text = _DOUBLE_D.sub("d", text)
-    return " ".join(text.split())
-
-
-def tokens(text: str) -> list[str]:
-    """The folded words of ``text`` (letters and digits; punctuation separates)."""
-    return _WORDS.findall(fold(text))
+    from kiosk.catalogue.model import Catalogue, Procedure
 
 
 def _phrase_in(query: list[str], words: list[str]) -> bool:

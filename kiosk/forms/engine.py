@@ -27,8 +27,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from kiosk.admin_units import AdminUnits
-from kiosk.catalogue import (
+from kiosk.catalogue.admin_units import AdminUnits
+from kiosk.catalogue.model import (
     Document,
     FormField,
     Localized,

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from kiosk.catalogue import CATALOGUE_FILE, Catalogue, CatalogueError, load_catalogue
-from kiosk.central.client import Accepted, CentralClient
+from kiosk.base.central import Accepted
+from kiosk.catalogue.model import CATALOGUE_FILE, Catalogue, CatalogueError, load_catalogue
+from kiosk.central.client import CentralClient
 from kiosk.central.protocol import ProtocolError, open_catalogue
 
 log = logging.getLogger(__name__)

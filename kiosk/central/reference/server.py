@@ -274,7 +274,7 @@ class CentralService:
         key = headers.get(p.H_IDEMPOTENCY, "")
         if not 16 <= len(key) <= 64:
             return _error(400, "missing_idempotency_key")
-        upload = p.DossierUpload.from_json(body)
+        upload = p.parse_dossier_upload(body)
         try:
             content = json.loads(open_sealed(upload.sealed, self.seal_key, upload.code.encode()))
             if content.get("code") != upload.code:

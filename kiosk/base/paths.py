@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
 def data_dir(configured: str = "") -> Path:

@@ -14,8 +14,12 @@ import sys
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.card_cli import add_card_commands, run_card_command
-from kiosk.config import (
+from kiosk.base.paths import data_dir
+from kiosk.cli.card import add_card_commands, run_card_command
+from kiosk.cli.face import add_face_parser, run_face_command
+from kiosk.cli.procedures import add_procedures_parser, run_procedures_command
+from kiosk.cli.sync import add_sync_commands, run_sync_command, serve_central
+from kiosk.runtime.config import (
     ConfigError,
     KioskConfig,
     RuntimeFlags,
@@ -25,11 +29,7 @@ from kiosk.config import (
     settings_markdown,
     write_setting,
 )
-from kiosk.face_cli import add_face_parser, run_face_command
-from kiosk.logs import setup_logging
-from kiosk.paths import data_dir
-from kiosk.procedures_cli import add_procedures_parser, run_procedures_command
-from kiosk.sync_cli import add_sync_commands, run_sync_command, serve_central
+from kiosk.runtime.logs import setup_logging
 
 
 def citizen_service_problems(config: KioskConfig) -> list[str]:
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "central":
             return serve_central(args)
         if args.command == "dossier":
-            from kiosk.demo_dossiers import submit_demo
+            from kiosk.cli.dossier import submit_demo
 
             for code in submit_demo(config, args.count):
                 print(code)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 
 from kiosk.app import build_core
-from kiosk.config import KioskConfig, RuntimeFlags
-from kiosk.events import QueueDispatcher
-from kiosk.flow import Step, Trigger
+from kiosk.base.events import QueueDispatcher
+from kiosk.runtime.config import KioskConfig, RuntimeFlags
+from kiosk.runtime.flow import Step, Trigger
 
 ANSWERS = {
     # Eligibility: the mother declares a child born in hospital, on time, parents married,

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kiosk.events import Signal
+from kiosk.base.events import Signal
 
 log = logging.getLogger(__name__)
 

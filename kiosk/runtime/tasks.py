@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from kiosk.events import Dispatcher
+from kiosk.base.events import Dispatcher
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")

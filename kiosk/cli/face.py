@@ -82,7 +82,7 @@ def run_face_command(args: argparse.Namespace) -> int:
 
 def error_text(key: str) -> str:
     """The English text of a ``face.error.*`` key (the key itself if untranslated)."""
-    from kiosk.i18n import load_catalogue
+    from kiosk.runtime.i18n import load_catalogue
 
     return load_catalogue("en").get(key, key)
 

@@ -22,15 +22,15 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
-from kiosk.paths import ASSETS
-from kiosk.search import fold
-from kiosk.session import PERSONAL_FIELDS
+from kiosk.base.identity import PERSONAL_FIELDS
+from kiosk.base.paths import ASSETS
+from kiosk.catalogue.text import fold
 
 CATALOGUE_FILE = ASSETS / "procedures" / "catalogue.json"
 SCHEMA_FILE = ASSETS / "procedures" / "catalogue.schema.json"
 SCHEMA_VERSION = 2
 
-# Attributes of kiosk.session.CitizenIdentity a form field can be pre-filled from.
+# Attributes of kiosk.base.identity.CitizenIdentity a form field can be pre-filled from.
 CARD_SOURCES = frozenset(PERSONAL_FIELDS)
 FIELD_KINDS = frozenset(
     {"text", "date", "phone", "number", "choice", "yes_no", "address", "id_number"}

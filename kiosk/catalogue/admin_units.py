@@ -10,7 +10,7 @@ communes become wards), so they are data, refreshed by regenerating the file;
 a stored address keeps the commune's *code*.
 
 Searching ignores accents, tone-mark placement (Hoà/Hòa) and apostrophe
-variants (``kiosk.search.fold``).
+variants (``kiosk.catalogue.text.fold``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.paths import ASSETS
-from kiosk.search import fold, tokens
+from kiosk.base.paths import ASSETS
+from kiosk.catalogue.text import fold, tokens
 
 ADMIN_UNITS_FILE = ASSETS / "admin_units" / "units.json"
 

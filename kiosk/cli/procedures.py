@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from kiosk.catalogue import (
+from kiosk.catalogue.model import (
     CATALOGUE_FILE,
     Catalogue,
     CatalogueError,
@@ -28,7 +28,7 @@ from kiosk.catalogue import (
     load_catalogue,
     prefill_share,
 )
-from kiosk.search import search
+from kiosk.catalogue.search import search
 
 # The CLI's own words (technician tool: kept here, not in the screens' translations).
 WORDS: dict[str, tuple[str, str]] = {
@@ -149,7 +149,7 @@ def run_procedures_command(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the commands on their own (``python -m kiosk.procedures_cli list``)."""
+    """Run the commands on their own (``python -m kiosk.cli.procedures list``)."""
     parser = argparse.ArgumentParser(prog="kiosk")
     add_procedures_parser(parser.add_subparsers(dest="command", required=True))
     return run_procedures_command(parser.parse_args(argv))

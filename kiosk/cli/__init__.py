@@ -1,0 +1,2 @@
+"""The ``kiosk`` command: :mod:`.main` parses and dispatches; one module per command group.
+"""

@@ -1,0 +1,3 @@
+"""What the kiosk prints: receipts and queue tickets (:mod:`.receipt`) in a font that covers
+Vietnamese (:mod:`.fonts`).
+"""
