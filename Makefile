@@ -82,6 +82,8 @@ test: system-test venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+	@# Every benchmark once with tiny sizes, so that make bench cannot break unnoticed.
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.run --quick
 
 lint: venv
 	$(BIN)/ruff check .
@@ -95,8 +97,9 @@ tour: system-test venv
 	QT_QPA_PLATFORM=offscreen $(BIN)/kiosk demo-tour --screenshots out/tour-vi --lang vi
 	QT_QPA_PLATFORM=offscreen $(BIN)/kiosk demo-tour --screenshots out/tour-en --lang en
 
+# Run as a module from the repository root: benchmarks/ and tests/ are not installed packages.
 bench: system-test venv
-	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.run
 
 # Regenerate the pinned versions after changing dependencies in pyproject.toml:
 # requirements.lock is what a kiosk runs, requirements-dev.lock adds the test tools.

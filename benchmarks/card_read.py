@@ -41,7 +41,7 @@ def _ensure_pcscd() -> subprocess.Popen | None:
 
 
 def measure(runs: int = 10) -> list[dict[str, float]]:
-    from devices.card.mrtd.reader import AccessKey
+    from devices.card.access import AccessKey
     from devices.card.mrtd.sod import load_trust_store
     from devices.card.pcsc import PcscCardReader
 

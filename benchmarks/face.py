@@ -116,12 +116,13 @@ ROWS = [
 # Accuracy -------------------------------------------------------------------------------
 
 
-def dataset() -> list[tuple[str, str, np.ndarray]]:
+def dataset(extras: bool = True) -> list[tuple[str, str, np.ndarray]]:
     """(identity, source, BGR image) for every distinct photo available.
 
     Obama's two partial-face crops are left out (crops of obama.jpg: same photo).
     insightface's t1.jpg holds six people: each face is cut out with a wide
-    margin so every method sees a one-face image.
+    margin so every method sees a one-face image.  ``extras=False``: the four
+    face_recognition photos only (the quick run).
     """
     from kiosk.face.detect import FaceDetector
     from tests.face_images import extra_photos, load_photo_bytes
@@ -134,6 +135,8 @@ def dataset() -> list[tuple[str, str, np.ndarray]]:
         for name in ("obama.jpg", "obama2.jpg", "obama3.jpg")
     ]
     items.append(("biden", "biden.jpg", decode(load_photo_bytes("biden.jpg"))))
+    if not extras:
+        return items
     detector = FaceDetector()
     for name, data in extra_photos().items():
         image = decode(data)
@@ -216,11 +219,14 @@ def _pairs(
     return genuine, impostor, east_asian
 
 
-def accuracy() -> list[dict[str, Any]]:
-    """One row per method: pairs, worst scores, errors at its threshold, time per face."""
+def accuracy(quick: bool = False) -> list[dict[str, Any]]:
+    """One row per method: pairs, worst scores, errors at its threshold, time per face.
+
+    ``quick``: SFace alone on the four face_recognition photos (seconds, not a minute).
+    """
     from kiosk.face.embed import DEFAULT_THRESHOLDS, DLIB_DISTANCE, cosine
 
-    items = dataset()
+    items = dataset(extras=not quick)
     methods: list[tuple[str, Callable, Callable, float, bool]] = [
         ("SFace int8 (YuNet), cosine", _sface_vectors, cosine, DEFAULT_THRESHOLDS["sface"], True),
         (
@@ -239,7 +245,7 @@ def accuracy() -> list[dict[str, Any]]:
         ),
     ]
     rows = []
-    for name, make, score, threshold, higher_is_same in methods:
+    for name, make, score, threshold, higher_is_same in methods[:1] if quick else methods:
         started = time.perf_counter()
         vectors = make(items)
         per_face_ms = (time.perf_counter() - started) * 1000 / max(1, len(items))

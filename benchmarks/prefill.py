@@ -7,7 +7,8 @@ asked when every eligibility question takes its first answer).
 
 from __future__ import annotations
 
-from kiosk.catalogue.model import Catalogue, load_catalogue, prefill_share, visible_fields
+from kiosk.catalogue.load import load_catalogue
+from kiosk.catalogue.model import Catalogue, prefill_share, visible_fields
 
 
 def rows(catalogue: Catalogue | None = None) -> list[dict[str, object]]:

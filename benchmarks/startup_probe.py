@@ -1,13 +1,18 @@
 """One kiosk start-up, measured from inside: prints a JSON line.
 
 Run by benchmarks/run.py in a fresh process each time (offscreen Qt, demo
-mode, simulated devices), so imports and font loading are counted.
+mode, simulated devices), so imports and font loading are counted.  The
+line carries ``shown_at`` (``time.monotonic()``, one clock for every process
+on Linux) so the parent can time the attract screen from before it started
+the interpreter.  ``python startup_probe.py [idle seconds]``: how long to idle
+before reading the resident memory (default 2).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -42,9 +47,11 @@ def main() -> None:
         while not (attract.isVisible() and attract.visibleRegion().boundingRect().height() > 0):
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
         window.grab()  # the first full paint
-        shown = time.perf_counter()
+        shown, shown_at = time.perf_counter(), time.monotonic()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        idle_s = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
         loop = QEventLoop()
-        QTimer.singleShot(2000, loop.quit)  # idle for two seconds, timers running
+        QTimer.singleShot(int(idle_s * 1000), loop.quit)  # idle, timers running
         loop.exec()
         idle_rss = rss_mib()
         core.stop()
@@ -53,6 +60,8 @@ def main() -> None:
             {
                 "import_s": imported - T0,
                 "startup_s": shown - T0,
+                "shown_at": shown_at,
+                "cpu_s": usage.ru_utime + usage.ru_stime,
                 "idle_rss_mib": idle_rss,
             }
         )

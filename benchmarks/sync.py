@@ -79,26 +79,27 @@ def _drain(store: SqlOutbox, client: CentralClient) -> tuple[int, float]:
     return sent, time.perf_counter() - started
 
 
-def measure() -> dict[str, float]:
+def measure(submits: int = 300, attachments: int = 60, drained: int = 10_000) -> dict[str, float]:
+    """All the figures of the table; smaller counts give a quick run (same table)."""
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         service, running, store, client = _setup(Path(tmp))
         try:
             day = datetime(2026, 11, 20, 9)
-            latencies = sorted(_submit(store, service, day, b"") for _ in range(300))
+            latencies = sorted(_submit(store, service, day, b"") for _ in range(submits))
             results["submit_p50_ms"] = statistics.median(latencies)
             results["submit_p99_ms"] = latencies[int(len(latencies) * 0.99) - 1]
             sent, seconds = _drain(store, client)
             results["sync_per_s"] = sent / seconds
             attachment = os.urandom(100_000)  # 200 KB once hex-encoded in the content
             day2 = datetime(2026, 11, 21, 9)
-            for _ in range(60):
+            for _ in range(attachments):
                 _submit(store, service, day2, attachment)
             sent, seconds = _drain(store, client)
             results["sync_200k_per_s"] = sent / seconds
         finally:
             running.stop()
-    results.update(_memory_while_draining())
+    results.update(_memory_while_draining(drained))
     return results
 
 
@@ -126,7 +127,7 @@ def _memory_while_draining(count: int = 10_000) -> dict[str, float]:
                     [(code, os.urandom(16).hex()) for code, _ in rows],
                 )
             del rows
-            samples: list[float] = []
+            samples: list[float] = [_rss_mib()]  # at least one sample, however short the drain
             done = threading.Event()
 
             def sample() -> None:
@@ -139,6 +140,7 @@ def _memory_while_draining(count: int = 10_000) -> dict[str, float]:
             sent = SyncWorker(store, client).run_once().sent
             done.set()
             sampler.join()
+            samples.append(_rss_mib())
             assert sent == count, f"only {sent} of {count} sent"
             seconds = time.perf_counter() - started
         finally:

@@ -23,7 +23,8 @@ from devices.printer.base import Printer
 from kiosk.base.events import Dispatcher
 from kiosk.base.paths import data_dir as resolve_data_dir
 from kiosk.catalogue.update import load_current
-from kiosk.core import Devices, KioskCore
+from kiosk.core import KioskCore
+from kiosk.journeys.base import Devices
 from kiosk.runtime.config import ConfigError, KioskConfig, RuntimeFlags
 from kiosk.runtime.i18n import Translator
 from kiosk.sync_setup import setup_sync
@@ -128,24 +129,24 @@ def build_core(
     core.services.extend(wiring.services)
     if wiring.worker is not None:
         worker = wiring.worker
-        core.dossier_queued.connect(lambda _meta: worker.kick())
-        core.rating_queued.connect(worker.kick)
+        core.submission.dossier_queued.connect(lambda _meta: worker.kick())
+        core.rating.queued.connect(worker.kick)
         queue_state = worker.heartbeat_payload
 
         def heartbeat() -> dict[str, object]:
             # Read from the worker's thread: value snapshots only, no personal data.
-            status = core.reader_status
+            status = core.identify.reader_status
             return {
                 **(queue_state() if queue_state else {}),
                 "devices": {
                     "card_reader": status.state.value if status else "unknown",
-                    "printer": core.print_error_key or "ok",
+                    "printer": core.submission.print_error_key or "ok",
                 },
             }
 
         worker.heartbeat_payload = heartbeat
     core.sync = wiring.worker
-    core.lookup_client = wiring.lookup_client
+    core.lookup.client = wiring.lookup_client
     wiring.watch_catalogue(
         root / "catalogue",
         config.sync.catalogue_check_interval_s,

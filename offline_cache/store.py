@@ -25,8 +25,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, and_, create_engine, delete, event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -66,8 +64,14 @@ def make_engine(url: str) -> Engine:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (idempotent)."""
-    # Alembic narrates every step at INFO; the kiosk's log wants only what went wrong.
+    # Alembic narrates every step at INFO, from its import on ("setup plugin …"); the
+    # kiosk's log and a technician's terminal want only what went wrong.  Imported here,
+    # not at the top: the level must be set first, and Alembic is a large import that
+    # nothing but this function needs (the kiosk's start-up).
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     sqlite = engine.dialect.name == "sqlite"

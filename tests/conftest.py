@@ -82,7 +82,7 @@ class Kiosk:
 
     def enter_key(self, card=None, expiry: str | None = None) -> dict[str, str]:
         card = card or self.card
-        return self.core.submit_access_key(
+        return self.core.identify.submit_access_key(
             card.id_number,
             card.date_of_birth.strftime("%d/%m/%Y"),
             expiry or card.date_of_expiry.strftime("%d/%m/%Y"),
@@ -97,11 +97,11 @@ class Kiosk:
         self.wait_for(Step.FACE_CHECK)
 
     def fill_birth_registration(self, answers: dict[str, str] | None = None) -> None:
-        self.core.face_confirmed()
-        self.core.choose_service("LT-KS-TT-BHYT")
+        self.core.face.confirmed()
+        self.core.service.choose("LT-KS-TT-BHYT")
         assert self.core.step is Step.REQUIREMENTS
-        self.core.start_form()
-        errors = self.core.complete_form({**BIRTH_ANSWERS, **(answers or {})})
+        self.core.forms.start()
+        errors = self.core.forms.complete({**BIRTH_ANSWERS, **(answers or {})})
         assert errors == {}
         assert self.core.step is Step.CHECK_ANSWERS
 

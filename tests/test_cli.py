@@ -69,3 +69,52 @@ def test_demo_dossiers_go_through_the_screens_path_into_the_durable_outbox(
     assert all(CODE_PATTERN.match(code) for code in codes)
     queued = SqlOutbox.open(tmp_path / "data" / "kiosk.db").pending()
     assert [q.meta.code for q in queued] == codes
+
+
+def run_kiosk(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The ``kiosk`` command in its own process, as a technician or a service manager runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_kiosk_that_refuses_to_start_exits_non_zero_for_its_service_manager(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "k.toml"
+    config.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    result = run_kiosk(config, "run")
+    assert result.returncode == 2
+    assert "cannot serve citizens" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_technicians_terminal_shows_the_commands_output_not_alembics_narration(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "k.toml"
+    config.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    result = run_kiosk(config, "sync", "status")  # a new data folder: every migration runs
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "kiosk.db").is_file()
+    assert result.stdout.startswith("dossiers: none")
+    assert "alembic" not in (result.stdout + result.stderr).lower()
+
+
+def test_the_json_log_goes_to_the_file_and_the_terminal_shows_only_warnings(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "k.toml"
+    config.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    result = run_kiosk(config, "dossier", "submit-demo")
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.split()) == 1  # the dossier code, nothing else
+    terminal = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert all(entry["level"] in ("WARNING", "ERROR", "CRITICAL") for entry in terminal)
+    logged = (tmp_path / "data" / "logs" / "kiosk.log").read_text(encoding="utf-8")
+    events = [json.loads(line) for line in logged.splitlines()]
+    assert any(e["level"] == "INFO" and e["event"] == "step_changed" for e in events)
+    assert not [e for e in events if e["logger"].startswith("alembic")]

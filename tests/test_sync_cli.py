@@ -115,11 +115,11 @@ def test_the_kiosk_looks_a_sent_dossier_up_at_the_centre_checking_the_id_number(
     core, sims = build_core(config, RuntimeFlags(demo=True), dispatcher)
     assert sims.card is not None
     results = []
-    core.lookup_finished.connect(results.append)
+    core.lookup.finished.connect(results.append)
     core.start()
     try:
         for asked, id_number in enumerate((sims.card.id_number, "001099999999"), start=1):
-            assert core.lookup(code, id_number) is None
+            assert core.lookup.request(code, id_number) is None
             assert dispatcher.drain_until(lambda asked=asked: len(results) == asked, 10)
     finally:
         core.stop()

@@ -138,8 +138,8 @@ class AutomaticDriver(QObject):
         """The form shows the page of ``key``."""
         return lambda: (
             self.core.step is Step.FILL_FORM
-            and self.core.form is not None
-            and self.core.form.page_key == key
+            and self.core.forms.form is not None
+            and self.core.forms.form.page_key == key
         )
 
     def pick(self, name: str, text: str) -> None:
@@ -319,7 +319,7 @@ class AutomaticDriver(QObject):
         yield self.settle(200)
         self.shot("papers-camera")
         self.click("demo_paper")
-        yield lambda: core.paper_taken is not None
+        yield lambda: core.papers.taken is not None
         yield self.settle(100)
         self.shot("papers-photo")
         self.click("paper_keep")
@@ -367,7 +367,7 @@ class AutomaticDriver(QObject):
         self.shot("queue")
         self.click("queue_A")
         yield self.visible(window.screens[S.QUEUE_TICKET].ticket)
-        yield lambda: core.last_ticket is not None and core.last_ticket.printed is not None
+        yield lambda: core.tickets.last is not None and core.tickets.last.printed is not None
         yield self.settle(50)
         self.shot("queue-ticket")
         self.click("queue_done")

@@ -5,7 +5,8 @@ a field takes the focus.  A field says which keys it wants with its
 ``keyboard`` property (or the ``mode`` given to :meth:`OnScreenKeyboard.attach`):
 ``"text"`` (letters; the default), ``"numeric"`` (a digit pad: phone and ID
 numbers) or ``"date"`` (a digit pad that puts in the ``/`` of dd/mm/yyyy by
-itself).
+itself).  It is the kiosk's only keypad: the access-key screen's ID number and
+dates use its digit and date pads too.
 
 Letters go through :func:`kiosk.forms.ime.compose`, so ``Nguyeenx`` becomes
 ``Nguyễn`` on screen as it would with Unikey.  People who know neither Telex
@@ -174,6 +175,16 @@ class OnScreenKeyboard(QFrame):
         self.target = None
         self._close_accents()
 
+    def finish(self) -> None:
+        """Done touched: the field lets go of the focus, then ``done`` (the window hides us).
+
+        The window shows the keyboard when a field *takes* the focus; a field that kept it
+        would take it no more, and a touch on it after Done would bring no keys back.
+        """
+        if self.target is not None:
+            self.target.clearFocus()
+        self.done.emit()
+
     # Layout ----------------------------------------------------------------------
     def _build(self) -> None:
         _discard(self._page)
@@ -195,7 +206,7 @@ class OnScreenKeyboard(QFrame):
             pad.addWidget(key, index // 3, index % 3)
         pad.addWidget(_key("key_backspace", "", self.backspace, "function"), 3, 0)
         pad.addWidget(_key("key_0", "0", lambda: self.press("0")), 3, 1)
-        pad.addWidget(_key("key_done", "", self.done.emit, "done"), 3, 2)
+        pad.addWidget(_key("key_done", "", self.finish, "done"), 3, 2)
         holder.setMaximumWidth(600)
         page = QWidget()
         row = QHBoxLayout(page)
@@ -229,7 +240,7 @@ class OnScreenKeyboard(QFrame):
             self._method_keys[method] = key
             bottom.append((key, 3))
         bottom.append((_key("key_space", "", lambda: self.press(" ")), 7))
-        bottom.append((_key("key_done", "", self.done.emit, "done"), 3))
+        bottom.append((_key("key_done", "", self.finish, "done"), 3))
         column.addLayout(_row(*bottom))
         self._show_case()
         return page

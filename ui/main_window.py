@@ -18,11 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from devices.camera.simulator import SimulatedCamera
+from devices.camera.simulator import SimulatedCamera, demo_paper_sequence
 from kiosk.app import Simulators
 from kiosk.core import KioskCore
 from kiosk.runtime.flow import Step, Transition
-from kiosk.scan.pages import page_sequence
 from kiosk.scan.qr import qr_frame
 from ui.keyboard import OnScreenKeyboard
 from ui.screens.base import Screen, button, label
@@ -105,7 +104,7 @@ class Header(QFrame):
         self.contrast.clicked.connect(lambda on: window.set_theme(high_contrast=on))
         row.addWidget(self.contrast)
         self.staff = button("callStaff")
-        self.staff.clicked.connect(core.call_staff)
+        self.staff.clicked.connect(core.staff.call)
         row.addWidget(self.staff)
         self.retranslate(core)
 
@@ -197,21 +196,21 @@ class DemoPanel(QFrame):
             show_qr.setText("▦ QR → camera")
             show_qr.clicked.connect(lambda: camera.show([qr_frame(card.qr_text())]))
             # Once read, the person is back in front of the camera for the face check.
-            window.core.qr_result.connect(lambda _key: camera.show(None))
+            window.core.identify.qr_result.connect(lambda _key: camera.show(None))
             row.addWidget(show_qr)
             show_paper = button("demo_paper")
             show_paper.setText("▤ Giấy tờ → camera / Paper")
-            show_paper.clicked.connect(lambda: camera.show(page_sequence()))
+            show_paper.clicked.connect(lambda: camera.show(demo_paper_sequence()))
             # Once taken, the person is back in front of the camera.
-            window.core.paper_changed.connect(
-                lambda: camera.show(None) if window.core.paper_taken is not None else None
+            window.core.papers.changed.connect(
+                lambda: camera.show(None) if window.core.papers.taken is not None else None
             )
             row.addWidget(show_paper)
         face_ok = button("demo_face_ok")
         face_ok.setText("✓ Khuôn mặt / Face")
         # The demo's drawn face cannot blink or turn its head: the operator passes the step.
         face_ok.clicked.connect(
-            lambda: window.core.face_confirmed() if window.core.step is Step.FACE_CHECK else None
+            lambda: window.core.face.confirmed() if window.core.step is Step.FACE_CHECK else None
         )
         row.addWidget(face_ok)
         row.addStretch(1)

@@ -2,8 +2,9 @@
 
 Consumers never get a queue of frames: they ask for :meth:`Camera.latest`
 when they are ready (the preview at about 30 Hz, the face pipeline when it
-is free), so a slow consumer can never build a backlog.  Frames live in
-memory only and are dropped on :meth:`Camera.stop`.
+is free), so a slow consumer can never build a backlog (the threads that look
+at every new frame run in :class:`devices.camera.frames.FrameWorker`).  Frames
+live in memory only and are dropped on :meth:`Camera.stop`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -49,20 +49,6 @@ class Camera(Protocol):
     def state(self) -> CameraState: ...
 
     def latest(self) -> Frame | None: ...
-
-
-def new_frames(camera: Camera, stopped: threading.Event, interval_s: float) -> Iterator[Frame]:
-    """Each frame the camera has not shown before, polled every ``interval_s``, until ``stopped``.
-
-    The one loop behind every consumer thread (QR code, paper, face): it never
-    queues frames, so a slow consumer simply looks at fewer of them.
-    """
-    seen = -1
-    while not stopped.wait(interval_s):
-        frame = camera.latest()
-        if frame is not None and frame.seq != seen:
-            seen = frame.seq
-            yield frame
 
 
 class LatestFrameSlot:

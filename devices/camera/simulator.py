@@ -1,8 +1,9 @@
 """A simulated camera that plays still images or image sequences.
 
 The demo shows a person in front of the kiosk (the demo card's portrait on a
-room-like background, moving slightly as a live person would); tests feed
-their own sequences.
+room-like background, moving slightly as a live person would) and, when the
+operator asks, a paper held up to it (recorded frames); tests feed their own
+sequences.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from devices.camera.base import CameraState, CaptureThreadCamera
 from kiosk.base.paths import ASSETS
 
 DEMO_PORTRAIT = ASSETS / "images" / "demo-portrait.png"
+DEMO_PAPER = ASSETS / "demo" / "paper"
 
 
 def demo_sequence(size: tuple[int, int] = (640, 480), frames: int = 60) -> list[np.ndarray]:
@@ -39,6 +41,31 @@ def demo_sequence(size: tuple[int, int] = (640, 480), frames: int = 60) -> list[
         frame[y : y + ph, x : x + pw] = portrait
         sequence.append(frame)
     return sequence
+
+
+def demo_paper_sequence(
+    fps: float = 30.0, step_s: float = 0.15, hold_s: float = 2.0
+) -> list[np.ndarray]:
+    """A paper brought in front of the camera, then held still (the demo's operator panel).
+
+    The JPEGs in ``assets/demo/paper`` are played in name order, each for ``step_s`` at
+    ``fps``, and the last one (the page held still) for ``hold_s``: long enough for the
+    kiosk to take the photo by itself.  They are rendered by
+    ``python -m tests.paper_scenes --write-demo``.
+    """
+    paths = sorted(DEMO_PAPER.glob("*.jpg"))
+    if not paths:
+        raise FileNotFoundError(DEMO_PAPER)
+    *moving, held = [_read_image(path) for path in paths]
+    sequence = [image for image in moving for _ in range(max(1, round(step_s * fps)))]
+    return sequence + [held] * max(1, round(hold_s * fps))
+
+
+def _read_image(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError(f"not an image: {path}")
+    return image
 
 
 class SimulatedCamera(CaptureThreadCamera):
@@ -62,13 +89,7 @@ class SimulatedCamera(CaptureThreadCamera):
 
     @classmethod
     def from_files(cls, paths: Sequence[Path], fps: float = 30.0) -> SimulatedCamera:
-        images = []
-        for path in paths:
-            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            if image is None:
-                raise ValueError(f"not an image: {path}")
-            images.append(image)
-        return cls(images, fps)
+        return cls([_read_image(path) for path in paths], fps)
 
     def _capture(self, stopped: threading.Event) -> None:
         demo = demo_sequence() if self._images is None else []

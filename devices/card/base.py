@@ -10,13 +10,27 @@ from __future__ import annotations
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from devices.card.access import AccessKey
+from devices.card.errors import AccessDeniedError, CardError, CardRemovedError, NotGenuineError
 from kiosk.base.events import Signal
 from kiosk.base.identity import CitizenIdentity
 
-if TYPE_CHECKING:
-    from devices.card.mrtd.reader import AccessKey
+# The errors and the access key are part of the reader interface: importable from here.
+__all__ = [
+    "AccessDeniedError",
+    "AccessKey",
+    "CardError",
+    "CardReadResult",
+    "CardReader",
+    "CardRemovedError",
+    "NotGenuineError",
+    "ReadStep",
+    "ReaderSignals",
+    "ReaderState",
+    "ReaderStatus",
+]
 
 
 class ReaderState(StrEnum):
@@ -40,26 +54,6 @@ class ReadStep(StrEnum):
     READING_DETAILS = "reading_details"
     READING_PHOTO = "reading_photo"
     CHECKING = "checking"
-
-
-class CardError(Exception):
-    """A card could not be read; ``message_key`` is the translated text to show."""
-
-    message_key = "card.error.unreadable"
-
-
-class CardRemovedError(CardError):
-    message_key = "card.error.removed"
-
-
-class AccessDeniedError(CardError):
-    message_key = "card.error.access_denied"
-
-
-class NotGenuineError(CardError):
-    """Passive authentication found altered data (or, later, a failed clone check)."""
-
-    message_key = "card.error.not_genuine"
 
 
 @dataclass

@@ -14,13 +14,14 @@ import cv2
 import numpy as np
 from cryptography import x509
 
+from devices.card.access import AccessKey
 from devices.card.base import CardReadResult, NotGenuineError, ReadStep
 from devices.card.mrtd.aa import AaStatus, active_authentication
 from devices.card.mrtd.apdu import Transport
 from devices.card.mrtd.ca import chip_authentication
 from devices.card.mrtd.errors import ChipDataError
 from devices.card.mrtd.lds import parse_dg1, parse_dg2, parse_dg13, parse_vn_date
-from devices.card.mrtd.reader import AccessKey, ChipReader
+from devices.card.mrtd.reader import ChipReader
 from devices.card.mrtd.sod import PaStatus, passive_authentication
 from kiosk.base.identity import CitizenIdentity
 

@@ -21,6 +21,7 @@ from concurrent.futures import Future
 from cryptography import x509
 from smartcard import scard
 
+from devices.card.access import AccessKey
 from devices.card.base import (
     CardError,
     CardReadResult,
@@ -31,7 +32,6 @@ from devices.card.base import (
 )
 from devices.card.chipread import read_identity
 from devices.card.mrtd.errors import ExtendedLengthRefusedError
-from devices.card.mrtd.reader import AccessKey
 from devices.worker import DeviceThread
 
 log = logging.getLogger(__name__)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cryptography import x509
 
+from devices.card.access import AccessKey
 from devices.card.base import (
     CardReadResult,
     CardRemovedError,
@@ -29,7 +30,6 @@ from devices.card.chipread import read_identity
 from devices.card.emulator.builder import build_chip
 from devices.card.emulator.chip import EmulatedChip
 from devices.card.emulator.pki import TestPki, create_test_pki
-from devices.card.mrtd.reader import AccessKey
 from devices.worker import DeviceThread
 from kiosk.base.events import Signal
 from kiosk.base.identity import CitizenIdentity

@@ -13,29 +13,22 @@ thread, between sessions (a citizen mid-form keeps the procedure they chose).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk.base.central import Accepted
-from kiosk.catalogue.model import CATALOGUE_FILE, Catalogue, CatalogueError, load_catalogue
+from kiosk.catalogue.load import CatalogueError, load_catalogue, parse_catalogue
+from kiosk.catalogue.model import CATALOGUE_FILE, Catalogue
 from kiosk.central.client import CentralClient
 from kiosk.central.protocol import ProtocolError, open_catalogue
 
 log = logging.getLogger(__name__)
 ENVELOPE = "catalogue-envelope.json"
-
-
-def _validate(data: bytes, source: str) -> Catalogue:
-    """The bundled catalogue's validation, applied to downloaded bytes."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / source
-        path.write_bytes(data)
-        return load_catalogue(path)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -56,22 +49,33 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 
 def load_current(folder: Path, public_key: Ed25519PublicKey | None) -> Catalogue:
-    """The last accepted update if its signature still verifies, else the bundled one."""
-    bundled = load_catalogue(CATALOGUE_FILE)
+    """The last accepted update if its signature still verifies, else the bundled one.
+
+    Only the catalogue that is used is validated (each validation costs start-up time).
+    """
     stored = folder / ENVELOPE
     if public_key is None or not stored.exists():
-        return bundled
+        return load_catalogue(CATALOGUE_FILE)
     try:
         version, data = open_catalogue(public_key, stored.read_bytes())
-        catalogue = _validate(data, "catalogue.json")
+        catalogue = parse_catalogue(data, "catalogue.json")
         if catalogue.version != version:
             raise ProtocolError(f"envelope says {version!r}, catalogue {catalogue.version!r}")
     except (OSError, ProtocolError, CatalogueError) as exc:
         log.error("stored_catalogue_rejected", extra={"fields": {"reason": str(exc)[:200]}})
-        return bundled
-    if _version_key(catalogue.version) < _version_key(bundled.version):
-        return bundled  # the kiosk software brought a newer one
+        return load_catalogue(CATALOGUE_FILE)
+    if _version_key(catalogue.version) < _version_key(_bundled_version()):
+        return load_catalogue(CATALOGUE_FILE)  # the kiosk software brought a newer one
     return catalogue
+
+
+def _bundled_version() -> str:
+    """The bundled catalogue's content version, read without validating the whole file."""
+    try:
+        version = json.loads(CATALOGUE_FILE.read_bytes()).get("version")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return version if isinstance(version, str) else ""
 
 
 class CatalogueUpdater:
@@ -99,7 +103,7 @@ class CatalogueUpdater:
             return "unchanged"
         try:
             version, data = open_catalogue(self.public_key, envelope)
-            catalogue = _validate(data, f"catalogue-{version}.json")
+            catalogue = parse_catalogue(data, f"catalogue-{version}.json")
         except (ProtocolError, CatalogueError) as exc:
             log.error("catalogue_update_rejected", extra={"fields": {"reason": str(exc)[:300]}})
             self._etag = etag  # do not fetch the same bad file again and again

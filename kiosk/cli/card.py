@@ -11,9 +11,9 @@ import time
 from datetime import date
 from pathlib import Path
 
+from devices.card.access import AccessKey
 from devices.card.base import CardError, ReaderState
 from devices.card.mrtd.mrz import parse_mrz
-from devices.card.mrtd.reader import AccessKey
 
 STATE_TEXT = {
     ReaderState.NO_SERVICE: "the PC/SC service (pcscd) is not running: start it "

@@ -54,18 +54,18 @@ def submit_demo(
         for _ in range(count):
             sims.reader.insert(card)
             until(Step.ACCESS_KEY)
-            core.submit_access_key(
+            core.identify.submit_access_key(
                 card.id_number, f"{card.date_of_birth:%d/%m/%Y}", f"{card.date_of_expiry:%d/%m/%Y}"
             )
             until(Step.FACE_CHECK)
-            core.face_confirmed()
-            core.choose_service("LT-KS-TT-BHYT")
-            if core.complete_form(dict(ANSWERS)):
+            core.face.confirmed()
+            core.service.choose("LT-KS-TT-BHYT")
+            if core.forms.complete(dict(ANSWERS)):
                 raise RuntimeError("the demo answers were refused")
-            core.confirm_answers()
+            core.forms.confirm_answers()
             until(Step.RECEIPT)
             codes.append(core.session.dossier_code or "")
-            core.receipt_done()
+            core.submission.receipt_done()
             core.fire(Trigger.RATING_SKIPPED)
             core.fire(Trigger.FINISHED)
             sims.reader.remove()

@@ -168,6 +168,8 @@ def _demo_tour(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     path = args.config or default_config_path()
+    # OpenCV writes its own notices straight to the terminal; only its errors belong there.
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     try:
         if args.command == "config":
             return _config_command(args, path)

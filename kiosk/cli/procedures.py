@@ -18,14 +18,13 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from kiosk.catalogue.load import CatalogueError, load_catalogue
 from kiosk.catalogue.model import (
     CATALOGUE_FILE,
     Catalogue,
-    CatalogueError,
     Localized,
     Procedure,
     ProcessingTime,
-    load_catalogue,
     prefill_share,
 )
 from kiosk.catalogue.search import search

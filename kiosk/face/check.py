@@ -22,7 +22,6 @@ dropped when the attempt ends (:meth:`FaceCheck.wipe`).
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -32,10 +31,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from devices.camera.base import new_frames
+from devices.camera.base import Frame
+from devices.camera.frames import FrameWorker
 from kiosk.face.errors import FaceError
-
-log = logging.getLogger(__name__)
 
 
 class Phase(StrEnum):
@@ -222,10 +220,12 @@ def _box(face: Any) -> tuple[float, float, float, float]:
 class FaceCheckWorker:
     """Runs :class:`FaceCheck` attempts on a thread over a camera's latest frame.
 
-    ``make_check()`` builds a fresh attempt (fresh random challenges);
-    ``on_progress(FaceProgress)`` is called from the worker thread (the core
-    re-posts it to its own thread).  :meth:`stop` ends the thread; the
-    current attempt's frames are wiped.
+    ``make_check()`` builds a fresh attempt (fresh random challenges) on the worker's
+    thread; ``on_progress(FaceProgress)`` is called from the worker thread (the core
+    re-posts it to its own thread).  :meth:`stop` ends the thread without waiting for it
+    (:meth:`join` waits); the current attempt's frames are wiped.  The thread is a
+    :class:`devices.camera.frames.FrameWorker`: an unexpected error is logged and
+    reported as ``face.error.internal``.
     """
 
     def __init__(
@@ -245,42 +245,51 @@ class FaceCheckWorker:
         self.on_progress = on_progress
         self.clock = clock
         self.idle_s = idle_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="face-check", daemon=True)
+        self._check: FaceCheck | None = None  # the worker thread's only
+        self._frames = FrameWorker(
+            camera,
+            self._look,
+            name="face-check",
+            interval_s=idle_s,
+            on_start=self._begin,
+            on_end=self._end,
+        )
 
     def start(self) -> None:
-        self._thread.start()
+        self._frames.start()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._frames.stop(timeout_s=0)
 
     def join(self, timeout: float = 3.0) -> None:
-        self._thread.join(timeout)
+        self._frames.join(timeout)
 
     def is_alive(self) -> bool:
-        return self._thread.is_alive()
+        return self._frames.is_alive()
 
-    def _run(self) -> None:
+    def _begin(self) -> bool:
         try:
             with self.lock:
-                check = self.make_check()
+                self._check = self.make_check()
         except FaceError as exc:
             self.on_progress(FaceProgress(Phase.ERROR, reason=exc.message_key))
-            return
+            return True
+        return False
+
+    def _look(self, frame: Frame) -> bool:
+        assert self._check is not None
         try:
-            for frame in new_frames(self.camera, self._stop, self.idle_s):
-                try:
-                    with self.lock:
-                        if self._stop.is_set():
-                            return
-                        progress = check.feed(frame.image, self.clock())
-                except FaceError as exc:
-                    progress = FaceProgress(Phase.ERROR, reason=exc.message_key)
-                self.on_progress(progress)
-                if progress.phase in FINAL_PHASES:
-                    return
-        except Exception:
-            log.exception("face_check_failed")
+            with self.lock:
+                if self._frames.stopping:
+                    return True
+                progress = self._check.feed(frame.image, self.clock())
+        except FaceError as exc:
+            progress = FaceProgress(Phase.ERROR, reason=exc.message_key)
+        self.on_progress(progress)
+        return progress.phase in FINAL_PHASES
+
+    def _end(self, error: Exception | None) -> None:
+        if error is not None:
             self.on_progress(FaceProgress(Phase.ERROR, reason="face.error.internal"))
-        finally:
-            check.wipe()
+        if self._check is not None:
+            self._check.wipe()

@@ -36,12 +36,11 @@ from kiosk.catalogue.model import (
     Procedure,
     ProcessingTime,
     Question,
-    normalise_choice,
     required_documents,
-    validate_answer,
     visible_fields,
     visible_questions,
 )
+from kiosk.forms.answers import normalise_choice, validate_answer
 
 
 class PageKind(StrEnum):

@@ -1,6 +1,7 @@
-"""The face step of a session: attempts, the engine, the worker, the staff fallback (no Qt).
+"""The face journey: attempts, the engine, the worker, the staff fallback (no Qt).
 
-Owned by the core and used on the core thread.  Entering the step starts a
+:class:`FaceJourney` is the flow's face step; :class:`FaceStep` the check it runs, used
+on the core thread.  Entering the step starts a
 :class:`kiosk.face.check.FaceCheckWorker` over the camera; its progress is
 re-posted to the core thread and published as ``progress`` (what the screen
 shows).  A match ends the step; a non-match, a failed challenge or a camera
@@ -24,7 +25,9 @@ from typing import Any
 from kiosk.base.events import Dispatcher, Signal
 from kiosk.face.check import FINAL_PHASES, FaceCheckWorker, FaceProgress, Phase
 from kiosk.face.errors import FaceError
+from kiosk.journeys.base import Journey, JourneyContext
 from kiosk.runtime.config import FaceSettings
+from kiosk.runtime.flow import Step, Transition, Trigger
 
 log = logging.getLogger(__name__)
 
@@ -295,3 +298,88 @@ class FaceStep:
         self.progress = None
         self.attempts = 0
         self.outcome = None
+
+
+class FaceJourney(Journey):
+    """The face step in the flow: enters with the chip photo, fires matched or rejected.
+
+    The check itself is :class:`FaceStep` (attempts, engine, worker); the outcome the
+    dossier records goes to the session (``session.face_check``).
+    """
+
+    steps = frozenset({Step.FACE_CHECK})
+
+    def __init__(self, context: JourneyContext, step: FaceStep | None = None) -> None:
+        super().__init__(context)
+        self.check = step or FaceStep(
+            context.config.face, context.devices.camera, context.dispatcher
+        )
+        self.check.finished.connect(self._on_finished)
+        camera_signal = getattr(context.devices.camera, "state_changed", None)
+        if camera_signal is not None:
+            camera_signal.connect(lambda s: context.dispatcher.post(self._on_camera_state, s))
+
+    # What the screen shows ---------------------------------------------------------------
+    @property
+    def changed(self) -> Signal:
+        return self.check.changed
+
+    @property
+    def progress(self) -> FaceProgress | None:
+        return self.check.progress
+
+    @property
+    def remaining(self) -> int:
+        return self.check.remaining
+
+    # Flow hooks --------------------------------------------------------------------------
+    def entered(self, transition: Transition) -> None:
+        if self.check.outcome is None:
+            identity = self.session.identity
+            photo = identity.photo if identity is not None else None
+            self.check.enter(bytes(photo) if photo else b"")
+
+    def left(self, transition: Transition) -> None:
+        self.check.leave()
+        self.session.face_check = self.outcome()  # what the dossier will record
+
+    def wiped(self) -> None:
+        self.check.wipe()
+
+    def tick(self) -> None:
+        if self.active:
+            self.check.tick()
+
+    # The citizen's and the operator's actions ---------------------------------------------
+    def retry(self) -> None:
+        """ "Try again" on the face-check screen."""
+        if self.active:
+            self.context.touch()
+            self.check.retry()
+
+    def confirmed(self) -> None:
+        """Skip the face step as passed (tests, and the demo operator's panel only)."""
+        self.context.fire(Trigger.FACE_MATCHED)
+
+    def staff_override(self, staff_id: str, reason: str) -> None:
+        """A staff member checked the citizen against the card by eye."""
+        self.session.face_check = self.check.staff_override(staff_id, reason)
+
+    def outcome(self) -> FaceOutcome:
+        """What the dossier records of this session's face check."""
+        return self.check.outcome or FaceOutcome("not_checked", self.check.attempts)
+
+    def _on_finished(self, matched: bool, key: str | None) -> None:
+        if not self.active:
+            return
+        if matched:
+            self.context.machine.fire(Trigger.FACE_MATCHED)
+            return
+        self.session.error_key = (
+            key if key and key.startswith("face.error.") else "face.result.staff"
+        )
+        self.context.machine.fire(Trigger.FACE_REJECTED)
+
+    def _on_camera_state(self, state: object) -> None:
+        if str(state) == "unavailable" and self.active:
+            self.check.camera_lost()

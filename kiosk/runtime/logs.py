@@ -131,15 +131,23 @@ class JsonFormatter(logging.Formatter):
 
 
 def setup_logging(level: str = "INFO", log_file: Path | None = None) -> None:
-    """Route all logging through the scrubbing JSON formatter (stderr and optional file)."""
+    """Route all logging through the scrubbing JSON formatter (stderr and optional file).
+
+    With a log file, the file takes every record from ``level`` up and stderr only
+    warnings and errors: a technician's terminal shows what went wrong and the
+    command's own output, not the kiosk's running narrative.  Without a file, stderr
+    is the log (a service manager's journal) and takes everything from ``level`` up.
+    """
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_kiosk", False):
             root.removeHandler(handler)
             handler.close()
     formatter = JsonFormatter()
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    terminal = logging.StreamHandler(sys.stderr)
+    handlers: list[logging.Handler] = [terminal]
     if log_file is not None:
+        terminal.setLevel(logging.WARNING)
         log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         handlers.append(
             logging.handlers.RotatingFileHandler(

@@ -37,6 +37,7 @@ class CitizenSession:
     key_prefill: tuple[str, str] | None = field(default=None, repr=False)  # ID, birth
     authenticity: str = "not_checked"
     active_authentication: str = "not_checked"
+    face_check: Any = None  # the face journey's outcome (kiosk.journeys.face.FaceOutcome)
 
     @property
     def identified(self) -> bool:
@@ -67,3 +68,4 @@ class CitizenSession:
         self.card_attempts = 0
         self.authenticity = "not_checked"
         self.active_authentication = "not_checked"
+        self.face_check = None

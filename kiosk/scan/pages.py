@@ -13,31 +13,24 @@ stamps are red and matter) and encodes it as a JPEG under a size cap
 takes it again.  Nothing is written to disk: the photo goes into the sealed
 dossier.
 
-:func:`demo_page_scene` and :func:`page_sequence` draw synthetic camera frames
-(a printed page with a red stamp on a wooden table) for the simulated camera,
-the demo and the tests.
+The photo is taken on the camera's thread by :class:`kiosk.scan.paper.PaperScanner`;
+the shape measurements live in :mod:`kiosk.scan.quad`.  The synthetic scenes the tests
+use (a printed page with a red stamp on a wooden table) are in ``tests/paper_scenes.py``.
 
 Threading: every function here is pure (numpy/OpenCV, no shared state) and
-safe from any thread; a :class:`PageTracker` belongs to one thread;
-:class:`PaperScanner` runs its own thread and calls back from it.
+safe from any thread; a :class:`PageTracker` belongs to one thread.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import math
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
 
-from devices.camera.base import new_frames
-
-log = logging.getLogger(__name__)
+from kiosk.scan.quad import angles_deg, fit_quad, order_corners, side_lengths, snap_to_edges
 
 NO_PAGE = "capture.guide.no_page"
 MOVE_CLOSER = "capture.guide.move_closer"
@@ -118,20 +111,6 @@ class PageDetection:
         return self.guidance_key == GOOD
 
 
-def order_corners(points: np.ndarray) -> np.ndarray:
-    """The 4 points as top-left, top-right, bottom-right, bottom-left (clockwise on screen).
-
-    Sorted by angle around the centre, then started at the point nearest the frame's
-    top-left: unlike sorting by x+y and x−y this never repeats a point, at any rotation.
-    """
-    pts = np.asarray(points, np.float32).reshape(4, 2)
-    centre = pts.mean(axis=0)
-    angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
-    pts = pts[np.argsort(angles)]  # clockwise on screen (y points down)
-    first = int(np.argmin(pts.sum(axis=1)))
-    return np.roll(pts, -first, axis=0)
-
-
 # Finding the page ----------------------------------------------------------------------
 
 
@@ -170,155 +149,6 @@ def _candidate_contours(paper: np.ndarray, gray: np.ndarray) -> list[np.ndarray]
     return contours
 
 
-def _snap_to_edges(gray: np.ndarray, quad: np.ndarray, reach: float = 6.0) -> np.ndarray:
-    """Moves each side onto the page's actual edge, to a fraction of a pixel.
-
-    Along each side, at 32 places away from the corners, the grey level is sampled
-    across the side (±``reach`` px) and the steepest bright-to-dark step going outwards
-    is taken; a robust line through those points replaces the side.  A finger or a
-    shadow's edge spoils a few samples, which the Huber fit and a second pass ignore.
-    A side with too few clear steps (cut by the frame, low contrast) keeps its place.
-    """
-    height, width = gray.shape
-    smooth = cv2.GaussianBlur(gray, (3, 3), 0).astype(np.float32)
-    centre = quad.mean(axis=0).astype(np.float64)
-    offsets = np.arange(-reach, reach + 0.25, 0.5)
-    fractions = np.linspace(0.08, 0.92, 32)
-    lines = []
-    for i in range(4):
-        start, end = quad[i].astype(np.float64), quad[(i + 1) % 4].astype(np.float64)
-        length = float(np.linalg.norm(end - start))
-        u = (end - start) / max(length, 1e-6)
-        outward = np.array([-u[1], u[0]])
-        if (start - centre) @ outward < 0:
-            outward = -outward
-        line = (start, u)
-        base = start + fractions[:, None] * (end - start)
-        samples = base[:, None, :] + offsets[None, :, None] * outward
-        values = cv2.remap(
-            smooth,
-            samples[:, :, 0].astype(np.float32),
-            samples[:, :, 1].astype(np.float32),
-            cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
-        drop = values[:, :-2] - values[:, 2:]  # how much darker one step further out
-        best = np.argmax(drop, axis=1)
-        rows = np.arange(len(best))
-        strength = drop[rows, best]
-        # Sub-pixel: the top of a parabola through the step and its neighbours.
-        left = drop[rows, np.maximum(best - 1, 0)]
-        right = drop[rows, np.minimum(best + 1, drop.shape[1] - 1)]
-        curvature = left - 2 * strength + right
-        shift = np.where(curvature < 0, 0.5 * (left - right) / np.minimum(curvature, -1e-6), 0)
-        position = offsets[best + 1] + 0.5 * np.clip(shift, -1, 1)
-        points = base + position[:, None] * outward
-        inside = (
-            (points[:, 0] > 1)
-            & (points[:, 0] < width - 2)
-            & (points[:, 1] > 1)
-            & (points[:, 1] < height - 2)
-        )
-        keep = inside & (strength > max(6.0, 0.4 * float(np.median(strength))))
-        if keep.sum() >= 8:
-            line = _line_through(points[keep].astype(np.float32))
-            normal = np.array([-line[1][1], line[1][0]])
-            close = keep & (np.abs((points - line[0]) @ normal) < 1.5)
-            if close.sum() >= 8:
-                line = _line_through(points[close].astype(np.float32))
-        lines.append(line)
-    try:
-        corners = np.array([_intersect(lines[i - 1], lines[i]) for i in range(4)], np.float32)
-    except ValueError:
-        return quad
-    if float(np.abs(corners - quad).max()) > 3 * reach:
-        return quad
-    return corners
-
-
-def _line_through(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    vx, vy, x0, y0 = cv2.fitLine(points, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
-    return np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)
-
-
-def _intersect(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    (p, u), (q, v) = a, b
-    denominator = u[0] * v[1] - u[1] * v[0]
-    if abs(denominator) < 1e-6:
-        raise ValueError("parallel sides")
-    t = ((q[0] - p[0]) * v[1] - (q[1] - p[1]) * v[0]) / denominator
-    return p + t * u
-
-
-def _refine_quad(points: np.ndarray, quad: np.ndarray) -> np.ndarray:
-    """Corners as intersections of lines fitted to each side's outline points.
-
-    Only the middle 80 % of a side is used, so rounded or dog-eared corners do not pull
-    the corner inwards, and the Huber fit with a distance gate ignores a finger's dent or
-    bump on an edge.  Falls back to the polygon's own vertices when a side has too few
-    points (e.g. along the frame's border where the outline is clipped).
-    """
-    lines = []
-    for i in range(4):
-        start, end = quad[i].astype(np.float64), quad[(i + 1) % 4].astype(np.float64)
-        direction = end - start
-        length = float(np.linalg.norm(direction))
-        if length < 1:
-            return quad
-        u = direction / length
-        along = (points - start) @ u / length
-        line = (start, u)
-        gate = max(2.0, 0.04 * length)
-        for _ in range(2):
-            across = np.abs((points - line[0]) @ np.array([-line[1][1], line[1][0]]))
-            chosen = points[(along > 0.1) & (along < 0.9) & (across < gate)]
-            if len(chosen) < 6:
-                break
-            line = _line_through(chosen.astype(np.float32))
-            gate = max(1.5, gate / 2)
-        lines.append(line)
-    try:
-        corners = np.array([_intersect(lines[i - 1], lines[i]) for i in range(4)], np.float32)
-    except ValueError:
-        return quad
-    side = cv2.arcLength(quad.reshape(-1, 1, 2), True) / 4
-    if float(np.abs(corners - quad).max()) > 0.15 * side:
-        return quad
-    return corners
-
-
-def _fit_quad(contour: np.ndarray) -> np.ndarray | None:
-    hull = cv2.convexHull(contour)
-    perimeter = cv2.arcLength(hull, True)
-    for epsilon in (0.01, 0.02, 0.03, 0.045, 0.06, 0.08):
-        approx = cv2.approxPolyDP(hull, epsilon * perimeter, True)
-        if len(approx) == 4:
-            quad = approx.reshape(4, 2).astype(np.float32)
-            points = contour.reshape(-1, 2)[::3].astype(np.float64)  # every 3rd: enough
-            return order_corners(_refine_quad(points, order_corners(quad)))
-        if len(approx) < 4:
-            return None
-    return None
-
-
-def _angles_deg(quad: np.ndarray) -> list[float]:
-    angles = []
-    for i in range(4):
-        a, b, c = quad[i - 1], quad[i], quad[(i + 1) % 4]
-        u, v = a - b, c - b
-        cosine = float(u @ v) / max(float(np.linalg.norm(u) * np.linalg.norm(v)), 1e-6)
-        angles.append(math.degrees(math.acos(max(-1.0, min(1.0, cosine)))))
-    return angles
-
-
-def _side_lengths(corners: np.ndarray) -> tuple[float, float]:
-    """(width, height) of the quadrilateral: the mean of opposite sides."""
-    tl, tr, br, bl = corners.astype(np.float64)
-    width = (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2
-    height = (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
-    return float(width), float(height)
-
-
 def _score(contour: np.ndarray, quad: np.ndarray, paper: np.ndarray, policy: ScanPolicy) -> float:
     """How much this quadrilateral looks like the page (0: not at all)."""
     height, width = paper.shape
@@ -344,10 +174,10 @@ def _score(contour: np.ndarray, quad: np.ndarray, paper: np.ndarray, policy: Sca
     )
     if sides_on_border > 2:
         return 0.0
-    angles = _angles_deg(quad)
+    angles = angles_deg(quad)
     if min(angles) < policy.min_angle_deg or max(angles) > 180 - policy.min_angle_deg:
         return 0.0
-    w, h = _side_lengths(quad)
+    w, h = side_lengths(quad)
     if min(w, h) < 1 or max(w, h) / min(w, h) > policy.max_aspect:
         return 0.0
     quad_mask = np.zeros((height, width), np.uint8)
@@ -388,7 +218,7 @@ def _sharpness(
         return 0.0
     crop = cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
     local = corners - np.array([x0, y0], np.float32)
-    factor = min(1.0, policy.sharpness_side / max(_side_lengths(corners)))
+    factor = min(1.0, policy.sharpness_side / max(side_lengths(corners)))
     if factor < 1.0:
         crop = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
         local = local * factor
@@ -448,7 +278,7 @@ def find_page(bgr: np.ndarray, policy: ScanPolicy = DEFAULT_POLICY) -> PageDetec
     for contour in _candidate_contours(paper, gray_small):
         if cv2.contourArea(contour) < min_area:
             continue
-        quad = _fit_quad(contour)
+        quad = fit_quad(contour)
         if quad is None:
             continue
         score = _score(contour, quad, paper, policy)
@@ -460,7 +290,7 @@ def find_page(bgr: np.ndarray, policy: ScanPolicy = DEFAULT_POLICY) -> PageDetec
         if _filled_with_print(bgr, paper, gray_small, policy):
             return PageDetection(None, WHOLE_PAGE, area=1.0)
         return PageDetection(None, NO_PAGE)
-    quad = order_corners(_snap_to_edges(gray_small, best[1]))
+    quad = order_corners(snap_to_edges(gray_small, best[1]))
     # Work pixel i covers frame pixels [i/scale, (i+1)/scale): centres map with a shift.
     corners = ((quad + 0.5) / scale - 0.5).astype(np.float32)
     area = float(cv2.contourArea(corners)) / (width * height)
@@ -545,7 +375,7 @@ def rectify(bgr: np.ndarray, corners: np.ndarray, long_side_px: int = 1600) -> n
     if long_side_px < 64:
         raise ValueError("long_side_px is too small for a page")
     corners = order_corners(np.asarray(corners, np.float32))
-    width, height = _side_lengths(corners)
+    width, height = side_lengths(corners)
     if min(width, height) < 2:
         raise ValueError("the corners do not enclose a page")
     ratio = max(width, height) / min(width, height)
@@ -669,408 +499,3 @@ def encode_attachment(
             )
         factor = max(0.85, min_long_side / long_side)
         image = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-
-
-# The capture loop ----------------------------------------------------------------------
-
-
-class PaperScanner:
-    """Looks at the camera's latest frame on its own thread until the page is taken.
-
-    ``on_progress(detection, frame_size)`` for every frame looked at, then
-    ``on_captured(CapturedPage)`` once (both from this thread: the core re-posts
-    them to the GUI thread).  Frames are never stored or written anywhere.
-    """
-
-    def __init__(
-        self,
-        camera: object,
-        on_progress: Callable[[PageDetection, tuple[int, int]], None],
-        on_captured: Callable[[CapturedPage], None],
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        interval_s: float = 0.05,
-        tracker: PageTracker | None = None,
-    ) -> None:
-        self.camera = camera
-        self.on_progress = on_progress
-        self.on_captured = on_captured
-        self.max_bytes = max_bytes
-        self.interval_s = interval_s
-        self.tracker = tracker or PageTracker()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="paper-scanner", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        for frame in new_frames(self.camera, self._stop, self.interval_s):  # type: ignore[arg-type]
-            try:
-                detection = self.tracker.update(frame.image)
-                size = (int(frame.image.shape[1]), int(frame.image.shape[0]))
-                self.on_progress(detection, size)
-                if detection.steady and detection.corners is not None:
-                    started = time.perf_counter()
-                    page = enhance(rectify(frame.image, detection.corners))
-                    captured = encode_attachment(page, self.max_bytes)
-                    log.info(
-                        "paper_captured",
-                        extra={
-                            "fields": {
-                                "bytes": captured.size_bytes,
-                                "width": captured.width,
-                                "height": captured.height,
-                                "ms": round((time.perf_counter() - started) * 1000, 1),
-                            }
-                        },
-                    )
-                    self._stop.set()
-                    self.on_captured(captured)
-                    return
-            except (cv2.error, ValueError):
-                log.warning("paper_scan_failed", exc_info=True)
-                self.tracker.reset()
-
-
-# Demo and test scenes ------------------------------------------------------------------
-
-_INK = (28, 28, 28)
-_STAMP_RED = (45, 40, 200)
-
-
-def _printed_page(seed: int, aspect: float = A4_RATIO, height: int = 1188) -> np.ndarray:
-    """A white page with a heading, lines of text, a signature and a red round stamp."""
-    rng = np.random.default_rng(seed)
-    width = round(height / aspect)
-    page = np.full((height, width, 3), (244, 246, 247), np.uint8)
-    s = width / 840  # sizes below are for an 840-px-wide A4 page
-    font = cv2.FONT_HERSHEY_SIMPLEX
-
-    def text(line: str, x: float, y: float, size: float, thick: int) -> None:
-        cv2.putText(page, line, (round(x * s), round(y)), font, size * s, _INK, thick, cv2.LINE_AA)
-
-    text("CONG HOA XA HOI CHU NGHIA VIET NAM", 110, 80, 0.95, 2)
-    text("Doc lap - Tu do - Hanh phuc", 250, 122, 0.8, 2)
-    text("GIAY XAC NHAN", 270, 215, 1.3, 3)
-    y = 300.0
-    while y < height - 330:
-        x = 80.0
-        end = 760 if rng.random() > 0.15 else float(rng.uniform(300, 700))
-        while True:
-            word = "".join(rng.choice(list("acdeghiklmnopqrstuvxy"), int(rng.integers(2, 8))))
-            advance = (len(word) + 1) * 16.5
-            if x + advance > end:
-                break
-            text(word, x, y, 0.75, 2)
-            x += advance
-        y += 46
-    # Signature: a blue scribble.
-    base_x, base_y = 120 * s, height - 190
-    points = [
-        (base_x + k * 9 * s, base_y + 18 * math.sin(k * 0.9) + 6 * math.sin(k * 2.3))
-        for k in range(24)
-    ]
-    cv2.polylines(
-        page, [np.array(points, np.int32)], False, (150, 60, 30), max(2, round(3 * s)), cv2.LINE_AA
-    )
-    # The stamp: two rings, a star and the office's name, in red.
-    centre = (round(width - 220 * s), round(height - 200))
-    cv2.circle(page, centre, round(100 * s), _STAMP_RED, max(2, round(6 * s)), cv2.LINE_AA)
-    cv2.circle(page, centre, round(74 * s), _STAMP_RED, max(1, round(3 * s)), cv2.LINE_AA)
-    star = [
-        (
-            centre[0] + (22 if k % 2 == 0 else 9) * s * math.sin(k * math.pi / 5),
-            centre[1] - 30 * s - (22 if k % 2 == 0 else 9) * s * math.cos(k * math.pi / 5),
-        )
-        for k in range(10)
-    ]
-    cv2.fillPoly(page, [np.array(star, np.int32)], _STAMP_RED, cv2.LINE_AA)
-    cv2.putText(
-        page,
-        "UBND",
-        (centre[0] - round(52 * s), centre[1] + round(22 * s)),
-        font,
-        1.1 * s,
-        _STAMP_RED,
-        max(2, round(3 * s)),
-        cv2.LINE_AA,
-    )
-    return page
-
-
-def _smooth_noise(
-    rng: np.random.Generator, shape: tuple[int, int], size: tuple[int, int]
-) -> np.ndarray:
-    """Random values on a coarse ``shape`` grid, smoothly interpolated to ``size`` (w, h)."""
-    coarse = rng.normal(0, 1, shape).astype(np.float32)
-    return cv2.resize(coarse, size, interpolation=cv2.INTER_CUBIC)
-
-
-def _wooden_table(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
-    """Planks with wavy grain, streaks and knots: a busy background, as float32 BGR."""
-    width, height = size
-    ys = np.arange(height, dtype=np.float32)[:, None]
-    warp = _smooth_noise(rng, (5, 9), size) * 18 + _smooth_noise(rng, (24, 40), size) * 3
-    v = ys + warp
-    plank_height = height / rng.uniform(2.2, 3.2)
-    plank = np.floor(v / plank_height)
-    tones = rng.uniform(-0.16, 0.16, 64).astype(np.float32)
-    tone = tones[plank.astype(np.int64) % 64]
-    period = rng.uniform(5.0, 9.0)
-    grain = np.sin(2 * np.pi * v / period + plank * 1.7)
-    streaks = cv2.resize(
-        rng.normal(0, 1, (max(2, height // 3), max(2, width // 90))).astype(np.float32),
-        size,
-        interpolation=cv2.INTER_LINEAR,
-    )
-    lum = 1.0 + tone + 0.07 * grain + 0.07 * streaks
-    seam = np.mod(v, plank_height) < 2.5
-    lum[seam] *= 0.45
-    xs = np.arange(width, dtype=np.float32)[None, :]
-    for _ in range(3):
-        kx, ky = rng.uniform(0, width), rng.uniform(0, height)
-        rx, ry = rng.uniform(14, 30), rng.uniform(6, 12)
-        knot = np.exp(-(((xs - kx) / rx) ** 2 + ((ys - ky) / ry) ** 2))
-        lum *= 1 - 0.45 * knot
-    base = np.array([40, 84, 136], np.float32) * rng.uniform(0.85, 1.15)
-    return lum[:, :, None] * base
-
-
-def _add_clutter(table: np.ndarray, rng: np.random.Generator, keep_clear: np.ndarray) -> None:
-    """A pen, a yellow sticky note and a coin, away from where the page will lie."""
-    height, width = table.shape[:2]
-    (x0, y0), (x1, y1) = keep_clear.min(axis=0) - 40, keep_clear.max(axis=0) + 40
-
-    def place(half: float) -> tuple[float, float] | None:
-        for _ in range(30):
-            x, y = rng.uniform(half, width - half), rng.uniform(half, height - half)
-            if x + half < x0 or x - half > x1 or y + half < y0 or y - half > y1:
-                return x, y
-        return None
-
-    spot = place(110)
-    if spot:
-        angle = rng.uniform(0, 180)
-        box = cv2.boxPoints(((spot[0], spot[1]), (190, 11), angle)).astype(np.int32)
-        cv2.fillConvexPoly(table, box, (110, 45, 25), cv2.LINE_AA)
-        tip = cv2.boxPoints(((spot[0], spot[1]), (190, 3), angle)).astype(np.int32)
-        cv2.polylines(table, [tip], True, (190, 160, 150), 1, cv2.LINE_AA)
-    spot = place(60)
-    if spot:
-        box = cv2.boxPoints(((spot[0], spot[1]), (95, 95), rng.uniform(-20, 20)))
-        cv2.fillConvexPoly(table, box.astype(np.int32), (90, 215, 240), cv2.LINE_AA)
-    spot = place(30)
-    if spot:
-        centre = (round(spot[0]), round(spot[1]))
-        cv2.circle(table, centre, 22, (150, 160, 165), -1, cv2.LINE_AA)
-        cv2.circle(table, centre, 17, (120, 130, 135), 2, cv2.LINE_AA)
-
-
-def _draw_hand(frame: np.ndarray, corners: np.ndarray) -> None:
-    """A thumb over the middle of the page's bottom edge, the hand beyond it."""
-    bl, br = corners[3], corners[2]
-    along = br - bl
-    edge_length = float(np.linalg.norm(along))
-    u = along / edge_length
-    outward = np.array([u[1], -u[0]])
-    if outward @ (bl - corners[0]) < 0:
-        outward = -outward
-    angle = math.degrees(math.atan2(outward[1], outward[0]))
-    point = bl + 0.4 * along
-    skin = np.zeros(frame.shape[:2], np.uint8)
-    thumb_centre = point - outward * 0.06 * edge_length
-    axes = (round(0.16 * edge_length), round(0.07 * edge_length))
-    cv2.ellipse(skin, (thumb_centre.round().astype(int)), axes, angle, 0, 360, 255, -1)
-    palm_centre = point + outward * 0.35 * edge_length
-    palm_axes = (round(0.32 * edge_length), round(0.3 * edge_length))
-    cv2.ellipse(skin, palm_centre.round().astype(int), palm_axes, angle, 0, 360, 255, -1)
-    alpha = cv2.GaussianBlur(skin, (5, 5), 0).astype(np.float32)[:, :, None] / 255
-    shade = cv2.GaussianBlur(skin, (0, 0), 0.04 * edge_length).astype(np.float32) / 255
-    colour = np.array([105, 135, 190], np.float32) * (0.75 + 0.3 * shade[:, :, None])
-    frame *= 1 - alpha
-    frame += alpha * colour
-
-
-def demo_page_corners(
-    size: tuple[int, int] = (1280, 720),
-    angle_deg: float = 6.0,
-    scale: float = 0.9,
-    offset: tuple[float, float] = (0.0, 0.0),
-    tilt: float = 0.07,
-    aspect: float = A4_RATIO,
-) -> np.ndarray:
-    """Where :func:`demo_page_scene` puts the page's corners (tl, tr, br, bl), in pixels.
-
-    ``scale``: the page's height as a share of the frame's; ``offset``: its centre's shift
-    from the frame's centre as shares of width and height; ``tilt``: how much shorter the
-    far (top) edge looks; ``aspect``: the page's height / width.
-    """
-    width, height = size
-    page_h = height * scale
-    page_w = page_h / aspect
-    corners = np.array(
-        [
-            [-page_w / 2, -page_h / 2],
-            [page_w / 2, -page_h / 2],
-            [page_w / 2, page_h / 2],
-            [-page_w / 2, page_h / 2],
-        ],
-    )
-    corners[:2, 0] *= 1 - tilt
-    theta = math.radians(angle_deg)
-    rotation = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
-    corners = corners @ rotation.T + (
-        width / 2 + offset[0] * width,
-        height / 2 + offset[1] * height,
-    )
-    return corners.astype(np.float32)
-
-
-def _render(
-    table: np.ndarray,
-    page: np.ndarray,
-    corners: np.ndarray,
-    rng: np.random.Generator,
-    *,
-    light: float,
-    shadow: float,
-    hand: bool,
-    motion_px: int,
-    noise: float,
-    corner_radius: int,
-) -> np.ndarray:
-    height, width = table.shape[:2]
-    ph, pw = page.shape[:2]
-    source = np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], np.float32)
-    matrix = cv2.getPerspectiveTransform(source, corners)
-    warped = cv2.warpPerspective(page, matrix, (width, height), flags=cv2.INTER_AREA)
-    outline = np.zeros((ph, pw), np.uint8)
-    r = corner_radius
-    cv2.rectangle(outline, (r, 0), (pw - r, ph), 255, -1)
-    cv2.rectangle(outline, (0, r), (pw, ph - r), 255, -1)
-    for cx, cy in ((r, r), (pw - r, r), (pw - r, ph - r), (r, ph - r)):
-        cv2.circle(outline, (cx, cy), r, 255, -1, cv2.LINE_AA)
-    alpha = cv2.warpPerspective(outline, matrix, (width, height), flags=cv2.INTER_LINEAR)
-    alpha = alpha.astype(np.float32)[:, :, None] / 255
-    # The page's soft shadow on the table (light from the top-left).
-    drop = cv2.warpAffine(alpha, np.float32([[1, 0, 7], [0, 1, 9]]), (width, height))
-    drop = cv2.GaussianBlur(drop, (0, 0), 7)[:, :, None]
-    frame = table * (1 - 0.45 * drop)
-    frame = frame * (1 - alpha) + warped.astype(np.float32) * alpha
-    if hand:
-        _draw_hand(frame, corners)
-    # Light: brighter at the top-left, a little vignetting; optionally an arm's shadow
-    # across the page (a soft-edged band).
-    xs = np.linspace(0, 1, width, dtype=np.float32)[None, :]
-    ys = np.linspace(0, 1, height, dtype=np.float32)[:, None]
-    illumination = 1.06 - 0.18 * (0.7 * xs + 0.3 * ys)
-    illumination = illumination - 0.12 * ((xs - 0.5) ** 2 + (ys - 0.5) ** 2)
-    if shadow > 0:
-        centre = corners.mean(axis=0)
-        px, py = (
-            np.arange(width, dtype=np.float32)[None, :],
-            np.arange(height, dtype=np.float32)[:, None],
-        )
-        side = ((px - centre[0]) * 0.8 + (py - centre[1]) * 0.6) / (0.05 * height)
-        illumination = illumination * (1 - shadow / (1 + np.exp(-side)))
-    frame = frame * (illumination * light)[:, :, None]
-    if motion_px > 1:
-        kernel = np.zeros((motion_px, motion_px), np.float32)
-        kernel[motion_px // 2, :] = 1 / motion_px
-        rotation = cv2.getRotationMatrix2D((motion_px / 2 - 0.5, motion_px / 2 - 0.5), 30, 1)
-        kernel = cv2.warpAffine(kernel, rotation, (motion_px, motion_px))
-        frame = cv2.filter2D(frame, -1, kernel / kernel.sum())
-    frame = frame + rng.normal(0, noise, frame.shape).astype(np.float32)
-    return np.clip(frame, 0, 255).astype(np.uint8)
-
-
-def demo_page_scene(
-    size: tuple[int, int] = (1280, 720),
-    angle_deg: float = 6.0,
-    seed: int = 7,
-    *,
-    scale: float = 0.9,
-    offset: tuple[float, float] = (0.0, 0.0),
-    tilt: float = 0.07,
-    aspect: float = A4_RATIO,
-    light: float = 1.0,
-    shadow: float = 0.0,
-    hand: bool = False,
-    motion_px: int = 0,
-    noise: float = 3.0,
-    clutter: bool = True,
-    corner_radius: int = 10,
-) -> np.ndarray:
-    """A synthetic camera frame: a printed page with a red stamp, in perspective, on a
-    wooden table with a pen, a sticky note and a coin, lit unevenly, with sensor noise.
-
-    The page's true corners are :func:`demo_page_corners` with the same geometry
-    arguments.  ``light`` scales the exposure, ``shadow`` (0–1) darkens one side of the
-    page as an arm would, ``hand`` puts a thumb on its bottom edge, ``motion_px`` blurs as
-    a moving hand does (before the noise, as in a camera), ``corner_radius`` rounds the
-    page's corners (page pixels, on a 1188-px-high page).
-    """
-    rng = np.random.default_rng(seed)
-    corners = demo_page_corners(size, angle_deg, scale, offset, tilt, aspect)
-    table = _wooden_table(size, rng)
-    if clutter:
-        _add_clutter(table, rng, corners)
-    return _render(
-        table,
-        _printed_page(seed, aspect),
-        corners,
-        rng,
-        light=light,
-        shadow=shadow,
-        hand=hand,
-        motion_px=motion_px,
-        noise=noise,
-        corner_radius=corner_radius,
-    )
-
-
-def page_sequence(
-    size: tuple[int, int] = (1280, 720), frames: int = 40, seed: int = 7
-) -> list[np.ndarray]:
-    """The page comes in from the right, turns and settles, then is held still.
-
-    The first third of the frames move (the page enters cut by the frame's edge, then
-    slides and turns into place with a little shake); the rest hold it still, with the
-    sub-pixel tremor of a real hand.  For the simulated camera, the demo and the tests.
-    """
-    rng = np.random.default_rng(seed)
-    moving = max(1, frames // 3)
-    final = {"angle_deg": 6.0, "scale": 0.85, "offset": (0.0, 0.0)}
-    table = _wooden_table(size, rng)
-    _add_clutter(table, rng, demo_page_corners(size, **final))  # type: ignore[arg-type]
-    page = _printed_page(seed)
-    sequence = []
-    for i in range(frames):
-        left = max(0.0, (moving - i) / moving)  # 1 when entering … 0 once settled
-        ease = left * left * (3 - 2 * left)
-        corners = demo_page_corners(
-            size,
-            angle_deg=6.0 + 22 * ease,
-            scale=0.85 - 0.1 * ease,
-            offset=(0.5 * ease, 0.015 * math.sin(7 * left)),
-        )
-        if i >= moving:
-            corners = corners + rng.normal(0, 0.3, (1, 2)).astype(np.float32)
-        sequence.append(
-            _render(
-                table,
-                page,
-                corners,
-                rng,
-                light=1.0,
-                shadow=0.0,
-                hand=False,
-                motion_px=9 if 0 < left < 1 else 0,
-                noise=3.0,
-                corner_radius=10,
-            )
-        )
-    return sequence

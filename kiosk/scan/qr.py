@@ -1,21 +1,21 @@
 """Scanning the QR code on the front of the ID card with the camera.
 
-A small background thread looks at the camera's latest frame about ten
-times a second with OpenCV's QR detector, and reports the first code it reads
+A :class:`devices.camera.frames.FrameWorker` looks at the camera's latest frame about
+ten times a second with OpenCV's QR detector, and reports the first code it reads
 through ``on_found`` (from its own thread: the core re-posts it).  Frames are
-never stored; the thread ends when a code is found or :meth:`stop` is called.
+never stored; the thread ends when a code is found or :meth:`QrScanner.stop` is called.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
 import cv2
 import numpy as np
 
-from devices.camera.base import Camera, new_frames
+from devices.camera.base import Camera, Frame
+from devices.camera.frames import FrameWorker
 
 log = logging.getLogger(__name__)
 
@@ -38,29 +38,31 @@ def qr_frame(text: str, size: tuple[int, int] = (640, 480)) -> np.ndarray:
 
 
 class QrScanner:
+    """Looks for the card's QR code on its own thread; ``on_found(text)`` once, from it."""
+
     def __init__(
         self, camera: Camera, on_found: Callable[[str], None], interval_s: float = 0.1
     ) -> None:
         self.camera = camera
         self.on_found = on_found
-        self.interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="qr-scanner", daemon=True)
+        self._worker = FrameWorker(camera, self._look, name="qr-scanner", interval_s=interval_s)
 
     def start(self) -> None:
-        self._thread.start()
+        self._worker.start()
 
-    def stop(self) -> None:
-        self._stop.set()
+    def stop(self, timeout_s: float = 0.0) -> bool:
+        """Stop looking.  By default returns at once (it is called from the GUI thread);
+        ``timeout_s`` waits for the thread (tests, shutdown).  ``True`` once it has ended."""
+        return self._worker.stop(timeout_s)
 
-    def _run(self) -> None:
-        for frame in new_frames(self.camera, self._stop, self.interval_s):
-            try:
-                text = decode_qr(frame.image)
-            except cv2.error:
-                log.warning("qr_decode_failed")
-                continue
-            if text:
-                self._stop.set()
-                self.on_found(text)
-                return
+    def _look(self, frame: Frame) -> bool:
+        try:
+            text = decode_qr(frame.image)
+        except cv2.error:
+            log.warning("qr_decode_failed")
+            return False
+        if not text:
+            return False
+        if not self._worker.stopping:
+            self.on_found(text)
+        return True

@@ -1,4 +1,8 @@
-"""Alembic environment: migrations run from the kiosk itself (see offline_cache.store)."""
+"""Alembic environment: migrations run from the kiosk itself (see offline_cache.store).
+
+Unlike Alembic's template, no ``logging.config.fileConfig``: that would put its own
+INFO handler on stderr; the kiosk's logging is set up once, by kiosk.runtime.logs.
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from devices.card.access import AccessKey
 from devices.card.base import (
     AccessDeniedError,
     CardError,
@@ -11,7 +12,6 @@ from devices.card.base import (
     ReaderState,
     ReadStep,
 )
-from devices.card.mrtd.reader import AccessKey
 from devices.card.simulator import SimulatedCard, SimulatedCardReader
 
 

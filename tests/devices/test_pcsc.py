@@ -2,7 +2,15 @@
 
 The chip on the other side is the project's emulator, connected to vpcd over
 TCP, exactly as `kiosk card emulate` does.  pcscd and vsmartcard-vpcd are
-installed by `make test`; the fixture starts pcscd when it is not running.
+installed by `make test`.
+
+A test stops only a process it started, by its PID.  pcsc-lite 1.9's daemon
+always serves /run/pcscd/pcscd.comm (PCSCLITE_CSOCK_NAME moves only the
+client's end) and refuses to start beside another pcscd, so the fixture cannot
+run a private daemon next to the machine's: when a pcscd already runs (on a
+kiosk, the production one), the tests use it and leave it running, and the
+restart test, which must stop the daemon, is skipped.  Otherwise the fixture
+starts `pcscd --foreground` and stops that process when the module ends.
 """
 
 from __future__ import annotations
@@ -19,42 +27,77 @@ from pathlib import Path
 
 import pytest
 
+from devices.card.access import AccessKey
 from devices.card.base import AccessDeniedError, CardError, CardRemovedError, ReaderState
 from devices.card.emulator.builder import build_chip
 from devices.card.emulator.chip import EmulatedChip
 from devices.card.emulator.vpcd import VpcdCard
-from devices.card.mrtd.reader import AccessKey
 from devices.card.pcsc import PcscCardReader, list_readers
 from devices.card.simulator import SimulatedCard
 
 SOCKET = Path("/run/pcscd/pcscd.comm")
+PID_FILE = Path("/run/pcscd/pcscd.pid")
 READER = "Virtual PCD 00 00"
 pytestmark = pytest.mark.skipif(
     shutil.which("pcscd") is None, reason="pcscd is not installed (make test installs it)"
 )
 
 
-def start_pcscd() -> subprocess.Popen | None:
-    if SOCKET.exists() and list_readers()[0] is not ReaderState.NO_SERVICE:
-        return None
-    process = subprocess.Popen(
-        ["pcscd", "--foreground"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if SOCKET.exists() and list_readers()[0] is not ReaderState.NO_SERVICE:
-            return process
-        time.sleep(0.1)
-    raise RuntimeError("pcscd did not start")
+def serving() -> bool:
+    return SOCKET.exists() and list_readers()[0] is not ReaderState.NO_SERVICE
+
+
+class Pcscd:
+    """The pcscd the tests talk to: one already running (left alone) or one they started."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def owned(self) -> bool:
+        """True when this fixture started the daemon, so it may stop it."""
+        return self.process is not None
+
+    def ensure_running(self) -> None:
+        if serving():
+            return
+        self.process = subprocess.Popen(
+            ["pcscd", "--foreground"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if serving() and READER in list_readers()[1]:
+                return
+            if self.process.poll() is not None:  # e.g. another pcscd started meanwhile
+                code, self.process = self.process.returncode, None
+                raise RuntimeError(f"pcscd exited at start (status {code})")
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("pcscd did not start")
+
+    def stop(self) -> None:
+        """Stop the daemon this fixture started, by its PID; never another one."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+        self.process = None
 
 
 @pytest.fixture(scope="module")
-def pcscd() -> Iterator[None]:
-    process = start_pcscd()
-    yield
-    if process is not None:
-        process.terminate()
-        process.wait(5)
+def pcscd() -> Iterator[Pcscd]:
+    daemon = Pcscd()
+    daemon.ensure_running()
+    try:
+        if READER not in list_readers()[1]:
+            pytest.skip(f"the running pcscd has no {READER!r} (vsmartcard-vpcd not loaded)")
+        yield daemon
+    finally:
+        daemon.stop()
 
 
 @pytest.fixture
@@ -189,15 +232,21 @@ def test_no_pcscd_is_said_plainly(tmp_path: Path) -> None:
     assert out.stdout.strip() == "no_service"
 
 
-def test_the_adapter_survives_a_pcscd_restart(reader, pki, card) -> None:
+def test_the_adapter_survives_a_pcscd_restart(pcscd, reader, pki, card) -> None:
+    if not pcscd.owned:
+        pid = PID_FILE.read_text().strip("\x00 \n") if PID_FILE.exists() else "unknown"
+        pytest.skip(
+            f"pcscd (pid {pid}) was already running and these tests did not start it: "
+            "stopping it would cut off whoever uses it (run with no pcscd to test a restart)"
+        )
     states: list[ReaderState] = []
     reader.status_changed.connect(lambda s: states.append(s.state))
-    subprocess.run(["pkill", "-x", "pcscd"], check=False)
+    pcscd.stop()
     deadline = time.monotonic() + 10
     while ReaderState.NO_SERVICE not in states and time.monotonic() < deadline:
         time.sleep(0.05)
     assert ReaderState.NO_SERVICE in states
-    start_pcscd()
+    pcscd.ensure_running()
     vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki)))
     try:
         assert reader.read_card(key_for(card)).result(timeout=10).authenticity == "verified"
@@ -297,7 +346,7 @@ def test_the_kiosk_identifies_a_citizen_through_pcscd(pcscd, pki, card, tmp_path
     try:
         vpcd.insert()
         assert dispatcher.drain_until(lambda: core.step is Step.ACCESS_KEY, 10)
-        core.submit_access_key(
+        core.identify.submit_access_key(
             card.id_number, f"{card.date_of_birth:%d/%m/%Y}", f"{card.date_of_expiry:%d/%m/%Y}"
         )
         assert dispatcher.drain_until(lambda: core.step is Step.FACE_CHECK, 10)

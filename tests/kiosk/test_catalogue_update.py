@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.catalogue.model import CATALOGUE_FILE, Catalogue, load_catalogue
+from kiosk.catalogue.load import load_catalogue
+from kiosk.catalogue.model import CATALOGUE_FILE, Catalogue
 from kiosk.catalogue.update import ENVELOPE, CatalogueUpdater, load_current
 from kiosk.central.protocol import sign_catalogue
 from kiosk.runtime.flow import Step
@@ -90,6 +91,18 @@ def test_an_older_catalogue_is_not_taken(centre, tmp_path: Path) -> None:
     centre.service.publish_catalogue(newer("2000.1.1"))
     assert updater(centre, tmp_path / "catalogue", taken).check() == "unchanged"
     assert taken == []
+
+
+@pytest.mark.parametrize(
+    ("stored", "used"), [("2000.1.1", BUNDLED.version), ("2099.1.1", "2099.1.1")]
+)
+def test_at_start_the_newer_of_the_stored_update_and_the_bundled_catalogue_is_used(
+    tmp_path: Path, stored: str, used: str
+) -> None:
+    """A kiosk software upgrade may bring a newer catalogue than the last update it took."""
+    key = Ed25519PrivateKey.generate()
+    (tmp_path / ENVELOPE).write_bytes(sign_catalogue(key, stored, newer(stored)))
+    assert load_current(tmp_path, key.public_key()).version == used
 
 
 def test_the_kiosk_switches_catalogue_between_sessions_not_during_one(kiosk) -> None:

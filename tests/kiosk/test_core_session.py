@@ -29,7 +29,7 @@ def test_full_journey_queues_a_sealed_dossier_and_prints_a_receipt(
     assert core.session.identity is not None
     assert core.session.identity.full_name == kiosk.card.full_name
     kiosk.fill_birth_registration()
-    core.confirm_answers()
+    core.forms.confirm_answers()
     kiosk.wait_for(Step.RECEIPT)
 
     code = core.session.dossier_code
@@ -51,8 +51,8 @@ def test_full_journey_queues_a_sealed_dossier_and_prints_a_receipt(
     [job] = core.devices.printer.jobs  # type: ignore[attr-defined]
     assert job.name == f"receipt-{code}" and job.pages == 1
 
-    core.receipt_done()
-    assert core.rate("very_satisfied")
+    core.submission.receipt_done()
+    assert core.rating.rate("very_satisfied")
     assert core.step is Step.GOODBYE
     assert kiosk.dispatcher.drain_until(lambda: bool(core.outbox.pending_ratings()))
     assert core.outbox.pending_ratings()[-1].level == "very_satisfied"
@@ -74,11 +74,11 @@ def test_goodbye_returns_to_attract_after_its_delay(kiosk: Kiosk, clock: FakeClo
 def test_form_reports_each_problem_and_stays(kiosk: Kiosk) -> None:
     core = kiosk.core
     kiosk.identify()
-    core.face_confirmed()
-    core.choose_service("LT-KS-TT-BHYT")
+    core.face.confirmed()
+    core.service.choose("LT-KS-TT-BHYT")
     eligibility = {k: BIRTH_ANSWERS[k] for k in ("declarant_role", "born_in_facility")}
     eligibility |= {"late_registration": "no", "parents_married": "yes"}
-    errors = core.complete_form(
+    errors = core.forms.complete(
         {**eligibility, "child_name": "", "child_dob": "31/02/2026", "phone": "12345"}
     )
     assert errors == {
@@ -88,9 +88,9 @@ def test_form_reports_each_problem_and_stays(kiosk: Kiosk) -> None:
     }
     assert core.step is Step.FILL_FORM
     # The form opens at the first problem, with its message.
-    assert core.form is not None and core.form.page_key == "child_name"
-    assert core.form.errors == {"child_name": "form.error.required"}
-    errors = core.complete_form(
+    assert core.forms.form is not None and core.forms.form.page_key == "child_name"
+    assert core.forms.form.errors == {"child_name": "form.error.required"}
+    errors = core.forms.complete(
         {**eligibility, "child_name": "Bé", "child_dob": "01/01/2027", "phone": "0912 345 678"}
     )
     assert errors == {"child_dob": "form.error.date_future"}
@@ -100,9 +100,9 @@ def test_answers_from_the_card_cannot_be_overridden(kiosk: Kiosk) -> None:
     core = kiosk.core
     kiosk.identify()
     kiosk.fill_birth_registration()
-    field = next(f for f in core.procedure.fields if f.key == "declarant_id")  # type: ignore[union-attr]
-    core.complete_form({"declarant_id": "999999999999"})
-    assert core.answer(field) == kiosk.card.id_number
+    field = next(f for f in core.service.procedure.fields if f.key == "declarant_id")  # type: ignore[union-attr]
+    core.forms.complete({"declarant_id": "999999999999"})
+    assert core.forms.answer(field) == kiosk.card.id_number
 
 
 def test_idle_warning_gives_at_least_20_seconds_and_one_touch_continues(
@@ -157,8 +157,8 @@ def test_attract_screen_never_times_out(kiosk: Kiosk, clock: FakeClock) -> None:
 def test_card_removal_ends_an_identified_session(kiosk: Kiosk) -> None:
     core = kiosk.core
     kiosk.identify()
-    core.face_confirmed()
-    core.choose_service("CT-TT")
+    core.face.confirmed()
+    core.service.choose("CT-TT")
     kiosk.reader.remove()
     kiosk.wait_for(Step.ATTRACT)
     assert core.last_end_reason == "card_removed"
@@ -211,7 +211,7 @@ def test_placing_the_card_again_gives_three_new_attempts(kiosk: Kiosk) -> None:
 def test_badly_typed_keys_are_explained_field_by_field(kiosk: Kiosk) -> None:
     kiosk.reader.insert(kiosk.card)
     kiosk.wait_for(Step.ACCESS_KEY)
-    errors = kiosk.core.submit_access_key("12345", "31/02/1985", "")
+    errors = kiosk.core.identify.submit_access_key("12345", "31/02/1985", "")
     assert errors == {
         "id_number": "access.error.id",
         "birth": "access.error.date",
@@ -245,7 +245,7 @@ def test_an_untrusted_signer_is_accepted_but_recorded_unless_the_centre_requires
     assert kiosk.core.session.authenticity == "signer_not_trusted"
     kiosk.core.cancel()
     kiosk.core.fire(Trigger.FINISHED)
-    kiosk.core.config = kiosk.core.config.replace(devices={"require_trusted_signer": True})
+    kiosk.core.context.config = kiosk.core.config.replace(devices={"require_trusted_signer": True})
     kiosk.reader.remove()
     kiosk.reader.insert(card)
     kiosk.wait_for(Step.ACCESS_KEY)
@@ -278,10 +278,10 @@ def test_printer_out_of_paper_still_queues_the_dossier(kiosk: Kiosk) -> None:
     kiosk.core.devices.printer.paper_out = True  # type: ignore[attr-defined]
     kiosk.identify()
     kiosk.fill_birth_registration()
-    kiosk.core.confirm_answers()
+    kiosk.core.forms.confirm_answers()
     kiosk.wait_for(Step.RECEIPT)
-    kiosk.dispatcher.drain_until(lambda: kiosk.core.print_error_key is not None)
-    assert kiosk.core.print_error_key == "printer.error.paper_out"
+    kiosk.dispatcher.drain_until(lambda: kiosk.core.submission.print_error_key is not None)
+    assert kiosk.core.submission.print_error_key == "printer.error.paper_out"
     assert len(kiosk.core.outbox.pending()) == 1
 
 
@@ -290,7 +290,7 @@ def test_full_disk_refuses_the_dossier_and_keeps_the_answers(kiosk: Kiosk) -> No
     kiosk.core.outbox.min_free_bytes = 10**18  # type: ignore[attr-defined]
     kiosk.identify()
     kiosk.fill_birth_registration()
-    kiosk.core.confirm_answers()
+    kiosk.core.forms.confirm_answers()
     kiosk.wait_for(Step.CHECK_ANSWERS)
     assert kiosk.core.session.error_key == "submit.error.storage"
     assert kiosk.core.session.answers["child_name"] == "Trần Minh Khôi"
@@ -299,10 +299,10 @@ def test_full_disk_refuses_the_dossier_and_keeps_the_answers(kiosk: Kiosk) -> No
 
 def test_queue_ticket_numbers_increase_per_area_and_print(kiosk: Kiosk) -> None:
     printed = []
-    kiosk.core.ticket_printed.connect(printed.append)
+    kiosk.core.tickets.printed.connect(printed.append)
     for count, area in enumerate(("A", "A", "B"), start=1):
         kiosk.core.fire(Trigger.QUEUE_CHOSEN)
-        kiosk.core.take_queue_number(area)
+        kiosk.core.tickets.take(area)
         kiosk.dispatcher.drain_until(lambda c=count: len(printed) == c)
         kiosk.core.fire(Trigger.FINISHED)
     assert [t.number for t in printed] == ["A001", "A002", "B001"]
@@ -311,10 +311,10 @@ def test_queue_ticket_numbers_increase_per_area_and_print(kiosk: Kiosk) -> None:
 
 def test_a_double_tap_prints_one_ticket(kiosk: Kiosk) -> None:
     issued = []
-    kiosk.core.ticket_issued.connect(issued.append)
+    kiosk.core.tickets.issued.connect(issued.append)
     kiosk.core.fire(Trigger.QUEUE_CHOSEN)
-    kiosk.core.take_queue_number("A")
-    kiosk.core.take_queue_number("A")
+    kiosk.core.tickets.take("A")
+    kiosk.core.tickets.take("A")
     kiosk.settle(0.3)
     assert len(issued) == 1
     assert len(kiosk.core.devices.printer.jobs) == 1  # type: ignore[attr-defined]
@@ -322,7 +322,7 @@ def test_a_double_tap_prints_one_ticket(kiosk: Kiosk) -> None:
 
 def test_a_ticket_asked_for_just_before_leaving_is_not_printed(kiosk: Kiosk) -> None:
     kiosk.core.fire(Trigger.QUEUE_CHOSEN)
-    kiosk.core.take_queue_number("A")
+    kiosk.core.tickets.take("A")
     kiosk.core.fire(Trigger.BACK)
     kiosk.settle(0.3)
     assert kiosk.core.devices.printer.jobs == []  # type: ignore[attr-defined]
@@ -332,28 +332,28 @@ def test_lookup_finds_a_queued_dossier_and_rejects_bad_input(kiosk: Kiosk) -> No
     core = kiosk.core
     kiosk.identify()
     kiosk.fill_birth_registration()
-    core.confirm_answers()
+    core.forms.confirm_answers()
     kiosk.wait_for(Step.RECEIPT)
     code = core.session.dossier_code
     assert code
     results = []
-    core.lookup_finished.connect(results.append)
-    assert core.lookup("not a code", kiosk.card.id_number) == "lookup.error.code"
-    assert core.lookup(code, "12345") == "lookup.error.id"
-    assert core.lookup(code.lower(), kiosk.card.id_number) is None
-    assert core.lookup("DEMO01-261120-K019999", kiosk.card.id_number) is None
+    core.lookup.finished.connect(results.append)
+    assert core.lookup.request("not a code", kiosk.card.id_number) == "lookup.error.code"
+    assert core.lookup.request(code, "12345") == "lookup.error.id"
+    assert core.lookup.request(code.lower(), kiosk.card.id_number) is None
+    assert core.lookup.request("DEMO01-261120-K019999", kiosk.card.id_number) is None
     kiosk.dispatcher.drain_until(lambda: len(results) == 2)
     assert [r.status_key for r in results] == ["lookup.status.queued", "lookup.status.not_found"]
 
 
 def test_dissatisfied_rating_needs_a_reason(kiosk: Kiosk) -> None:
     errors = []
-    kiosk.core.rating_errors.connect(errors.append)
+    kiosk.core.rating.errors.connect(errors.append)
     kiosk.core.fire(Trigger.RATING_CHOSEN)
-    assert not kiosk.core.rate("dissatisfied", "   ")
+    assert not kiosk.core.rating.rate("dissatisfied", "   ")
     assert errors == ["rating.error.reason_required"]
     assert kiosk.core.step is Step.RATING
-    assert kiosk.core.rate("dissatisfied", "Phải chờ quá lâu")
+    assert kiosk.core.rating.rate("dissatisfied", "Phải chờ quá lâu")
     assert kiosk.core.step is Step.GOODBYE
     assert kiosk.dispatcher.drain_until(lambda: bool(kiosk.core.outbox.pending_ratings()))
     sealed = kiosk.core.outbox.pending_ratings()[-1].sealed_reason
@@ -365,10 +365,10 @@ def run_session_with(
 ) -> None:
     kiosk.identify(card)
     kiosk.fill_birth_registration(answers)
-    kiosk.core.confirm_answers()
+    kiosk.core.forms.confirm_answers()
     kiosk.wait_for(Step.RECEIPT)
-    kiosk.core.receipt_done()
-    kiosk.core.rate("satisfied")
+    kiosk.core.submission.receipt_done()
+    kiosk.core.rating.rate("satisfied")
     kiosk.reader.remove()
     kiosk.settle(0.1)
 
@@ -428,13 +428,13 @@ def test_wipe_leaves_no_personal_data_in_process_objects_or_files(kiosk: Kiosk) 
     kiosk.settle(0.1)
     del card
     assert objects_holding(needles) == []
-    assert files_holding(Path(kiosk.core.data_dir), needles) == []
+    assert files_holding(Path(kiosk.core.context.data_dir), needles) == []
 
 
 def test_start_up_removes_what_a_crashed_run_left_in_the_private_tmp(kiosk: Kiosk) -> None:
     from kiosk.base.paths import private_tmp
 
-    leftover = private_tmp(kiosk.core.data_dir) / "print-job.pdf"
+    leftover = private_tmp(kiosk.core.context.data_dir) / "print-job.pdf"
     leftover.write_bytes(b"%PDF receipt of the last citizen")
     kiosk.core.start()
     assert not leftover.exists()
@@ -448,7 +448,7 @@ def test_a_printer_that_never_answers_neither_blocks_nor_duplicates(
     monkeypatch.setattr(kiosk.core.devices.printer, "print_pdf", lambda *_a: Future())
     kiosk.identify()
     kiosk.fill_birth_registration()
-    kiosk.core.confirm_answers()
+    kiosk.core.forms.confirm_answers()
     kiosk.wait_for(Step.RECEIPT, timeout=2)
     assert len(kiosk.core.outbox.pending()) == 1
     assert kiosk.core.session.dossier_code is not None
@@ -478,7 +478,7 @@ def test_the_qr_code_on_the_card_opens_the_chip(kiosk: Kiosk) -> None:
 
     kiosk.reader.insert(kiosk.card)
     kiosk.wait_for(Step.ACCESS_KEY)
-    kiosk.core.scan_qr()
+    kiosk.core.identify.scan_qr()
     kiosk.core.devices.camera.show([qr_frame(kiosk.card.qr_text())])  # type: ignore[attr-defined]
     kiosk.wait_for(Step.FACE_CHECK, timeout=10)
     assert kiosk.core.session.identity.id_number == kiosk.card.id_number  # type: ignore[union-attr]
@@ -492,7 +492,7 @@ def test_when_no_expiry_guess_opens_the_chip_the_citizen_is_asked(kiosk: Kiosk) 
     odd = replace(kiosk.card, date_of_expiry=date(2031, 1, 1))
     kiosk.reader.insert(odd)
     kiosk.wait_for(Step.ACCESS_KEY)
-    kiosk.core._on_qr(odd.qr_text())
+    kiosk.core.identify._on_qr(odd.qr_text())
     kiosk.dispatcher.drain_until(
         lambda: kiosk.core.session.error_key == "access.error.qr_expiry", 10
     )
@@ -504,7 +504,7 @@ def test_when_no_expiry_guess_opens_the_chip_the_citizen_is_asked(kiosk: Kiosk) 
 def test_a_qr_code_that_is_not_a_card_says_so(kiosk: Kiosk) -> None:
     kiosk.reader.insert(kiosk.card)
     kiosk.wait_for(Step.ACCESS_KEY)
-    kiosk.core._on_qr("https://example.invalid/not-a-card")
+    kiosk.core.identify._on_qr("https://example.invalid/not-a-card")
     assert kiosk.core.session.error_key == "access.error.qr"
     assert kiosk.core.step is Step.ACCESS_KEY
 
@@ -512,8 +512,8 @@ def test_a_qr_code_that_is_not_a_card_says_so(kiosk: Kiosk) -> None:
 def test_the_can_is_checked_and_a_bac_only_card_refuses_it(kiosk: Kiosk) -> None:
     kiosk.reader.insert(kiosk.card)
     kiosk.wait_for(Step.ACCESS_KEY)
-    assert kiosk.core.submit_can("12") == {"can": "access.error.can"}
-    assert kiosk.core.submit_can("012345") == {}
+    assert kiosk.core.identify.submit_can("12") == {"can": "access.error.can"}
+    assert kiosk.core.identify.submit_can("012345") == {}
     kiosk.dispatcher.drain_until(lambda: kiosk.core.session.card_attempts == 1)
     assert kiosk.core.session.error_key == "card.error.can_unsupported"
 
@@ -539,33 +539,33 @@ def test_a_card_whose_data_cannot_be_checked_is_not_accepted(kiosk: Kiosk, monke
 def test_a_paper_still_needed_is_photographed_and_sealed_with_the_dossier(
     kiosk: Kiosk, central_key: X25519PrivateKey
 ) -> None:
-    from kiosk.scan.pages import page_sequence
+    from tests.paper_scenes import page_sequence
 
     core = kiosk.core
     kiosk.identify()
-    core.face_confirmed()
-    core.choose_service("LT-KS-TT-BHYT")
-    core.start_form()
-    hanoi = core.units.find_provinces("ha noi")[0]
-    cua_nam = core.units.find_communes(hanoi.code, "cua nam")[0]
+    core.face.confirmed()
+    core.service.choose("LT-KS-TT-BHYT")
+    core.forms.start()
+    hanoi = core.context.units.find_provinces("ha noi")[0]
+    cua_nam = core.context.units.find_communes(hanoi.code, "cua nam")[0]
     home_birth = {
         **BIRTH_ANSWERS,
         "born_in_facility": "no",
         "child_sex": "female",
         "child_birthplace": {"province": hanoi.code, "commune": cua_nam.code, "detail": "Số 5"},
     }
-    assert core.complete_form(home_birth) == {}
+    assert core.forms.complete(home_birth) == {}
     # Born at home: the witness statement is a paper the state has no data for.
     assert core.step is Step.CAPTURE_PAPERS
-    assert [d.key for d in core.papers_to_capture()] == ["witness_statement"]
+    assert [d.key for d in core.papers.to_capture()] == ["witness_statement"]
     core.devices.camera.show(page_sequence(frames=24))  # type: ignore[attr-defined]
-    core.start_paper_capture("witness_statement")
-    assert kiosk.dispatcher.drain_until(lambda: core.paper_taken is not None, 15)
-    photo = core.paper_taken
-    core.keep_paper()
-    core.papers_done()
+    core.papers.start_capture("witness_statement")
+    assert kiosk.dispatcher.drain_until(lambda: core.papers.taken is not None, 15)
+    photo = core.papers.taken
+    core.papers.keep()
+    core.papers.done()
     assert core.step is Step.CHECK_ANSWERS
-    core.confirm_answers()
+    core.forms.confirm_answers()
     kiosk.wait_for(Step.RECEIPT)
     [queued] = core.outbox.pending()
     content = json.loads(open_sealed(queued.sealed, central_key, queued.meta.code.encode()))
@@ -576,17 +576,17 @@ def test_a_paper_still_needed_is_photographed_and_sealed_with_the_dossier(
     assert {"key": "witness_statement", "status": "still_needed", "replaced_by": None} in content[
         "documents"
     ]
-    assert core.paper_taken is None and core.session.papers == {}
+    assert core.papers.taken is None and core.session.papers == {}
 
 
 def test_a_paper_can_be_handed_in_at_the_counter_instead(kiosk: Kiosk) -> None:
     core = kiosk.core
     kiosk.identify()
-    core.face_confirmed()
-    core.choose_service("CT-TT")
-    core.start_form()
-    hue = core.units.find_provinces("hue")[0]
-    ward = core.units.find_communes(hue.code, "thuan hoa")[0]
+    core.face.confirmed()
+    core.service.choose("CT-TT")
+    core.forms.start()
+    hue = core.context.units.find_provinces("hue")[0]
+    ward = core.context.units.find_communes(hue.code, "thuan hoa")[0]
     answers = {
         "residence_basis": "rented",
         "fee_exempt": "no",
@@ -594,11 +594,11 @@ def test_a_paper_can_be_handed_in_at_the_counter_instead(kiosk: Kiosk) -> None:
         "head_name": "Nguyễn Văn Ba",
         "phone": "0912345678",
     }
-    assert core.complete_form(answers) == {}
+    assert core.forms.complete(answers) == {}
     assert core.step is Step.CAPTURE_PAPERS
-    assert {d.key for d in core.papers_to_capture()} == {"owner_consent", "rental_contract"}
-    core.paper_at_counter("owner_consent")
-    core.papers_done()  # the rest: at the counter too
+    assert {d.key for d in core.papers.to_capture()} == {"owner_consent", "rental_contract"}
+    core.papers.at_counter("owner_consent")
+    core.papers.done()  # the rest: at the counter too
     assert core.step is Step.CHECK_ANSWERS
     assert core.session.papers == {"owner_consent": None, "rental_contract": None}
 
@@ -613,13 +613,13 @@ def test_a_staff_member_can_confirm_the_citizen_and_the_dossier_says_so(
     core.fire(Trigger.STAFF_CALLED)
     assert core.step is Step.STAFF_HELP
     with pytest.raises(ValueError):
-        core.staff_confirm_face("", "")  # an override needs who and why
-    core.staff_confirm_face("CB-042", "đối chiếu với thẻ căn cước")
+        core.staff.confirm_face("", "")  # an override needs who and why
+    core.staff.confirm_face("CB-042", "đối chiếu với thẻ căn cước")
     assert core.step is Step.CHOOSE_SERVICE
-    core.choose_service("LT-KS-TT-BHYT")
-    core.start_form()
-    assert core.complete_form(dict(BIRTH_ANSWERS)) == {}
-    core.confirm_answers()
+    core.service.choose("LT-KS-TT-BHYT")
+    core.forms.start()
+    assert core.forms.complete(dict(BIRTH_ANSWERS)) == {}
+    core.forms.confirm_answers()
     kiosk.wait_for(Step.RECEIPT)
     [queued] = core.outbox.pending()
     content = json.loads(open_sealed(queued.sealed, central_key, queued.meta.code.encode()))
@@ -633,7 +633,7 @@ def test_leaving_the_face_step_stops_the_check_and_the_session_end_wipes_it(
 ) -> None:
     core = kiosk.core
     kiosk.identify()
-    assert kiosk.dispatcher.drain_until(lambda: core.face._worker is not None, 10)
+    assert kiosk.dispatcher.drain_until(lambda: core.face.check._worker is not None, 10)
     core.cancel()
-    assert core.face._worker is None and core.face.attempts == 0
-    assert core.face._reference.reference is None
+    assert core.face.check._worker is None and core.face.check.attempts == 0
+    assert core.face.check._reference.reference is None

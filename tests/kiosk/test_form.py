@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from kiosk.catalogue.admin_units import load_admin_units
-from kiosk.catalogue.model import FormField, load_catalogue
+from kiosk.catalogue.load import load_catalogue
+from kiosk.catalogue.model import FormField
 from kiosk.forms.engine import CARD_PAGE, FormSession, PageKind, money_text, time_text
 
 CATALOGUE = load_catalogue()

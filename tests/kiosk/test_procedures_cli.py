@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.catalogue.model import CATALOGUE_FILE, load_catalogue
+from kiosk.catalogue.load import load_catalogue
+from kiosk.catalogue.model import CATALOGUE_FILE
 from kiosk.catalogue.search import search
 from kiosk.cli.procedures import add_procedures_parser, run_procedures_command
 

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from kiosk.catalogue.model import load_catalogue
+from kiosk.catalogue.load import load_catalogue
 from kiosk.catalogue.search import search
 from kiosk.catalogue.text import fold, tokens
 

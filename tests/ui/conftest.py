@@ -65,7 +65,7 @@ class UiKiosk:
 
     def wait_page(self, key: str) -> None:
         self.qtbot.waitUntil(
-            lambda: self.core.form is not None and self.core.form.page_key == key, timeout=3000
+            lambda: self.core.forms.form is not None and self.core.forms.form.page_key == key, timeout=3000
         )
 
     def answer(self, key: str, value: str | dict[str, str] = "") -> None:
@@ -78,7 +78,7 @@ class UiKiosk:
 
         self.wait_page(key)
         form = self.window.screens[Step.FILL_FORM]
-        page = self.core.form.page
+        page = self.core.forms.form.page
         if page.input in ("choice", "yes_no"):
             self.click(f"choice_{key}_{value}")
         elif page.input == "address":

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.base.paths import ASSETS
@@ -354,3 +354,49 @@ def test_under_the_kiosk_theme_no_two_keys_overlap(qtbot) -> None:
         assert overlaps == []
     finally:
         app.setStyleSheet(before)
+
+
+def visible_keys(window: QWidget, text: str) -> list[QPushButton]:
+    return [b for b in window.findChildren(QPushButton) if b.isVisible() and b.text() == text]
+
+
+def test_the_access_key_screen_has_one_keypad_that_types_the_key(ui_kiosk) -> None:
+    """The window's keyboard is the only keypad there: its 0 row on screen at 1280×800, its
+    digit pad for the ID number, its date pad for the dates; Done hides it, a touch brings
+    it back. The picture goes to /tmp to be looked at."""
+    from kiosk.runtime.flow import Step
+
+    window, qtbot, card = ui_kiosk.window, ui_kiosk.qtbot, ui_kiosk.sims.card
+    window.activateWindow()  # the keyboard follows the application's focus
+    qtbot.waitActive(window)
+    ui_kiosk.sims.reader.insert(card)
+    ui_kiosk.wait_for(Step.ACCESS_KEY)
+    screen = window.screens[Step.ACCESS_KEY]
+    qtbot.waitUntil(window.keyboard.isVisible, timeout=2000)
+    assert window.size().width() == 1280 and window.size().height() == 800
+    for digit in "0123456789":
+        assert len(visible_keys(window, digit)) == 1, f"{digit}: not exactly one key"
+    zero = visible_keys(window, "0")[0]
+    assert window.rect().contains(QRect(zero.mapTo(window, QPoint(0, 0)), zero.size()))
+    id_field = screen.edits["id_number"]
+    field = QRect(id_field.mapTo(window, QPoint(0, 0)), id_field.size())
+    assert field.bottom() < window.keyboard.mapTo(window, QPoint(0, 0)).y()  # not under the keys
+    window.grab().save("/tmp/keyboard-access-key.png")
+
+    for digit in card.id_number:
+        touch(qtbot, window.keyboard, f"key_{digit}")
+    assert id_field.text() == card.id_number
+    for name, day in (("birth", card.date_of_birth), ("expiry", card.date_of_expiry)):
+        qtbot.mouseClick(screen.edits[name], Qt.MouseButton.LeftButton)
+        assert window.keyboard.mode == "date"
+        touch(qtbot, window.keyboard, *[f"key_{d}" for d in f"{day:%d%m%Y}"])
+        assert screen.edits[name].text() == f"{day:%d/%m/%Y}"  # the pad put in the slashes
+    touch(qtbot, window.keyboard, "key_done")
+    assert not window.keyboard.isVisible()
+    qtbot.mouseClick(screen.edits["expiry"], Qt.MouseButton.LeftButton)
+    assert window.keyboard.isVisible() and window.keyboard.target is screen.edits["expiry"]
+    ui_kiosk.click("access_mode_qr")  # the camera reads the key: no keypad
+    assert visible_keys(window, "0") == []
+    ui_kiosk.click("access_mode_numbers")
+    ui_kiosk.click("access_read")
+    ui_kiosk.wait_for(Step.FACE_CHECK)

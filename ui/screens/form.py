@@ -1,6 +1,6 @@
 """Requirements, the one-question-per-page form, and the check-answers page.
 
-Thin views over :class:`kiosk.forms.engine.FormSession` (``core.form``): the page to
+Thin views over :class:`kiosk.forms.engine.FormSession` (``core.forms.form``): the page to
 show, its problems, the rows to check all come from there.
 """
 
@@ -63,6 +63,8 @@ class RequirementsScreen(Screen):
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
+        self.forms = core.forms
+        self.service = core.service
         self.bind(self.subtitle.setText, "req.subtitle")
         self.facts = QVBoxLayout()
         self.facts.setSpacing(8)
@@ -73,12 +75,12 @@ class RequirementsScreen(Screen):
         self.add_stretch()
         start = button("req_start", primary=True)
         self.bind(start.setText, "req.start")
-        start.clicked.connect(self.core.start_form)
+        start.clicked.connect(self.forms.start)
         self.nav.addWidget(start)
 
     def refresh(self) -> None:
         clear_layout(self.facts)
-        procedure = self.core.procedure
+        procedure = self.service.procedure
         if procedure is None:
             return
         tr, lang = self.core.tr, self.core.tr.language
@@ -129,6 +131,7 @@ class FormScreen(Screen):
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
+        self.forms = core.forms
         self.summary = QFrame()
         self.summary.setObjectName("errorSummary")
         summary_layout = QVBoxLayout(self.summary)
@@ -146,7 +149,7 @@ class FormScreen(Screen):
         self.body.addStretch(1)
         back = button("back")
         self.bind(back.setText, "nav.back")
-        back.clicked.connect(self.core.form_back)
+        back.clicked.connect(self.forms.back)
         self.nav.addWidget(back)
         self.add_cancel()
         self.add_stretch()
@@ -161,8 +164,8 @@ class FormScreen(Screen):
         self.lists: dict[str, QListWidget] = {}
         self.address: dict[str, str] = {}
         self.address_detail = ""
-        core.form_errors.connect(self.show_errors)
-        core.form_page_changed.connect(self.build)
+        self.forms.errors.connect(self.show_errors)
+        self.forms.page_changed.connect(self.build)
 
     def on_enter(self, transition: Transition) -> None:
         self.build()
@@ -173,7 +176,7 @@ class FormScreen(Screen):
 
     # Building a page -------------------------------------------------------------
     def build(self) -> None:
-        form = self.core.form
+        form = self.forms.form
         self._clear_page()
         if form is None or (page := form.page) is None:
             return
@@ -225,7 +228,7 @@ class FormScreen(Screen):
         return message
 
     def _card_page(self) -> None:
-        form = self.core.form
+        form = self.forms.form
         assert form is not None
         lang = self.core.tr.language
         for form_field in form.card_fields():
@@ -276,7 +279,7 @@ class FormScreen(Screen):
 
     def _address_page(self, key: str) -> None:
         """Province, then commune or ward, then house and street: one choice at a time."""
-        form = self.core.form
+        form = self.forms.form
         assert form is not None and form.units is not None
         picked = form.addresses.get(key)
         if picked is not None and not self.address:
@@ -285,7 +288,7 @@ class FormScreen(Screen):
         self._address_parts(key)
 
     def _address_parts(self, key: str) -> None:
-        form = self.core.form
+        form = self.forms.form
         assert form is not None and form.units is not None
         units, tr = form.units, self.core.tr
         for part, caption in (
@@ -346,7 +349,7 @@ class FormScreen(Screen):
         self.area.addWidget(detail)
 
     def _fill_list(self, key: str, part: str) -> None:
-        form = self.core.form
+        form = self.forms.form
         items = self.lists.get(f"{key}.{part}")
         search = self.edits.get(f"{key}.{part}.filter")
         if form is None or form.units is None or items is None or search is None:
@@ -385,7 +388,7 @@ class FormScreen(Screen):
         self._rebuild_address(key)
 
     def _rebuild_address(self, key: str) -> None:
-        form = self.core.form
+        form = self.forms.form
         if form is None or form.page_key != key:
             return
         clear_layout(self.area)
@@ -397,7 +400,7 @@ class FormScreen(Screen):
 
     # Answering -------------------------------------------------------------------
     def value(self) -> str | dict[str, str]:
-        form = self.core.form
+        form = self.forms.form
         page = form.page if form else None
         if page is None or page.kind is PageKind.CARD:
             return ""
@@ -413,10 +416,10 @@ class FormScreen(Screen):
         return edit.text() if edit else ""
 
     def submit(self) -> None:
-        self.core.answer_page(self.value())
+        self.forms.answer_page(self.value())
 
     def show_errors(self, errors: dict[str, str]) -> None:
-        form = self.core.form
+        form = self.forms.form
         page = form.page if form else None
         if form is None or page is None:
             return
@@ -475,6 +478,8 @@ class CheckAnswersScreen(Screen):
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
+        self.forms = core.forms
+        self.papers = core.papers
         self.bind(self.title.setText, "check.title")
         self.bind(self.subtitle.setText, "check.subtitle")
         self.error = label("errorText")
@@ -488,7 +493,7 @@ class CheckAnswersScreen(Screen):
         self.add_stretch()
         send = button("send", primary=True)
         self.bind(send.setText, "check.send")
-        send.clicked.connect(self.core.confirm_answers)
+        send.clicked.connect(self.forms.confirm_answers)
         self.nav.addWidget(send)
 
     def _row(self, caption: str, value: str, *, badge: str = "", change: str = "") -> QFrame:
@@ -514,7 +519,7 @@ class CheckAnswersScreen(Screen):
             if change == "papers":
                 link.clicked.connect(lambda: self.core.fire(Trigger.PAPERS_NEEDED))
             else:
-                link.clicked.connect(lambda _=False, k=change: self.core.request_change(k))
+                link.clicked.connect(lambda _=False, k=change: self.forms.request_change(k))
         return frame
 
     def refresh(self) -> None:
@@ -523,7 +528,7 @@ class CheckAnswersScreen(Screen):
         key = self.core.session.error_key
         self.error.setText(tr(key) if key else "")
         self.error.setVisible(bool(key))
-        form = self.core.form
+        form = self.forms.form
         if form is None:
             return
         rows = form.rows(lang)
@@ -542,7 +547,7 @@ class CheckAnswersScreen(Screen):
                 else:
                     widget = self._row(row.label(lang), row.value or "—", change=row.key)
                 self.rows.addWidget(widget)
-        papers = self.core.papers_needed()
+        papers = self.papers.needed()
         if papers:
             self.rows.addWidget(section(tr("check.group.papers")))
             for document in papers:

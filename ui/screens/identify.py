@@ -95,6 +95,7 @@ class InsertCardScreen(Screen):
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
+        self.identify = core.identify
         self.bind(self.title.setText, "insert.title")
         self.bind(self.subtitle.setText, "insert.subtitle")
         self.error = label("errorText")
@@ -104,13 +105,13 @@ class InsertCardScreen(Screen):
         self.body.addWidget(self.reader_state)
         self.add_back()
         self.add_stretch()
-        core.reader_status_changed.connect(lambda _s: self.refresh())
+        self.identify.reader_status_changed.connect(lambda _s: self.refresh())
 
     def refresh(self) -> None:
         key = self.core.session.error_key
         self.error.setText(self.core.tr(key) if key else "")
         self.error.setVisible(bool(key))
-        status = self.core.reader_status
+        status = self.identify.reader_status
         state_key = READER_STATE_KEYS.get(status.state) if status else None
         self.reader_state.setText(self.core.tr(state_key) if state_key else "")
 
@@ -120,6 +121,7 @@ class ReadingCardScreen(Screen):
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
+        self.identify = core.identify
         self.bind(self.title.setText, "reading.title")
         self.bind(self.subtitle.setText, "reading.subtitle")
         self.rows: dict[ReadStep, QLabel] = {}
@@ -130,7 +132,7 @@ class ReadingCardScreen(Screen):
             self.body.addWidget(row)
         self.body.addStretch(1)
         self._current: ReadStep | None = None
-        core.card_progress.connect(self.on_progress)
+        self.identify.card_progress.connect(self.on_progress)
 
     def on_enter(self, transition: Transition) -> None:
         self._current = None
@@ -251,6 +253,7 @@ class FaceCheckScreen(Screen):
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
+        self.face = core.face
         self.bind(self.subtitle.setText, "face.subtitle")
         row = QHBoxLayout()
         left = QVBoxLayout()
@@ -283,10 +286,10 @@ class FaceCheckScreen(Screen):
         self.add_stretch()
         self.retry = button("face_retry", primary=True)
         self.bind(self.retry.setText, "face.retry")
-        self.retry.clicked.connect(self.core.retry_face)
+        self.retry.clicked.connect(self.face.retry)
         self.retry.hide()
         self.nav.addWidget(self.retry)
-        core.face.changed.connect(self.show_progress)
+        self.face.changed.connect(self.show_progress)
 
     def on_enter(self, transition: Transition) -> None:
         self.refresh()
@@ -296,13 +299,13 @@ class FaceCheckScreen(Screen):
             pixmap.loadFromData(bytes(identity.photo))
         self.photo.setPixmap(pixmap)
         self.preview.start()
-        self.show_progress(self.core.face.progress)
+        self.show_progress(self.face.progress)
 
     def refresh(self) -> None:
         identity = self.core.session.identity
         if identity is not None:
             self.title.setText(self.core.tr("face.title", name=identity.full_name))
-        self.show_progress(self.core.face.progress)
+        self.show_progress(self.face.progress)
 
     def show_progress(self, progress: FaceProgress | None) -> None:
         if self.core.step is not Step.FACE_CHECK:
@@ -322,7 +325,7 @@ class FaceCheckScreen(Screen):
         elif progress.phase is Phase.ERROR:
             text, value, tone = tr(progress.reason or "face.error.internal"), 0, "bad"
         else:  # not matched / not live: this attempt is over, another remains
-            remaining = self.core.face.remaining
+            remaining = self.face.remaining
             text = tr(progress.reason) + " " + tr("face.attempts_left", n=remaining)
             value, tone, retry = 0, "bad", True
         self.guidance.setText(text)
@@ -348,43 +351,6 @@ class FaceCheckScreen(Screen):
         self.retry.hide()
 
 
-KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "/", "0", "⌫")
-
-
-class Keypad(QWidget):
-    """A numeric keypad for touch screens; types into the last focused field."""
-
-    def __init__(self, fields: list[QLineEdit]) -> None:
-        super().__init__()
-        self.fields = fields
-        self.target: QLineEdit | None = fields[0] if fields else None
-        grid = QGridLayout(self)
-        grid.setSpacing(8)
-        for i, key in enumerate(KEYPAD):
-            key_button = button(f"key_{'del' if key == '⌫' else 'slash' if key == '/' else key}")
-            key_button.setText(key)
-            key_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field keeps the focus
-            key_button.setMinimumSize(88, 72)
-            key_button.clicked.connect(lambda _=False, k=key: self.press(k))
-            grid.addWidget(key_button, i // 3, i % 3)
-        for field in fields:
-            field.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.FocusIn and isinstance(watched, QLineEdit):
-            self.target = watched
-        return False
-
-    def press(self, key: str) -> None:
-        if self.target is None:
-            return
-        if key == "⌫":
-            self.target.backspace()
-        else:
-            self.target.insert(key)
-        self.target.setFocus()
-
-
 class AccessKeyScreen(Screen):
     """The chip opens only with its key: scan the QR code, or type the numbers, or the CAN."""
 
@@ -403,6 +369,7 @@ class AccessKeyScreen(Screen):
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
+        self.identify = core.identify
         self.bind(self.title.setText, "access.title")
         self.bind(self.subtitle.setText, "access.subtitle")
         modes = QHBoxLayout()
@@ -436,26 +403,32 @@ class AccessKeyScreen(Screen):
             page = QWidget()
             form = QVBoxLayout(page)
             form.setContentsMargins(0, 0, 0, 0)
-            for name, key, length in (f for f in self.FIELDS if f[0] in names):
+            # Side by side: with the keypad below, the fields and the error above them
+            # all stay in sight at 1280×800 (the fields in line when a caption wraps).
+            grid = QGridLayout()
+            form.addLayout(grid)
+            for column in range(3):
+                grid.setColumnStretch(column, 1)  # the CAN field as wide as the others
+            fields = [f for f in self.FIELDS if f[0] in names]
+            for column, (name, key, length) in enumerate(fields):
                 caption = label()
                 self.bind(caption.setText, key)
                 edit = QLineEdit()
                 edit.setObjectName(f"access_{name}")
                 edit.setMaxLength(length)
                 edit.setPlaceholderText("dd/mm/yyyy" if name in ("birth", "expiry") else "")
-                edit.setProperty("keyboard", "none")  # the screen's own keypad serves them
+                # The window's on-screen keyboard serves them: a date pad puts in the slashes.
+                edit.setProperty("keyboard", "date" if name in ("birth", "expiry") else "numeric")
                 message = label("errorText")
                 message.hide()
-                form.addWidget(caption)
-                form.addWidget(edit)
-                form.addWidget(message)
+                grid.addWidget(caption, 0, column, Qt.AlignmentFlag.AlignBottom)
+                grid.addWidget(edit, 1, column)
+                grid.addWidget(message, 2, column, Qt.AlignmentFlag.AlignTop)
                 self.edits[name] = edit
                 self.messages[name] = message
             form.addStretch(1)
             self.pages.addWidget(page)
-        row.addWidget(self.pages, 3)
-        self.keypad = Keypad(list(self.edits.values()))
-        row.addWidget(self.keypad, 2)
+        row.addWidget(self.pages, 1)
         self.body.addLayout(row, 1)
         self.add_back()
         self.add_stretch()
@@ -466,7 +439,7 @@ class AccessKeyScreen(Screen):
         self.mode = "numbers"
         self._wedge: list[str] = []
         self._wedge_last = 0.0
-        core.qr_result.connect(lambda _key: self.refresh())
+        self.identify.qr_result.connect(lambda _key: self.refresh())
 
     # Keyboard-wedge MRZ scanners type the whole zone in a burst, then Enter. ----------
     WEDGE_GAP_S = 0.05
@@ -486,7 +459,7 @@ class AccessKeyScreen(Screen):
                 # Scanners send each MRZ line followed by Enter: this was the last one.
                 self._wedge.clear()
                 self.reset()  # what the burst typed into a field is not an answer
-                key = self.core.submit_mrz(burst)
+                key = self.identify.submit_mrz(burst)
                 if key:
                     self.error.setText(self.core.tr(key))
                     self.error.show()
@@ -507,16 +480,14 @@ class AccessKeyScreen(Screen):
         for name, choice in self.mode_buttons.items():
             choice.setChecked(name == mode)
         self.pages.setCurrentIndex([m for m, _ in self.MODES].index(mode))
-        self.keypad.setVisible(mode != "qr")
         self.go.setVisible(mode != "qr")
         if mode == "qr":
             self.preview.start()
-            self.core.scan_qr()
+            self.identify.scan_qr()
         else:
             self.preview.stop()
-            self.core.stop_qr_scan()
+            self.identify.stop_qr_scan()
             target = self.edits["can" if mode == "can" else "id_number"]
-            self.keypad.target = target
             target.setFocus()
 
     def on_enter(self, transition: Transition) -> None:
@@ -544,9 +515,9 @@ class AccessKeyScreen(Screen):
 
     def submit(self) -> None:
         if self.mode == "can":
-            errors = self.core.submit_can(self.edits["can"].text())
+            errors = self.identify.submit_can(self.edits["can"].text())
         else:
-            errors = self.core.submit_access_key(
+            errors = self.identify.submit_access_key(
                 self.edits["id_number"].text(),
                 self.edits["birth"].text(),
                 self.edits["expiry"].text(),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
 
-from kiosk.core import KioskCore, LookupResult, QueueTicket
+from kiosk.core import KioskCore
+from kiosk.journeys.lookup import LookupResult
+from kiosk.journeys.ticket import QueueTicket
 from kiosk.runtime.flow import Step, Transition, Trigger
 from kiosk.runtime.i18n import N_
 from ui.screens.base import Screen, Tile, button, clear_layout, label
@@ -21,6 +23,7 @@ class RatingScreen(Screen):
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
+        self.rating = core.rating
         self.bind(self.title.setText, "rating.title")
         self.bind(self.subtitle.setText, "rating.subtitle")
         row = QHBoxLayout()
@@ -46,9 +49,9 @@ class RatingScreen(Screen):
         self.add_stretch()
         self.send = button("rating_send", primary=True)
         self.bind(self.send.setText, "rating.send")
-        self.send.clicked.connect(lambda: self.core.rate("dissatisfied", self.reason.text()))
+        self.send.clicked.connect(lambda: self.rating.rate("dissatisfied", self.reason.text()))
         self.nav.addWidget(self.send)
-        core.rating_errors.connect(self.on_error)
+        self.rating.errors.connect(self.on_error)
         self._show_reason(False)
 
     def _show_reason(self, visible: bool) -> None:
@@ -61,7 +64,7 @@ class RatingScreen(Screen):
             self._show_reason(True)
             self.reason.setFocus()
         else:
-            self.core.rate(level)
+            self.rating.rate(level)
 
     def on_error(self, key: str) -> None:
         self.error.setText(self.core.tr(key))
@@ -77,6 +80,7 @@ class LookupScreen(Screen):
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
+        self.lookup = core.lookup
         self.bind(self.title.setText, "lookup.title")
         self.bind(self.subtitle.setText, "lookup.subtitle")
         grid = QGridLayout()
@@ -107,11 +111,11 @@ class LookupScreen(Screen):
         self.bind(search.setText, "lookup.search")
         search.clicked.connect(self.search)
         self.nav.addWidget(search)
-        core.lookup_finished.connect(self.on_result)
+        self.lookup.finished.connect(self.on_result)
 
     def search(self) -> None:
         self.result.hide()
-        key = self.core.lookup(self.code.text(), self.id_number.text().strip())
+        key = self.lookup.request(self.code.text(), self.id_number.text().strip())
         self.error.setText(self.core.tr(key) if key else "")
         self.error.setVisible(bool(key))
 
@@ -134,6 +138,7 @@ class QueueScreen(Screen):
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
+        self.tickets = core.tickets
         self.bind(self.title.setText, "queue.title")
         self.bind(self.subtitle.setText, "queue.subtitle")
         self.areas = QGridLayout()
@@ -157,8 +162,8 @@ class QueueScreen(Screen):
         self.done.clicked.connect(lambda: self.core.fire(Trigger.FINISHED))
         self.done.hide()
         self.nav.addWidget(self.done)
-        core.ticket_issued.connect(self.on_ticket)
-        core.ticket_printed.connect(self.on_ticket)
+        self.tickets.issued.connect(self.on_ticket)
+        self.tickets.printed.connect(self.on_ticket)
 
     def refresh(self) -> None:
         clear_layout(self.areas)
@@ -166,10 +171,10 @@ class QueueScreen(Screen):
         for i, area in enumerate(self.core.catalogue.queue_areas):
             choice = Tile(f"queue_{area.code}", height=100)
             choice.setText(f"{area.code}\n{area.name(lang)}")
-            choice.clicked.connect(lambda _=False, c=area.code: self.core.take_queue_number(c))
+            choice.clicked.connect(lambda _=False, c=area.code: self.tickets.take(c))
             self.areas.addWidget(choice, i // 2, i % 2)
-        if self.ticket.isVisible() and self.core.last_ticket:
-            self.on_ticket(self.core.last_ticket)
+        if self.ticket.isVisible() and self.tickets.last:
+            self.on_ticket(self.tickets.last)
             self._set_tiles_visible(False)
 
     def on_enter(self, transition: Transition) -> None:

@@ -4,7 +4,7 @@ Three views of one step: the list of papers; the live camera with the page
 outlined and one instruction (the kiosk takes the picture by itself once the
 page is held still); the straightened photo with "Use this photo" and
 "Retake".  The work (finding the page, straightening, size cap) runs off the
-GUI thread in :class:`kiosk.scan.pages.PaperScanner`.
+GUI thread in :class:`kiosk.scan.paper.PaperScanner`.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ class PapersScreen(Screen):
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
+        self.papers = core.papers
         self.bind(self.title.setText, "papers.title")
         self.bind(self.subtitle.setText, "papers.subtitle")
         self.views = QStackedWidget()
@@ -95,7 +96,7 @@ class PapersScreen(Screen):
         self.add_stretch()
         self.go = button("papers_continue", primary=True)
         self.bind(self.go.setText, "nav.continue")
-        self.go.clicked.connect(self.core.papers_done)
+        self.go.clicked.connect(self.papers.done)
         self.nav.addWidget(self.go)
         # Reviewing a photo: take it again, or use it.
         self.retake_button = button("paper_retake")
@@ -103,11 +104,11 @@ class PapersScreen(Screen):
         self.retake_button.clicked.connect(self.retake)
         self.keep_button = button("paper_keep", primary=True)
         self.bind(self.keep_button.setText, "papers.use")
-        self.keep_button.clicked.connect(self.core.keep_paper)
+        self.keep_button.clicked.connect(self.papers.keep)
         self.nav.addWidget(self.retake_button)
         self.nav.addWidget(self.keep_button)
-        core.paper_changed.connect(self.refresh)
-        core.paper_progress.connect(self.on_progress)
+        self.papers.changed.connect(self.refresh)
+        self.papers.progress.connect(self.on_progress)
 
     def on_enter(self, transition: Transition) -> None:
         self.refresh()
@@ -115,15 +116,15 @@ class PapersScreen(Screen):
     def refresh(self) -> None:
         if self.core.step is not Step.CAPTURE_PAPERS:
             return
-        if self.core.paper_key is None:
+        if self.papers.key is None:
             self._show_list()
-        elif self.core.paper_taken is None:
+        elif self.papers.taken is None:
             self.views.setCurrentIndex(1)
             self.guidance.setText(self.core.tr("capture.guide.no_page"))
             self.preview.start()
         else:
             self.preview.stop()
-            image = QImage.fromData(self.core.paper_taken.jpeg)
+            image = QImage.fromData(self.papers.taken.jpeg)
             self.photo.setPixmap(
                 QPixmap.fromImage(image).scaledToHeight(
                     max(self.scroll_area.viewport().height() - 20, 240),
@@ -131,8 +132,8 @@ class PapersScreen(Screen):
                 )
             )
             self.views.setCurrentIndex(2)
-        listing = self.core.paper_key is None
-        reviewing = self.core.paper_taken is not None
+        listing = self.papers.key is None
+        reviewing = self.papers.taken is not None
         self.go.setVisible(listing)
         self.retake_button.setVisible(reviewing)
         self.keep_button.setVisible(reviewing)
@@ -144,7 +145,7 @@ class PapersScreen(Screen):
         clear_layout(self.items)
         tr, lang = self.core.tr, self.core.tr.language
         papers = self.core.session.papers
-        for document in self.core.papers_needed():
+        for document in self.papers.needed():
             frame = QFrame()
             frame.setObjectName("answerRow")
             row = QHBoxLayout(frame)
@@ -159,9 +160,7 @@ class PapersScreen(Screen):
             row.addWidget(status, 2)
             capture = button(f"paper_capture_{document.key}")
             capture.setText(tr("papers.capture"))
-            capture.clicked.connect(
-                lambda _=False, k=document.key: self.core.start_paper_capture(k)
-            )
+            capture.clicked.connect(lambda _=False, k=document.key: self.papers.start_capture(k))
             row.addWidget(capture)
             counter = button(f"paper_counter_{document.key}")
             counter.setText(tr("papers.at_counter"))
@@ -176,18 +175,18 @@ class PapersScreen(Screen):
 
     def back(self) -> None:
         """Back from the camera or the photo: the list; from the list: the form."""
-        if self.core.paper_key is not None:
-            self.core.stop_paper_capture()
+        if self.papers.key is not None:
+            self.papers.stop_capture()
         else:
             self.core.fire(Trigger.BACK)
 
     def retake(self) -> None:
-        key = self.core.paper_key
+        key = self.papers.key
         if key is not None:
-            self.core.start_paper_capture(key)
+            self.papers.start_capture(key)
 
     def _at_counter(self, key: str) -> None:
-        self.core.paper_at_counter(key)
+        self.papers.at_counter(key)
         self.refresh()
 
     def reset(self) -> None:

@@ -107,13 +107,14 @@ class ChooseServiceScreen(ProcedureList):
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
+        self.service = core.service
         self.bind(self.title.setText, "choose.title")
         self.bind(self.subtitle.setText, "choose.subtitle")
         self.add_cancel()
         self.add_stretch()
 
     def chosen(self, procedure: Procedure) -> None:
-        self.core.choose_service(procedure.code)
+        self.service.choose(procedure.code)
 
 
 class BrowseScreen(ProcedureList):
@@ -179,6 +180,8 @@ class ReceiptScreen(Screen):
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
+        self.service = core.service
+        self.submission = core.submission
         self.bind(self.title.setText, "receipt_screen.title")
         ticket = QFrame()
         ticket.setObjectName("ticket")
@@ -204,21 +207,21 @@ class ReceiptScreen(Screen):
         self.add_stretch()
         go = button("receipt_continue", primary=True)
         self.bind(go.setText, "nav.continue")
-        go.clicked.connect(self.core.receipt_done)
+        go.clicked.connect(self.submission.receipt_done)
         self.nav.addWidget(go)
-        core.receipt_printed.connect(lambda _key: self.refresh())
+        self.submission.receipt_printed.connect(lambda _key: self.refresh())
 
     def refresh(self) -> None:
         session = self.core.session
         self.code.setText(session.dossier_code or "")
-        procedure = self.core.procedure
+        procedure = self.service.procedure
         lang = self.core.tr.language
         self.procedure.setText(procedure.name(lang) if procedure else "")
         if session.appointment:
             self.appointment.setText(
                 self.core.tr("receipt_screen.appointment", date=f"{session.appointment:%d/%m/%Y}")
             )
-        key = self.core.print_error_key
+        key = self.submission.print_error_key
         self.printer.setText(
             self.core.tr(key) + " " + self.core.tr("receipt_screen.note_code")
             if key

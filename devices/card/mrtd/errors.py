@@ -6,7 +6,7 @@ and a message for technicians that never contains personal data or keys.
 
 from __future__ import annotations
 
-from devices.card.base import AccessDeniedError, CardError
+from devices.card.errors import AccessDeniedError, CardError
 
 
 class ChipDataError(CardError):

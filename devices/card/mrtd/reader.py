@@ -18,8 +18,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
+from devices.card.access import AccessKey
 from devices.card.base import ReadStep
 from devices.card.mrtd import bac
 from devices.card.mrtd.apdu import Command, Response, Transport, read_binary, select_applet
@@ -31,7 +31,6 @@ from devices.card.mrtd.errors import (
     StatusWordError,
 )
 from devices.card.mrtd.lds import DG_FILES, EF_CARD_ACCESS, EF_COM, EF_SOD, MAX_FILE_BYTES
-from devices.card.mrtd.mrz import bac_seed_text, yymmdd
 from devices.card.mrtd.pace import (
     PASSWORD_CAN,
     PASSWORD_MRZ,
@@ -45,30 +44,6 @@ from devices.card.mrtd.tlv import read_length, read_tag
 LDS1_AID = bytes.fromhex("A0000002471001")
 SHORT_CHUNK = 0xDF  # largest plain chunk whose protected response fits in 256 bytes
 EXTENDED_CHUNK = 0x7F00  # what a generous card returns per protected extended READ BINARY
-
-
-@dataclass(frozen=True)
-class AccessKey:
-    """What unlocks the chip: MRZ data (BAC/PACE) or the CAN (PACE only)."""
-
-    document_number: str = ""
-    date_of_birth: str = ""  # YYMMDD
-    date_of_expiry: str = ""  # YYMMDD
-    can: str = ""
-
-    def __repr__(self) -> str:
-        return "AccessKey(<secret>)"
-
-    @classmethod
-    def from_cccd(cls, id_number: str, birth: date, expiry: date) -> AccessKey:
-        """A CCCD's document number in the MRZ is the last 9 digits of the ID number."""
-        if not (id_number.isdigit() and len(id_number) == 12):
-            raise ValueError("the ID number has 12 digits")
-        return cls(id_number[3:], yymmdd(birth), yymmdd(expiry))
-
-    @property
-    def mrz_information(self) -> str:
-        return bac_seed_text(self.document_number, self.date_of_birth, self.date_of_expiry)
 
 
 @dataclass

@@ -6,11 +6,12 @@ from datetime import date
 
 import pytest
 
+from devices.card.access import AccessKey
 from devices.card.base import CardRemovedError, ReadStep
 from devices.card.emulator.builder import build_chip
 from devices.card.emulator.chip import EmulatedChip
 from devices.card.mrtd.errors import AccessControlError, SecureMessagingError
-from devices.card.mrtd.reader import SHORT_CHUNK, AccessKey, ChipReader
+from devices.card.mrtd.reader import SHORT_CHUNK, ChipReader
 from devices.card.mrtd.sod import PaStatus, passive_authentication
 from devices.card.simulator import SimulatedCard
 from tests.devices.mrtd.scripted import ScriptedTransport

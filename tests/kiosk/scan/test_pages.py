@@ -1,35 +1,29 @@
 """Photographing a paper: the page is found, straightened, size-capped, with guidance.
 
-The scenes are synthetic (``demo_page_scene``), so the page's true corners are known.
+The scenes are synthetic (``tests.paper_scenes``), so the page's true corners are known.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import threading
 import time
 
 import cv2
 import numpy as np
 import pytest
 
-from devices.camera.simulator import SimulatedCamera
 from kiosk.scan.pages import (
     A4_RATIO,
     GUIDANCE,
     CapturedPage,
     PageTracker,
-    PaperScanner,
-    demo_page_corners,
-    demo_page_scene,
     encode_attachment,
     enhance,
     find_page,
-    order_corners,
-    page_sequence,
     rectify,
 )
+from tests.paper_scenes import demo_page_corners, demo_page_scene, page_sequence
 
 FRAME = (1280, 720)
 DIAGONAL = float(np.hypot(*FRAME))
@@ -95,20 +89,6 @@ def test_the_page_is_found_where_it_is(scene: dict, key: str, seed: int) -> None
     assert found.guidance_key == key
     assert found.corners is not None
     assert float(np.abs(found.corners - truth).max()) < 0.01 * DIAGONAL
-
-
-@pytest.mark.parametrize("angle", [0, 20, 44, 46, 90, 135, 180, 270])
-def test_corners_come_clockwise_from_the_top_left_at_any_rotation(angle: int) -> None:
-    square = demo_page_corners(FRAME, angle_deg=angle, tilt=0.0, aspect=1.0, scale=0.5)
-    shuffled = square[[2, 0, 3, 1]]
-    ordered = order_corners(shuffled)
-    assert len({tuple(p) for p in ordered.round(3).tolist()}) == 4
-    assert int(np.argmin(ordered.sum(axis=1))) == 0
-    area2 = sum(
-        ordered[i][0] * ordered[(i + 1) % 4][1] - ordered[(i + 1) % 4][0] * ordered[i][1]
-        for i in range(4)
-    )
-    assert area2 > 0  # clockwise on screen, where y points down
 
 
 @pytest.mark.parametrize("angle", [-14.0, 0.0, 9.0])
@@ -285,26 +265,3 @@ def test_find_page_is_fast_enough_for_a_live_preview() -> None:
         find_page(frame)
     per_frame = (time.perf_counter() - started) / 9
     assert per_frame < 0.15  # about 15 ms on a developer laptop; generous for CI
-
-
-def test_the_scanner_takes_the_picture_by_itself_from_the_camera() -> None:
-    camera = SimulatedCamera(page_sequence(frames=24), fps=30)
-    done = threading.Event()
-    taken: list[CapturedPage] = []
-    guidance: list[str] = []
-    scanner = PaperScanner(
-        camera,
-        lambda detection, _size: guidance.append(detection.guidance_key),
-        lambda page: (taken.append(page), done.set()),
-    )
-    camera.start()
-    scanner.start()
-    try:
-        assert done.wait(15)
-    finally:
-        scanner.stop()
-        camera.stop()
-    assert len(taken) == 1
-    assert taken[0].height > taken[0].width
-    assert len(taken[0].jpeg) <= 500_000
-    assert "capture.guide.good" in guidance

@@ -1,0 +1,195 @@
+"""Submit: number, seal and queue the dossier in one transaction, then the receipt.
+
+Steps: ``submitting`` → ``receipt``.  Queuing is the last step that can fail the
+submission; anything after it (rendering, printing) only affects the paper: the
+dossier stays queued and the citizen keeps its code, so a retry can never queue it
+twice.  Once the dossier is sealed the session drops its personal data.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from typing import Any
+
+from devices.printer.base import PrinterError, PrintJob
+from kiosk.base.dossier import DossierCodes, DossierMeta
+from kiosk.base.events import Signal
+from kiosk.catalogue.model import Procedure
+from kiosk.journeys.base import Journey, JourneyContext
+from kiosk.runtime.flow import Step, Transition, Trigger
+from kiosk.runtime.tasks import deliver
+from offline_cache.outbox import OutboxFullError
+from offline_cache.sealing import seal
+
+log = logging.getLogger(__name__)
+
+NOT_CHECKED = {"result": "not_checked", "attempts": 0}
+
+
+def papers_content(papers: dict[str, Any]) -> list[dict[str, Any]]:
+    """The papers for the sealed dossier: photographed ones as JPEG (base64), others deferred."""
+    result: list[dict[str, Any]] = []
+    for key, page in papers.items():
+        if page is None:
+            result.append({"key": key, "delivery": "at_counter"})
+        else:
+            result.append(
+                {
+                    "key": key,
+                    "delivery": "attached",
+                    "jpeg_base64": base64.b64encode(page.jpeg).decode("ascii"),
+                    "sha256": page.sha256,
+                    "width": page.width,
+                    "height": page.height,
+                }
+            )
+    return result
+
+
+class SubmitJourney(Journey):
+    steps = frozenset({Step.SUBMITTING, Step.RECEIPT})
+
+    def __init__(self, context: JourneyContext) -> None:
+        super().__init__(context)
+        centre = context.config.centre
+        self.codes = DossierCodes(centre.unit_code, centre.kiosk_number)
+        self.print_error_key: str | None = None
+        self.dossier_queued = Signal("dossier_queued")  # (DossierMeta): the sync worker wakes
+        self.receipt_printed = Signal("receipt_printed")  # (message key or None)
+
+    def entered(self, transition: Transition) -> None:
+        if transition.target is Step.SUBMITTING:
+            self._start()
+
+    def wiped(self) -> None:
+        self.print_error_key = None
+
+    def receipt_done(self) -> None:
+        self.context.fire(Trigger.RECEIPT_DONE)
+
+    # Submitting --------------------------------------------------------------------------
+    def _start(self) -> None:
+        session = self.session
+        code = session.procedure_code
+        procedure = self.context.catalogue.procedure(code) if code else None
+        identity, form = session.identity, session.form
+        if procedure is None or identity is None or form is None or not form.complete:
+            session.error_key = "submit.error.incomplete"
+            self.context.machine.fire(Trigger.SUBMIT_FAILED)
+            return
+        content: dict[str, Any] = form.draft().as_content()
+        face = session.face_check
+        content.update(
+            {
+                "card_authenticity": session.authenticity,
+                "card_active_authentication": session.active_authentication,
+                "citizen": {
+                    "id_number": identity.id_number,
+                    "full_name": identity.full_name,
+                    "date_of_birth": identity.date_of_birth.isoformat(),
+                    "place_of_residence": identity.place_of_residence,
+                },
+                "papers": papers_content(session.papers),
+                "face_check": face.as_content() if face is not None else dict(NOT_CHECKED),
+            }
+        )
+        self.context.task_runner.run(
+            self._job,
+            procedure,
+            content,
+            identity.full_name,
+            on_done=self._on_submitted,
+            on_error=self._on_error,
+        )
+
+    def _job(
+        self, procedure: Procedure, content: dict[str, Any], receipt_name: str
+    ) -> tuple[DossierMeta, bytes | None]:
+        """Runs on the task thread: number, seal, queue; then render the receipt."""
+        context = self.context
+        received_at = context.now()
+
+        def build(code: str) -> tuple[DossierMeta, bytes]:
+            content["code"] = code
+            content["received_at"] = received_at.isoformat(timespec="seconds")
+            sealed = seal(
+                json.dumps(content, ensure_ascii=False).encode("utf-8"),
+                context.central_key,
+                code.encode("ascii"),
+            )
+            meta = DossierMeta(
+                code=code,
+                procedure_code=procedure.code,
+                received_at=received_at,
+                appointment=procedure.processing_time.due(received_at),
+            )
+            return meta, sealed
+
+        try:
+            meta = context.outbox.submit(
+                received_at.date(), lambda n: self.codes.code(received_at, n), build
+            )
+        finally:
+            content.clear()
+        try:
+            from kiosk.printing.receipt import ReceiptData, render_receipt
+
+            centre = context.config.centre
+            pdf: bytes | None = render_receipt(
+                ReceiptData(
+                    centre_name=centre.name,
+                    centre_address=centre.address,
+                    dossier_code=meta.code,
+                    procedure_name=procedure.name(context.tr.language),
+                    submitter_name=receipt_name,
+                    received_at=received_at,
+                    appointment=meta.appointment,
+                ),
+                context.tr,
+            )
+        except Exception:
+            log.exception("receipt_render_failed")
+            pdf = None
+        return meta, pdf
+
+    def _on_submitted(self, result: tuple[DossierMeta, bytes | None]) -> None:
+        meta, pdf = result
+        session = self.session
+        session.dossier_code = meta.code
+        session.appointment = meta.appointment
+        # The dossier is sealed and queued: the session no longer needs personal data.
+        session.drop_personal_data()
+        log.info("dossier_queued", extra={"fields": {"procedure": meta.procedure_code}})
+        self.dossier_queued.emit(meta)
+        self.print_error_key = None
+        if pdf is None:
+            self._on_print_failed(PrinterError("receipt could not be rendered"))
+        else:
+            deliver(
+                self.context.devices.printer.print_pdf(pdf, f"receipt-{meta.code}"),
+                self.context.dispatcher,
+                self._on_printed,
+                self._on_print_failed,
+            )
+        self.context.machine.fire(Trigger.SUBMITTED)
+
+    def _on_printed(self, job: PrintJob) -> None:
+        self.print_error_key = None
+        self.receipt_printed.emit(None)
+
+    def _on_print_failed(self, error: BaseException) -> None:
+        self.print_error_key = (
+            error.message_key if isinstance(error, PrinterError) else "printer.error.failed"
+        )
+        log.warning("receipt_not_printed", extra={"fields": {"error": type(error).__name__}})
+        self.receipt_printed.emit(self.print_error_key)
+
+    def _on_error(self, error: BaseException) -> None:
+        if isinstance(error, OutboxFullError | OSError):
+            self.session.error_key = "submit.error.storage"
+        else:
+            log.error("submit_failed", exc_info=(type(error), error, error.__traceback__))
+            self.session.error_key = "submit.error.failed"
+        self.context.machine.fire(Trigger.SUBMIT_FAILED)

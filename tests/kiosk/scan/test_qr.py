@@ -1,0 +1,49 @@
+"""The card's QR code is read from the camera on a thread of its own."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from devices.camera.simulator import SimulatedCamera
+from kiosk.scan.qr import QrScanner, decode_qr, qr_frame
+
+TEXT = "001185012345|185012345|Tran Thi Ngoc Anh|14031985|Nu|So 12|10052023||"
+
+
+def test_a_code_on_a_frame_is_decoded() -> None:
+    assert decode_qr(qr_frame(TEXT)) == TEXT
+    assert decode_qr(np.full((480, 640, 3), 235, np.uint8)) is None
+
+
+def test_the_scanner_reports_the_code_once_and_ends() -> None:
+    camera = SimulatedCamera([qr_frame(TEXT)], fps=30)
+    found: list[str] = []
+    done = threading.Event()
+    scanner = QrScanner(camera, lambda text: (found.append(text), done.set()), interval_s=0.01)
+    camera.start()
+    scanner.start()
+    try:
+        assert done.wait(5)
+        assert scanner.stop(timeout_s=3)
+    finally:
+        camera.stop()
+        camera.join()
+    assert found == [TEXT]  # many frames showed it: reported once
+
+
+def test_a_scanner_without_a_code_in_view_looks_until_stopped() -> None:
+    camera = SimulatedCamera([np.full((480, 640, 3), 235, np.uint8)], fps=30)
+    found: list[str] = []
+    scanner = QrScanner(camera, found.append, interval_s=0.01)
+    camera.start()
+    scanner.start()
+    try:
+        time.sleep(0.2)  # a good twenty frames
+        assert scanner.stop(timeout_s=3)
+    finally:
+        camera.stop()
+        camera.join()
+    assert found == []
