@@ -97,6 +97,7 @@ def measure(runs: int = 10) -> list[dict[str, float]]:
         emulator.terminate()
         emulator.wait(10)
         tmp.cleanup()
-        if pcscd is not None:
+        if pcscd is not None:  # only the daemon started here, by its PID
             pcscd.terminate()
+            pcscd.wait(10)
     return results

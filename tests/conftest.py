@@ -20,6 +20,7 @@ from kiosk.cli.dossier import ANSWERS
 from kiosk.core import KioskCore
 from kiosk.runtime.config import KioskConfig, RuntimeFlags
 from kiosk.runtime.flow import Step
+from tests.helpers import wait_for_step
 
 BIRTH_ANSWERS = ANSWERS
 """Answers to the demo birth registration that need no paper and no address."""
@@ -74,8 +75,7 @@ class Kiosk:
         return self.sims.card
 
     def wait_for(self, step: Step, timeout: float = 5.0) -> None:
-        ok = self.dispatcher.drain_until(lambda: self.core.step is step, timeout)
-        assert ok, f"expected {step}, still in {self.core.step}"
+        wait_for_step(self.dispatcher, lambda: self.core.step, step, timeout)
 
     def settle(self, timeout: float = 0.3) -> None:
         self.dispatcher.drain_until(lambda: False, timeout)

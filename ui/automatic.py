@@ -18,10 +18,17 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QListWidget, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QScrollArea,
+    QWidget,
+)
 
 from kiosk.app import Simulators
 from kiosk.core import KioskCore
@@ -174,6 +181,27 @@ class AutomaticDriver(QObject):
 
     def visible(self, widget: QWidget) -> Condition:
         return widget.isVisible
+
+    def require_in_view(self, widget: QWidget, what: str) -> None:
+        """Fail the tour unless a citizen can see ``widget`` whole: shown, inside the part of
+        its scroll area on screen, and not under the on-screen keyboard."""
+        if not widget.isVisible():
+            raise TourError(f"{what} is not shown on step {self.core.step.value}")
+        window = self.window
+        rect = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+        parent = widget.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if parent is not None:
+            viewport = parent.viewport()
+            seen = QRect(viewport.mapTo(window, QPoint(0, 0)), viewport.size())
+            if not seen.contains(rect):
+                raise TourError(f"{what} is scrolled out of view on step {self.core.step.value}")
+        keyboard = window.keyboard
+        if keyboard.isVisible():
+            covered = QRect(keyboard.mapTo(window, QPoint(0, 0)), keyboard.size())
+            if covered.intersects(rect):
+                raise TourError(f"{what} is under the keyboard on step {self.core.step.value}")
 
     def shot(self, name: str) -> None:
         QApplication.processEvents()
@@ -378,8 +406,12 @@ class AutomaticDriver(QObject):
         yield self.at(S.BROWSE)
         yield self.settle()
         self.shot("browse")
-        self.click("procedure_CT-TT")
+        # The last procedure of the list: its detail opens under it, scrolled into view.
+        browse = window.screens[S.BROWSE]
+        last = list(browse.items)[-1]  # type: ignore[attr-defined]
+        self.click(f"procedure_{last}")
         yield self.settle()
+        self.require_in_view(browse.detail, "the procedure's detail")  # type: ignore[attr-defined]
         self.shot("browse-detail")
         self.click("back")
         yield self.at(S.ATTRACT)

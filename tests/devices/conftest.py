@@ -11,16 +11,5 @@ def pki() -> TestPki:
 
 @pytest.fixture(scope="module")
 def card() -> SimulatedCard:
+    """The demo card (frozen: one per module is shared safely)."""
     return SimulatedCard.from_profile()
-
-
-def wait_until(predicate, timeout: float = 5.0) -> bool:
-    """Poll ``predicate`` until it holds (device threads report asynchronously)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False

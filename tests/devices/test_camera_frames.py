@@ -12,7 +12,7 @@ import pytest
 from devices.camera.base import Frame
 from devices.camera.frames import FrameWorker, new_frames
 from devices.camera.simulator import SimulatedCamera
-from tests.devices.conftest import wait_until
+from tests.helpers import wait_until
 
 
 class EverNewCamera:

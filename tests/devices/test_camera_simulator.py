@@ -6,7 +6,7 @@ import pytest
 
 from devices.camera.base import CameraState
 from devices.camera.simulator import SimulatedCamera, demo_sequence
-from tests.devices.conftest import wait_until
+from tests.helpers import wait_until
 
 
 def test_demo_sequence_is_a_moving_person() -> None:

@@ -4,7 +4,6 @@ from datetime import date
 
 import pytest
 
-from devices.card.access import AccessKey
 from devices.card.base import (
     AccessDeniedError,
     CardError,
@@ -13,6 +12,7 @@ from devices.card.base import (
     ReadStep,
 )
 from devices.card.simulator import SimulatedCard, SimulatedCardReader
+from tests.helpers import key_for
 
 
 @pytest.fixture
@@ -21,11 +21,6 @@ def reader():
     reader.start()
     yield reader
     reader.stop()
-
-
-@pytest.fixture
-def card() -> SimulatedCard:
-    return SimulatedCard.from_profile()
 
 
 def test_demo_profile_describes_a_full_card(card: SimulatedCard) -> None:
@@ -59,15 +54,11 @@ def test_insert_and_remove_are_announced_on_the_reader_thread(reader, card) -> N
     assert {t for _, _, t in events} == {"card-reader"}
 
 
-def key(card: SimulatedCard) -> AccessKey:
-    return AccessKey.from_cccd(card.id_number, card.date_of_birth, card.date_of_expiry)
-
-
 def test_read_runs_the_real_protocol_and_returns_the_identity(reader, card) -> None:
     steps: list[ReadStep] = []
     reader.read_progress.connect(steps.append)
     reader.insert(card)
-    result = reader.read_card(key(card)).result(timeout=5)
+    result = reader.read_card(key_for(card)).result(timeout=5)
     assert result.identity.id_number == card.id_number
     assert result.identity.full_name == card.full_name
     assert result.identity.place_of_residence == card.place_of_residence
@@ -81,7 +72,7 @@ def test_read_runs_the_real_protocol_and_returns_the_identity(reader, card) -> N
 def test_card_pulled_out_mid_read_raises_removed(reader, card) -> None:
     reader.apdu_delay_s = 0.05
     reader.insert(card)
-    future = reader.read_card(key(card))
+    future = reader.read_card(key_for(card))
     threading.Timer(0.25, reader.remove).start()
     with pytest.raises(CardRemovedError):
         future.result(timeout=5)
@@ -89,12 +80,12 @@ def test_card_pulled_out_mid_read_raises_removed(reader, card) -> None:
 
 def test_reading_without_a_card_raises_removed(reader, card) -> None:
     with pytest.raises(CardRemovedError):
-        reader.read_card(key(card)).result(timeout=2)
+        reader.read_card(key_for(card)).result(timeout=2)
 
 
 def test_a_wrong_key_is_refused_by_the_chip(reader, card) -> None:
     reader.insert(card)
-    wrong = AccessKey.from_cccd(card.id_number, card.date_of_birth, date(2030, 1, 1))
+    wrong = key_for(card, expiry=date(2030, 1, 1))
     with pytest.raises(AccessDeniedError) as raised:
         reader.read_card(wrong).result(timeout=5)
     assert raised.value.message_key == "card.error.access_denied"
@@ -103,14 +94,14 @@ def test_a_wrong_key_is_refused_by_the_chip(reader, card) -> None:
 def test_a_mute_chip_is_unreadable(reader, card) -> None:
     reader.insert(replace(card, fault="unreadable"))
     with pytest.raises(CardError) as raised:
-        reader.read_card(key(card)).result(timeout=5)
+        reader.read_card(key_for(card)).result(timeout=5)
     assert raised.value.message_key == "card.error.unreadable"
 
 
 def test_an_untrusted_reader_reports_the_signer(card) -> None:
     reader = SimulatedCardReader(trust_store=[])
     reader.insert(card)
-    assert reader.read_card(key(card)).result(timeout=5).authenticity == "signer_not_trusted"
+    assert reader.read_card(key_for(card)).result(timeout=5).authenticity == "signer_not_trusted"
     reader.stop()
 
 

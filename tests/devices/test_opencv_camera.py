@@ -7,7 +7,7 @@ import numpy as np
 
 from devices.camera.base import CameraState
 from devices.camera.opencv import OpenCvCamera
-from tests.devices.conftest import wait_until
+from tests.helpers import wait_until
 
 
 def test_frames_flow_from_a_capture_source_and_stop_drops_them(tmp_path: Path) -> None:

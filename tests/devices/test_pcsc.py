@@ -33,7 +33,7 @@ from devices.card.emulator.builder import build_chip
 from devices.card.emulator.chip import EmulatedChip
 from devices.card.emulator.vpcd import VpcdCard
 from devices.card.pcsc import PcscCardReader, list_readers
-from devices.card.simulator import SimulatedCard
+from tests.helpers import key_for, wait_until
 
 SOCKET = Path("/run/pcscd/pcscd.comm")
 PID_FILE = Path("/run/pcscd/pcscd.pid")
@@ -108,15 +108,9 @@ def reader(pcscd, pki) -> Iterator[PcscCardReader]:
     reader.stop()
 
 
-def key_for(card: SimulatedCard, expiry: date | None = None) -> AccessKey:
-    return AccessKey.from_cccd(card.id_number, card.date_of_birth, expiry or card.date_of_expiry)
-
-
 def wait_state(reader: PcscCardReader, state: ReaderState, timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while reader.status().state is not state:
-        assert time.monotonic() < deadline, f"reader stayed {reader.status().state}"
-        time.sleep(0.02)
+    reached = wait_until(lambda: reader.status().state is state, timeout, every=0.02)
+    assert reached, f"reader stayed {reader.status().state}"
 
 
 def insert(reader: PcscCardReader, chip: EmulatedChip) -> VpcdCard:
@@ -239,13 +233,11 @@ def test_the_adapter_survives_a_pcscd_restart(pcscd, reader, pki, card) -> None:
             f"pcscd (pid {pid}) was already running and these tests did not start it: "
             "stopping it would cut off whoever uses it (run with no pcscd to test a restart)"
         )
+    wait_state(reader, ReaderState.READY)  # its first poll done: the loss is a change
     states: list[ReaderState] = []
     reader.status_changed.connect(lambda s: states.append(s.state))
     pcscd.stop()
-    deadline = time.monotonic() + 10
-    while ReaderState.NO_SERVICE not in states and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert ReaderState.NO_SERVICE in states
+    assert wait_until(lambda: ReaderState.NO_SERVICE in states, timeout=10, every=0.05)
     pcscd.ensure_running()
     vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki)))
     try:

@@ -29,13 +29,14 @@ HOSPITAL_BIRTH = {
 }
 
 
-def card(field: FormField) -> str:
+def card_value(field: FormField) -> str:
+    """What the chip gave for a field filled from the card."""
     return CARD.get(field.source or "", "")
 
 
 def birth_form() -> FormSession:
     return FormSession(
-        CATALOGUE.procedure("LT-KS-TT-BHYT"), card, lambda: date(2026, 11, 20), UNITS
+        CATALOGUE.procedure("LT-KS-TT-BHYT"), card_value, lambda: date(2026, 11, 20), UNITS
     )
 
 

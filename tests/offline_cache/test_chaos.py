@@ -20,6 +20,7 @@ from pathlib import Path
 from kiosk.central.reference.server import FaultPlan
 from offline_cache.store import SqlOutbox
 from tests.central_helpers import KIOSK_ID, queue_dossiers, start_central
+from tests.helpers import wait_until
 
 COUNT = 40
 KILLS = 12
@@ -61,13 +62,13 @@ def test_killing_the_sync_at_random_moments_loses_nothing_and_duplicates_nothing
             process.send_signal(signal.SIGKILL)
             process.wait()
         central.service.faults = FaultPlan()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+
+        def sent_all() -> bool:
             subprocess.run([*command, "run", "--once"], capture_output=True, check=False)
             status = SqlOutbox.open(tmp_path / "kiosk" / "kiosk.db").status(datetime.now())
-            if status["counts"] == {"sent": COUNT}:
-                break
-            time.sleep(0.5)  # a killed worker's lease runs out
+            return status["counts"] == {"sent": COUNT}
+
+        wait_until(sent_all, timeout=30, every=0.5)  # a killed worker's lease runs out
         received = central.service.received()
         assert sorted(r.code for r in received) == sorted(codes), f"seed {seed}"
         assert len(received) == COUNT

@@ -14,6 +14,7 @@ from kiosk.central.reference.server import FaultPlan
 from offline_cache.store import SqlOutbox
 from offline_cache.sync import Backoff, SyncWorker
 from tests.central_helpers import Central, queue_dossiers, start_central
+from tests.helpers import wait_until
 
 
 class Clock:
@@ -198,14 +199,11 @@ def test_the_worker_thread_sends_when_kicked_and_heartbeats(
     )
     w.start()
     try:
-        deadline = time.monotonic() + 5
-        while w.online is None and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: w.online is not None)
         assert w.online is True  # the heartbeat went through
         [code] = queue_dossiers(store, central.service, 1)
         w.kick()
-        while not central.service.received() and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(central.service.received)
         assert [r.code for r in central.service.received()] == [code]
     finally:
         w.stop()

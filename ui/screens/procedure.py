@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -56,6 +56,7 @@ class ProcedureList(Screen):
         self.list.setSpacing(12)
         self.body.addLayout(self.list)
         self.body.addStretch(1)
+        self.items: dict[str, QWidget] = {}  # procedure code -> its button in the list
 
     def on_enter(self, transition: Transition) -> None:
         self.search.setText("")
@@ -80,9 +81,14 @@ class ProcedureList(Screen):
         self.category = key
         self.refresh()
 
+    def keep_out_of_list(self) -> None:
+        """Before the list is rebuilt: take out what must survive it (a subclass's detail)."""
+
     def refresh(self) -> None:
         self._category_buttons()
+        self.keep_out_of_list()
         clear_layout(self.list)
+        self.items.clear()
         tr, lang = self.core.tr, self.core.tr.language
         found = search(self.core.catalogue, self.search.text(), category=self.category)
         self.empty.setVisible(not found)
@@ -97,6 +103,7 @@ class ProcedureList(Screen):
             item.setStyleSheet("text-align: left; padding: 12px 20px;")
             item.clicked.connect(lambda _=False, p=procedure: self.chosen(p))
             self.list.addWidget(item)
+            self.items[procedure.code] = item
 
     def chosen(self, procedure: Procedure) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -124,9 +131,10 @@ class BrowseScreen(ProcedureList):
         super().__init__(core)
         self.bind(self.title.setText, "browse.title")
         self.bind(self.subtitle.setText, "browse.subtitle")
+        # The detail opens right under the procedure touched, and is scrolled into view.
         self.detail = label("notice")
+        self.detail.setObjectName("procedure_detail")
         self.detail.hide()
-        self.body.addWidget(self.detail)
         self.add_back()
         self.add_stretch()
         self.submit = button("browse_submit", primary=True)
@@ -142,10 +150,17 @@ class BrowseScreen(ProcedureList):
         self.submit.hide()
         super().on_enter(transition)
 
+    def keep_out_of_list(self) -> None:
+        if self.list.indexOf(self.detail) >= 0:
+            self.list.removeWidget(self.detail)
+        self.detail.hide()
+
     def refresh(self) -> None:
         super().refresh()
-        if self._selected is not None:
+        if self._selected is not None and self._selected.code in self.items:
             self.chosen(self._selected)
+        else:
+            self.submit.hide()
 
     def chosen(self, procedure: Procedure) -> None:
         self._selected = procedure
@@ -161,8 +176,20 @@ class BrowseScreen(ProcedureList):
                 total=len(procedure.fields),
             )
         )
+        self.keep_out_of_list()
+        item = self.items.get(procedure.code)
+        self.list.insertWidget(self.list.indexOf(item) + 1 if item else 0, self.detail)
         self.detail.show()
         self.submit.show()
+        # Once laid out: the procedure touched and its detail in view.
+        QTimer.singleShot(0, self.show_detail)
+
+    def show_detail(self) -> None:
+        if self.detail.isVisible():
+            item = self.items.get(self._selected.code) if self._selected else None
+            if item is not None:
+                self.scroll_area.ensureWidgetVisible(item, 0, 0)
+            self.scroll_area.ensureWidgetVisible(self.detail, 0, 24)
 
 
 class SubmittingScreen(Screen):

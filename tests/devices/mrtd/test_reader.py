@@ -13,13 +13,8 @@ from devices.card.emulator.chip import EmulatedChip
 from devices.card.mrtd.errors import AccessControlError, SecureMessagingError
 from devices.card.mrtd.reader import SHORT_CHUNK, ChipReader
 from devices.card.mrtd.sod import PaStatus, passive_authentication
-from devices.card.simulator import SimulatedCard
 from tests.devices.mrtd.scripted import ScriptedTransport
-
-
-def key_for(card: SimulatedCard) -> AccessKey:
-    assert card.date_of_expiry is not None
-    return AccessKey.from_cccd(card.id_number, card.date_of_birth, card.date_of_expiry)
+from tests.helpers import key_for
 
 
 def groups(files) -> dict[int, bytes]:
@@ -53,7 +48,7 @@ def test_a_card_without_extended_length_is_read_in_short_chunks(pki, card) -> No
 
 def test_a_wrong_key_is_an_access_error(pki, card) -> None:
     chip = EmulatedChip(build_chip(card.identity(), pki))
-    wrong = AccessKey.from_cccd(card.id_number, card.date_of_birth, date(2044, 3, 14))
+    wrong = key_for(card, expiry=date(2044, 3, 14))
     with pytest.raises(AccessControlError) as raised:
         ChipReader(chip).read_all(wrong)
     assert raised.value.message_key == "card.error.access_denied"

@@ -122,10 +122,6 @@ class DeadCamera:
         return None
 
 
-def drain(dispatcher: QueueDispatcher, until, timeout: float = 10.0) -> bool:
-    return dispatcher.drain_until(until, timeout)
-
-
 def test_three_failed_attempts_call_the_staff(engine) -> None:
     """A printed photo in front of the camera, three times: then a staff member decides."""
     still = probe_frames("obama2.jpg", engine)[0]
@@ -137,7 +133,7 @@ def test_three_failed_attempts_call_the_staff(engine) -> None:
     step.finished.connect(lambda matched, key: outcomes.append((matched, key)))
     step.enter(photo_bytes("obama.jpg"))
     for attempt in range(1, 4):
-        assert drain(dispatcher, lambda a=attempt: step.attempts == a, 20), step.progress
+        assert dispatcher.drain_until(lambda a=attempt: step.attempts == a, 20), step.progress
         if attempt < 3:
             assert step.progress.phase is Phase.NOT_LIVE and step.remaining == 3 - attempt
             step.retry()
@@ -164,7 +160,7 @@ def test_a_camera_that_sends_nothing_is_reported(engine) -> None:
     outcomes = []
     step.finished.connect(lambda matched, key: outcomes.append(key))
     step.enter(photo_bytes("obama.jpg"))
-    assert drain(dispatcher, lambda: step._worker is not None)  # models loaded, looking
+    assert dispatcher.drain_until(lambda: step._worker is not None, 10)  # models loaded, looking
     step.tick()
     assert outcomes == []  # not yet: give the camera time
     now[0] = 10.0
@@ -183,7 +179,7 @@ def test_a_chip_photo_without_a_face_goes_straight_to_the_staff(engine) -> None:
     outcomes = []
     step.finished.connect(lambda matched, key: outcomes.append(key))
     step.enter(png.tobytes())
-    assert drain(dispatcher, lambda: bool(outcomes))
+    assert dispatcher.drain_until(lambda: bool(outcomes), 10)
     assert outcomes == ["face.error.no_face"] and step.attempts == 1
     step.wipe()
 
@@ -205,7 +201,7 @@ def test_the_engine_refuses_an_altered_model_at_start(tmp_path, monkeypatch) -> 
     step = FaceStep(FaceSettings(), DeadCamera(), dispatcher)
     step.engine_loader = load_engine
     step.preload()
-    assert drain(dispatcher, lambda: step.engine_error is not None)
+    assert dispatcher.drain_until(lambda: step.engine_error is not None, 10)
     assert step.engine_error == "face.error.model_altered"
     with pytest.raises(FaceError):
         load_engine(FaceSettings())

@@ -25,6 +25,7 @@ from kiosk.runtime.flow import FlowMachine, Step
 from kiosk.runtime.i18n import Translator
 from offline_cache.outbox import MemoryOutbox
 from tests.conftest import FakeClock
+from tests.helpers import wait_for_step
 
 NOW = datetime(2026, 11, 20, 9, 30)
 
@@ -71,8 +72,7 @@ class Rig:
         return self.context.step
 
     def wait_for(self, step: Step, timeout: float = 5.0) -> None:
-        ok = self.dispatcher.drain_until(lambda: self.context.step is step, timeout)
-        assert ok, f"expected {step}, still in {self.context.step}"
+        wait_for_step(self.dispatcher, lambda: self.context.step, step, timeout)
 
 
 @pytest.fixture
