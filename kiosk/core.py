@@ -78,7 +78,7 @@ class KioskCore:
             recover=self.recover,
         )
         self.machine = context.machine
-        self.tasks = context.task_runner
+        self.tasks = context.tasks
         # Started after the devices, stopped before them (the sync worker, the demo centre).
         self.services: list[Any] = []
         self.sync: Any = None  # offline_cache.sync.SyncWorker when the kiosk syncs
@@ -208,7 +208,6 @@ class KioskCore:
         if target in SESSION_END_STEPS and reason is not None:
             self._end_session(reason.value)
         idle = self.context.idle
-        assert idle is not None
         if target in NOT_IDLE_STEPS:
             idle.disarm()
         else:
@@ -279,9 +278,7 @@ class KioskCore:
             self.machine.fire(Trigger.GOODBYE_ELAPSED)
             return
         self.face.tick()
-        idle = self.context.idle
-        assert idle is not None
-        status = idle.poll()
+        status = self.context.idle.poll()
         if status.phase is IdlePhase.EXPIRED:
             self.machine.fire(Trigger.TIMED_OUT)
         elif status.phase is IdlePhase.WARNING:

@@ -1,15 +1,8 @@
 """The kiosk's client for the central API (``requests``, one pooled session).
 
-Every call has a connect and a read timeout, and every answer is sorted into
-what the sync worker needs to decide:
-
-- :class:`Accepted`: the centre holds it (first time or a repeat);
-- :class:`RetryLater`: the network, a timeout, a 5xx or a 429 (with its
-  ``Retry-After``): try again after a pause;
-- :class:`Refused`: a permanent 4xx about this item (invalid, conflict): it
-  goes to the dead-letter state with the reason;
-- :class:`KioskRefused`: 401/403: the *kiosk* is refused (unknown, revoked,
-  clock off): nothing is wrong with the item, so it stays queued.
+Every call has a connect and a read timeout, and every answer is sorted into the
+outcome the sync worker decides on (:mod:`kiosk.base.central`: accepted, retry later,
+refused, kiosk refused).
 
 Thread contract: one client per thread (``requests.Session`` is not
 guaranteed thread-safe); the sync worker owns one.

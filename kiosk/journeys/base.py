@@ -74,34 +74,26 @@ class JourneyContext:
     data_dir: Path
     catalogue: Catalogue
     machine: FlowMachine = field(default_factory=FlowMachine)
-    tasks: TaskRunner | None = None
-    idle: IdleGuard | None = None
     clock: Callable[[], float] = time.monotonic
     now: Callable[[], datetime] = datetime.now
     session: CitizenSession = field(default_factory=CitizenSession)
     # An unexpected error: the composition root logs it, wipes and starts over.
     recover: Callable[[BaseException], None] = _unset_recover
+    tasks: TaskRunner = field(init=False)  # database and network work, off the core thread
+    idle: IdleGuard = field(init=False)
     _units: AdminUnits | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        if self.tasks is None:
-            self.tasks = TaskRunner(self.dispatcher)
-        if self.idle is None:
-            s = self.config.session
-            self.idle = IdleGuard(s.idle_timeout_s, s.idle_warning_s, self.clock)
+        self.tasks = TaskRunner(self.dispatcher)
+        s = self.config.session
+        self.idle = IdleGuard(s.idle_timeout_s, s.idle_warning_s, self.clock)
 
     @property
     def step(self) -> Step:
         return self.machine.step
 
-    @property
-    def task_runner(self) -> TaskRunner:
-        assert self.tasks is not None
-        return self.tasks
-
     def touch(self) -> None:
         """The citizen did something: the idle timer starts again."""
-        assert self.idle is not None
         self.idle.touch()
 
     def fire(self, trigger: Trigger) -> Transition | None:
@@ -122,7 +114,7 @@ class JourneyContext:
     def preload_units(self) -> None:
         """Read the administrative units off the core thread (about 60 ms)."""
         if self._units is None:
-            self.task_runner.run(
+            self.tasks.run(
                 load_admin_units,
                 on_done=lambda units: setattr(self, "_units", self._units or units),
                 on_error=self.log_error,

@@ -40,7 +40,7 @@ class LookupJourney(Journey):
         if not (id_number.isdigit() and len(id_number) == 12):
             return "lookup.error.id"
         self.context.touch()
-        self.context.task_runner.run(
+        self.context.tasks.run(
             self._job,
             code,
             id_number,

@@ -42,7 +42,7 @@ class RatingJourney(Journey):
         rating = QueuedRating(
             secrets.token_hex(16), level, self.session.procedure_code, sealed, context.now()
         )
-        context.task_runner.run(
+        context.tasks.run(
             context.outbox.put_rating,
             rating,
             on_done=lambda _: self.queued.emit(),

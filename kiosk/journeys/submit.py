@@ -95,7 +95,7 @@ class SubmitJourney(Journey):
                 "face_check": face.as_content() if face is not None else dict(NOT_CHECKED),
             }
         )
-        self.context.task_runner.run(
+        self.context.tasks.run(
             self._job,
             procedure,
             content,

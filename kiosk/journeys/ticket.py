@@ -55,7 +55,7 @@ class TicketJourney(Journey):
             )
             return QueueTicket(number, area.code, issued_at, None), pdf
 
-        context.task_runner.run(job, on_done=self._numbered, on_error=self._failed)
+        context.tasks.run(job, on_done=self._numbered, on_error=self._failed)
 
     def _numbered(self, result: tuple[QueueTicket, bytes]) -> None:
         self._in_flight = False

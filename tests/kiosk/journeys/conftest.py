@@ -83,5 +83,5 @@ def rig(tmp_path: Path, config: KioskConfig, clock: FakeClock) -> Iterator[Rig]:
     if rig.journeys is not None:
         rig.journeys.wipe()
     rig.context.devices.stop()
-    rig.context.task_runner.shutdown()
+    rig.context.tasks.shutdown()
     assert rig.errors == [], "a journey crashed"

@@ -16,11 +16,16 @@ def _typed_key(rig: Rig, journey: IdentifyJourney, expiry: str | None = None) ->
     )
 
 
-def test_a_placed_card_and_its_typed_key_identify_the_citizen(rig: Rig) -> None:
-    journey = IdentifyJourney(rig.context)
+def _card_placed(rig: Rig, journey: IdentifyJourney) -> None:
+    """The citizen touched "Nộp hồ sơ" and placed the card: the key is asked for."""
     rig.route(journey, at=Step.INSERT_CARD)
     rig.reader.insert(rig.card)
     rig.wait_for(Step.ACCESS_KEY)
+
+
+def test_a_placed_card_and_its_typed_key_identify_the_citizen(rig: Rig) -> None:
+    journey = IdentifyJourney(rig.context)
+    _card_placed(rig, journey)
     assert _typed_key(rig, journey) == {}
     rig.wait_for(Step.FACE_CHECK)
     identity = rig.context.session.identity
@@ -31,9 +36,7 @@ def test_a_placed_card_and_its_typed_key_identify_the_citizen(rig: Rig) -> None:
 
 def test_a_typed_key_with_mistakes_names_each_wrong_field_and_stays(rig: Rig) -> None:
     journey = IdentifyJourney(rig.context)
-    rig.route(journey, at=Step.INSERT_CARD)
-    rig.reader.insert(rig.card)
-    rig.wait_for(Step.ACCESS_KEY)
+    _card_placed(rig, journey)
     errors = journey.submit_access_key("12345", "31/02/1985", "")
     assert errors == {
         "id_number": "access.error.id",
@@ -45,9 +48,7 @@ def test_a_typed_key_with_mistakes_names_each_wrong_field_and_stays(rig: Rig) ->
 
 def test_three_wrong_keys_hand_the_citizen_to_staff(rig: Rig) -> None:
     journey = IdentifyJourney(rig.context)
-    rig.route(journey, at=Step.INSERT_CARD)
-    rig.reader.insert(rig.card)
-    rig.wait_for(Step.ACCESS_KEY)
+    _card_placed(rig, journey)
     for attempt in range(1, 4):
         assert _typed_key(rig, journey, expiry="01/01/2099") == {}
         if attempt < 3:
@@ -60,9 +61,7 @@ def test_three_wrong_keys_hand_the_citizen_to_staff(rig: Rig) -> None:
 
 def test_a_card_pulled_out_while_the_key_is_asked_goes_back_to_insert(rig: Rig) -> None:
     journey = IdentifyJourney(rig.context)
-    rig.route(journey, at=Step.INSERT_CARD)
-    rig.reader.insert(rig.card)
-    rig.wait_for(Step.ACCESS_KEY)
+    _card_placed(rig, journey)
     rig.reader.remove()
     rig.wait_for(Step.INSERT_CARD)
     assert rig.context.session.access_key is None
@@ -70,9 +69,7 @@ def test_a_card_pulled_out_while_the_key_is_asked_goes_back_to_insert(rig: Rig) 
 
 def test_a_can_that_is_not_six_digits_is_refused_before_the_chip_is_asked(rig: Rig) -> None:
     journey = IdentifyJourney(rig.context)
-    rig.route(journey, at=Step.INSERT_CARD)
-    rig.reader.insert(rig.card)
-    rig.wait_for(Step.ACCESS_KEY)
+    _card_placed(rig, journey)
     assert journey.submit_can("12") == {"can": "access.error.can"}
     assert journey.submit_mrz("not an MRZ") == "access.error.mrz"
     assert rig.step is Step.ACCESS_KEY
@@ -82,9 +79,7 @@ def test_a_qr_code_that_is_not_a_cards_says_so_and_keeps_asking(rig: Rig) -> Non
     journey = IdentifyJourney(rig.context)
     results: list[str | None] = []
     journey.qr_result.connect(results.append)
-    rig.route(journey, at=Step.INSERT_CARD)
-    rig.reader.insert(rig.card)
-    rig.wait_for(Step.ACCESS_KEY)
+    _card_placed(rig, journey)
     journey._on_qr("https://example.invalid/not-a-card")
     assert results == ["access.error.qr"]
     assert rig.step is Step.ACCESS_KEY
@@ -92,9 +87,7 @@ def test_a_qr_code_that_is_not_a_cards_says_so_and_keeps_asking(rig: Rig) -> Non
 
 def test_the_card_read_from_its_qr_code_tries_the_likely_expiry_dates(rig: Rig) -> None:
     journey = IdentifyJourney(rig.context)
-    rig.route(journey, at=Step.INSERT_CARD)
-    rig.reader.insert(rig.card)
-    rig.wait_for(Step.ACCESS_KEY)
+    _card_placed(rig, journey)
     journey._on_qr(rig.card.qr_text())
     rig.wait_for(Step.FACE_CHECK)
     assert rig.context.session.key_prefill == (
