@@ -93,9 +93,15 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Five variants: both languages at 1280×800, 1080p with a citizen switching to English
+# half-way, an upright kiosk with larger text, larger text with high contrast.
+TOUR = QT_QPA_PLATFORM=offscreen $(BIN)/kiosk demo-tour
 tour: system-test venv
-	QT_QPA_PLATFORM=offscreen $(BIN)/kiosk demo-tour --screenshots out/tour-vi --lang vi
-	QT_QPA_PLATFORM=offscreen $(BIN)/kiosk demo-tour --screenshots out/tour-en --lang en
+	$(TOUR) --screenshots out/tour-vi --lang vi
+	$(TOUR) --screenshots out/tour-en --lang en
+	$(TOUR) --screenshots out/tour-1080p --size 1920x1080 --switch-language-at form-06-child_name-error
+	$(TOUR) --screenshots out/tour-portrait --size 1080x1920 --large-text
+	$(TOUR) --screenshots out/tour-large-contrast --large-text --high-contrast
 
 # Run as a module from the repository root: benchmarks/ and tests/ are not installed packages.
 bench: system-test venv

@@ -28,7 +28,7 @@ from offline_cache.sealing import seal
 from offline_cache.store import SqlOutbox
 from offline_cache.sync import SyncWorker
 
-KIOSK = "BENCH-K01"
+KIOSK = "000.00.01.H01-K01"  # the centre accepts only codes of its numbering
 
 
 def _rss_mib() -> float:
@@ -43,7 +43,7 @@ def _setup(root: Path) -> tuple[CentralService, RunningCentral, SqlOutbox, Centr
     service = CentralService(root / "central")
     service.register_kiosk(KIOSK, root / "cred.pem")
     running = RunningCentral(service).start()
-    store = SqlOutbox.open(root / "kiosk" / "kiosk.db")
+    store = SqlOutbox.open(root / "kiosk" / "kiosk.db", enrol=True)
     client = CentralClient(running.url, KIOSK, load_ed25519_private(root / "cred.pem"))
     return service, running, store, client
 
@@ -113,14 +113,16 @@ def _memory_while_draining(count: int = 10_000) -> dict[str, float]:
             key = service.seal_key.public_key()
             rows = []
             for n in range(count):
-                code = f"000.00.01.H01-261122-K{1 + n // 5000:02d}{n % 5000 + 1:04d}"
+                code = f"000.00.01.H01-2611{22 + n // 5000:02d}-K01{n % 5000 + 1:04d}"
                 rows.append((code, seal(_content(code, b""), key, code.encode())))
             with db:
+                # Columns named: a later migration's nullable columns keep this working.
                 db.executemany(
-                    "INSERT INTO dossiers VALUES (?, 'LT-KS-TT-BHYT', ?, NULL)",
+                    "INSERT INTO dossiers (code, procedure_code, received_at) "
+                    "VALUES (?, 'LT-KS-TT-BHYT', ?)",
                     [(code, when.isoformat(sep=" ")) for code, _ in rows],
                 )
-                db.executemany("INSERT INTO dossier_contents VALUES (?, ?)", rows)
+                db.executemany("INSERT INTO dossier_contents (code, sealed) VALUES (?, ?)", rows)
                 db.executemany(
                     "INSERT INTO outbox (code, state, idempotency_key, attempts) "
                     "VALUES (?, 'pending', ?, 0)",

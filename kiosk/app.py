@@ -15,7 +15,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from devices.camera.base import Camera
-from devices.card.base import CardReader
+from devices.card.base import CardDeadlines, CardReader
 from devices.card.emulator.pki import load_or_create_pki
 from devices.card.mrtd.sod import load_trust_store
 from devices.card.simulator import DEMO_PROFILE, SimulatedCard, SimulatedCardReader
@@ -46,7 +46,14 @@ def make_camera(config: KioskConfig) -> Camera:
     if d.camera == "opencv":
         from devices.camera.opencv import OpenCvCamera
 
-        return OpenCvCamera(d.camera_index, d.camera_width, d.camera_height)
+        return OpenCvCamera(
+            d.camera_index,
+            d.camera_width,
+            d.camera_height,
+            allow_virtual=d.camera_allow_virtual,
+            usb_id=d.camera_usb_id,
+            usb_port=d.camera_usb_port,
+        )
     from devices.camera.simulator import SimulatedCamera
 
     return SimulatedCamera()
@@ -95,23 +102,36 @@ def build_core(
             "certificate (PEM or DER) in it"
         )
     reader: CardReader
+    d = config.devices
+    deadlines = CardDeadlines(d.card_apdu_timeout_s, d.card_read_timeout_s)
     if config.devices.card_reader == "pcsc":
         from devices.card.pcsc import PcscCardReader
 
-        reader = PcscCardReader(config.devices.card_reader_name, trust_store)
+        reader = PcscCardReader(config.devices.card_reader_name, trust_store, deadlines=deadlines)
     else:
-        simulated = SimulatedCardReader(pki, trust_store, apdu_delay_s=card_apdu_delay_s)
+        simulated = SimulatedCardReader(
+            pki, trust_store, apdu_delay_s=card_apdu_delay_s, deadlines=deadlines
+        )
         profile = (
             Path(config.devices.demo_card_profile)
             if config.devices.demo_card_profile
             else DEMO_PROFILE
         )
-        sims.reader, sims.card = simulated, SimulatedCard.from_profile(profile)
+        try:
+            card = SimulatedCard.from_profile(profile)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"devices.demo_card_profile = {str(profile)!r}: cannot load the card profile "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
+        sims.reader, sims.card = simulated, card
         reader = simulated
     devices = Devices(reader=reader, camera=make_camera(config), printer=make_printer(config))
     extra = {"clock": clock} if clock is not None else {}
+    # Demo mode numbers from its own database; a kiosk in service learns its numbering's
+    # high-water mark from the centre (or a technician's `kiosk store enrol`) first.
     outbox = SqlOutbox.open(
-        root / "kiosk.db", min_free_bytes=config.storage.min_free_mb * 1_000_000
+        root / "kiosk.db", min_free_bytes=config.storage.min_free_mb * 1_000_000, enrol=flags.demo
     )
     wiring = setup_sync(config, flags, outbox, root, central_key, start=sync)
     core = KioskCore(
@@ -138,6 +158,8 @@ def build_core(
             status = core.identify.reader_status
             return {
                 **(queue_state() if queue_state else {}),
+                # Submissions refused for lack of room: count, last time, reason.
+                "submissions_refused": outbox.refusals(),
                 "devices": {
                     "card_reader": status.state.value if status else "unknown",
                     "printer": core.submission.print_error_key or "ok",

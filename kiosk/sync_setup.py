@@ -62,6 +62,8 @@ def make_client(config: KioskConfig, url: str = "", credential: str = "") -> Cen
         key = load_ed25519_private(Path(credential))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"sync.credential = {credential!r}: cannot load: {exc}") from None
+    if s.ca_bundle and not Path(s.ca_bundle).is_file():  # else every send fails, unexplained
+        raise ConfigError(f"sync.ca_bundle = {s.ca_bundle!r}: expected a PEM file of CAs")
     return CentralClient(
         url,
         kiosk_id(config),
@@ -164,7 +166,13 @@ def setup_sync(
     if not start:
         return SyncSetup(service.seal_key.public_key(), catalogue_key=catalogue_key)
     credential = folder / "kiosk-credential.pem"
-    service.register_kiosk(kiosk_id(config), credential)
+    centre = config.centre  # the numbering the demo centre accepts from this kiosk
+    service.register_kiosk(
+        kiosk_id(config),
+        credential,
+        unit_code=centre.unit_code,
+        kiosk_number=centre.kiosk_number,
+    )
     running = RunningCentral(service)
     client = make_client(config, running.url, str(credential))
     worker = make_worker(config, outbox, client)

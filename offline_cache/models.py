@@ -10,7 +10,12 @@ Three tables, written together when a dossier is submitted:
   error, idempotency key).
 
 ``counters`` numbers dossiers and queue tickets per day, in the same
-database, so a dossier's number and the dossier commit in one transaction.
+database, so a dossier's number and the dossier commit in one transaction
+(and never below the mark file beside it: ``offline_cache/numbering.py``).
+
+``dossiers`` also remembers whether the citizen's receipt was printed, and,
+until the centre holds the dossier, a keyed hash of the submitter's ID number
+so the kiosk's own look-up answers only the person who submitted it.
 """
 
 from __future__ import annotations
@@ -32,6 +37,11 @@ class DossierRow(Base):
     procedure_code: Mapped[str] = mapped_column(String(40))
     received_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     appointment: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # HMAC-SHA256 of code + ID number with the kiosk's own key; cleared once sent.
+    submitter_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # None: not printed yet (or killed before it); "printed"; "failed"; "unknown" (older rows).
+    receipt: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    receipt_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class ContentRow(Base):
@@ -41,6 +51,8 @@ class ContentRow(Base):
         String(40), ForeignKey("dossiers.code", ondelete="CASCADE"), primary_key=True
     )
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # The box's SHA-256: a salvage tells a whole box from one a damaged page cut short.
+    sealed_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class OutboxRow(Base):

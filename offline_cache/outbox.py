@@ -19,24 +19,62 @@ repeated idempotency key.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from kiosk.base.dossier import DossierMeta
+from offline_cache.numbering import Numbers, clean_numbers, merge
 
 STATES = ("pending", "sending", "sent", "dead")
 
 
 class OutboxFullError(RuntimeError):
-    """New submissions are refused (the store or the disk is full); queued ones are kept."""
+    """New submissions are refused (the store or the disk is full); queued ones are kept.
+
+    ``reason`` names the cause for the log and the heartbeat: ``outbox_full``,
+    ``low_free_space`` or ``disk_full``.
+    """
+
+    def __init__(self, message: str, reason: str = "outbox_full") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class DuplicateDossierError(ValueError):
     """A dossier with this code is already in the outbox."""
+
+
+class StoreError(RuntimeError):
+    """The kiosk's database cannot be used; the message is one sentence for a technician."""
+
+    def __init__(self, message: str, path: object = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class StoreDamagedError(StoreError):
+    """The database file is damaged (``kiosk store check`` / ``salvage``); it is left as it is."""
+
+
+class StoreUnavailableError(StoreError):
+    """The database cannot be opened at all (a folder, no permission, a read-only disk)."""
+
+
+def submitter_digest(key: bytes, code: str, id_number: str) -> str:
+    """A keyed hash proving who submitted ``code`` (never the ID number itself).
+
+    HMAC-SHA256 with the kiosk's own secret, over the code and the ID number, so the
+    same citizen's dossiers do not share a value and nothing outside the kiosk can
+    compute it.
+    """
+    message = f"{code.strip().upper()}\n{id_number.strip()}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -81,13 +119,46 @@ Build = Callable[[str], tuple[DossierMeta, bytes]]
 
 
 class Outbox(Protocol):
-    def submit(self, day: date, code_for: Callable[[int], str], build: Build) -> DossierMeta:
+    def submit(
+        self,
+        day: date,
+        code_for: Callable[[int], str],
+        build: Build,
+        submitter_id: str | None = None,
+    ) -> DossierMeta:
         """Number, build and queue a dossier in one transaction.
 
         ``code_for(n)`` makes the code from the day's next number;
         ``build(code)`` seals the content for that code.  If anything fails,
-        nothing is kept (and the number is not used up).
+        nothing is kept (and the number is not used up).  ``submitter_id`` (the
+        citizen's ID number) is kept only as a keyed hash, for :meth:`submitted_by`.
+        Raises :class:`~offline_cache.numbering.NumberingUnknownError` until the
+        numbering's mark is known.
         """
+        ...
+
+    def submitted_by(self, code: str, id_number: str) -> bool:
+        """True when ``code`` waits here (not yet at the centre) and ``id_number`` submitted it."""
+        ...
+
+    def numbering_mark(self) -> Numbers | None:
+        """The numbering's high-water mark (for the heartbeat); None while unknown."""
+        ...
+
+    def adopt_numbering(self, numbers: Mapping[str, object], origin: str = "centre") -> bool:
+        """Raise the mark to ``numbers`` (the centre's answer); True when that made it known."""
+        ...
+
+    def mark_receipt(self, code: str, printed: bool, now: datetime) -> None:
+        """Record whether the citizen's receipt came out of the printer."""
+        ...
+
+    def missing_receipts(self) -> list[DossierMeta]:
+        """Dossiers whose receipt was never printed (killed before it, or the printer failed)."""
+        ...
+
+    def refusals(self) -> dict[str, object]:
+        """Submissions refused since start-up (full disk or store): count, last time, reason."""
         ...
 
     def put(self, meta: DossierMeta, sealed: bytes) -> None: ...
@@ -150,6 +221,8 @@ class _Entry:
     meta: DossierMeta
     sealed: bytes | None
     key: str
+    digest: str | None = None
+    receipt: str | None = None
     state: str = "pending"
     attempts: int = 0
     next_attempt_at: datetime | None = None
@@ -173,21 +246,71 @@ class MemoryOutbox:
         self._items: dict[str, _Entry] = {}
         self._numbers: dict[tuple[str, date], int] = {}
         self._ratings: dict[str, tuple[QueuedRating, str]] = {}
+        self._key = secrets.token_bytes(32)
+        self._refusals = 0
+        self._last_refusal: tuple[str, str] | None = None
         self.capacity = capacity
         self._lock = threading.RLock()
 
-    def submit(self, day: date, code_for: Callable[[int], str], build: Build) -> DossierMeta:
+    def submit(
+        self,
+        day: date,
+        code_for: Callable[[int], str],
+        build: Build,
+        submitter_id: str | None = None,
+    ) -> DossierMeta:
         with self._lock:
             number = self._numbers.get(("dossier", day), 0) + 1
             meta, sealed = build(code_for(number))
             self.put(meta, sealed)
+            if submitter_id:
+                self._items[meta.code].digest = submitter_digest(self._key, meta.code, submitter_id)
             self._numbers[("dossier", day)] = number
             return meta
+
+    def submitted_by(self, code: str, id_number: str) -> bool:
+        with self._lock:
+            e = self._items.get(code.strip().upper())
+            if e is None or e.digest is None or e.state == "sent":
+                return False
+            return hmac.compare_digest(e.digest, submitter_digest(self._key, code, id_number))
+
+    def numbering_mark(self) -> Numbers | None:
+        with self._lock:
+            numbers: Numbers = {}
+            for (name, day), value in self._numbers.items():
+                numbers.setdefault(name, {})[day.isoformat()] = value
+            return merge(numbers)
+
+    def adopt_numbering(self, numbers: Mapping[str, object], origin: str = "centre") -> bool:
+        with self._lock:
+            for name, days in clean_numbers(numbers).items():
+                for day, value in days.items():
+                    key = (name, date.fromisoformat(day))
+                    self._numbers[key] = max(self._numbers.get(key, 0), value)
+            return False  # always known: nothing survives a restart to be lost
+
+    def mark_receipt(self, code: str, printed: bool, now: datetime) -> None:
+        with self._lock:
+            e = self._items.get(code.strip().upper())
+            if e is not None:
+                e.receipt = "printed" if printed else "failed"
+
+    def missing_receipts(self) -> list[DossierMeta]:
+        with self._lock:
+            return [e.meta for e in self._ordered() if e.receipt != "printed"]
+
+    def refusals(self) -> dict[str, object]:
+        with self._lock:
+            last_at, reason = self._last_refusal or (None, None)
+            return {"count": self._refusals, "last_at": last_at, "reason": reason}
 
     def put(self, meta: DossierMeta, sealed: bytes) -> None:
         with self._lock:
             unsent = sum(1 for e in self._items.values() if e.state != "sent")
             if unsent >= self.capacity:
+                self._refusals += 1
+                self._last_refusal = (datetime.now().isoformat(timespec="seconds"), "outbox_full")
                 raise OutboxFullError("outbox is full")
             if meta.code in self._items:
                 raise DuplicateDossierError(f"dossier {meta.code} is already queued")
@@ -242,6 +365,7 @@ class MemoryOutbox:
             if e is None:
                 return False
             e.state, e.sealed, e.sent_at, e.token, e.lease_until = "sent", None, now, None, None
+            e.digest = None  # the centre answers look-ups now
             e.attempts += 1
             return True
 

@@ -1,36 +1,37 @@
 """The durable outbox: SQLite through SQLAlchemy 2.0, migrated by Alembic.
 
-SQLite settings, chosen for a kiosk that may lose power at any moment:
-
-- ``journal_mode=WAL``: readers (the sync worker, staff screens) never block
-  the writer submitting a dossier, and a crash leaves a consistent database;
-- ``synchronous=FULL``: a dossier whose receipt was printed must survive a
-  power cut, so every commit waits for the WAL to reach the disk (NORMAL could
-  lose the last transactions on power loss, acceptable for caches, not here);
-- ``foreign_keys=ON``.
-
-The schema is created and upgraded only by Alembic migrations (never
-``create_all``), so an upgrade of the kiosk keeps every queued dossier.
+The database itself (its settings for a kiosk that may lose power at any moment,
+migrations, the check at opening, what a damaged file becomes) is in
+:mod:`offline_cache.database`.  Beside the database: ``numbering.json``, the
+numbering's high-water mark (:mod:`offline_cache.numbering`), and ``lookup-key``,
+the kiosk's own key for the hash that proves who submitted a queued dossier.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import hmac
 import logging
 import secrets
 import shutil
+import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, delete, event, func, or_, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import Engine, and_, delete, func, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.base.dossier import DossierMeta
-from offline_cache.models import ContentRow, CounterRow, DossierRow, OutboxRow, RatingRow
+from offline_cache.counters import adopt_numbers, settle_numbering, take_number
+from offline_cache.database import make_engine, migrate, open_checked, store_error
+from offline_cache.models import ContentRow, DossierRow, OutboxRow, RatingRow
+from offline_cache.numbering import MARK_FILE, NumberingMark, Numbers
 from offline_cache.outbox import (
     Build,
     Claim,
@@ -39,59 +40,10 @@ from offline_cache.outbox import (
     OutboxFullError,
     QueuedDossier,
     QueuedRating,
+    submitter_digest,
 )
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    # Another process (the kiosk and a technician's `kiosk sync run`) may hold the
-    # write lock for a moment: wait for it rather than fail.
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
-def make_engine(url: str) -> Engine:
-    engine = create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (idempotent)."""
-    # Alembic narrates every step at INFO, from its import on ("setup plugin …"); the
-    # kiosk's log and a technician's terminal want only what went wrong.  Imported here,
-    # not at the top: the level must be set first, and Alembic is a large import that
-    # nothing but this function needs (the kiosk's start-up).
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    sqlite = engine.dialect.name == "sqlite"
-    with engine.connect() as connection:
-        if sqlite:
-            # SQLite alters a table by copying it and dropping the old one; with foreign
-            # keys on, that DROP would cascade and delete every queued dossier's content
-            # and outbox entry.  The pragma only changes outside a transaction.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
-        with connection.begin():
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
-            if sqlite:
-                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    raise RuntimeError(f"migration left {len(broken)} dangling rows")
-        if sqlite:
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
+log = logging.getLogger(__name__)
 
 
 def _meta(row: DossierRow) -> DossierMeta:
@@ -100,8 +52,8 @@ def _meta(row: DossierRow) -> DossierMeta:
 
 def _is_full(exc: OperationalError) -> bool:
     # SQLITE_FULL ("database or disk is full"); PostgreSQL: "No space left on device".
-    text = str(exc).lower()
-    return "full" in text or "no space" in text
+    message = str(exc).lower()
+    return "full" in message or "no space" in message
 
 
 class SqlOutbox:
@@ -118,20 +70,58 @@ class SqlOutbox:
         capacity: int = 100_000,
         min_free_bytes: int = 0,
         free_space_path: Path | None = None,
+        *,
+        mark: NumberingMark | None = None,
+        lookup_key: bytes | None = None,
+        path: Path | None = None,
     ) -> None:
         self.engine = engine
         self.capacity = capacity
         self.min_free_bytes = min_free_bytes
+        self.path = path or Path(engine.url.database or "kiosk.db")
         self._free_space_path = free_space_path
+        # Without a mark (a bare engine: tests, tools) numbers come from the database alone.
+        self._mark = mark
+        self._lookup_key = lookup_key or secrets.token_bytes(32)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._lock = threading.Lock()
+        self._refusals = 0
+        self._last_refusal: tuple[str, str] | None = None  # (time, reason)
 
     @classmethod
-    def open(cls, path: Path, min_free_bytes: int = 0) -> SqlOutbox:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(f"sqlite:///{path}")
-        migrate(engine)
-        return cls(engine, min_free_bytes=min_free_bytes, free_space_path=path.parent)
+    def open(cls, path: Path, min_free_bytes: int = 0, *, enrol: bool = False) -> SqlOutbox:
+        """Open (create, migrate, check) the database at ``path``.
+
+        ``enrol``: a kiosk with no numbering mark beside its database states that it
+        has numbered nothing but what its database holds (demo mode, a new kiosk set up
+        offline).  Otherwise the mark stays unknown, and dossiers unnumbered, until the
+        centre answers a heartbeat (:meth:`adopt_numbering`).
+        Raises :class:`StoreDamagedError` or :class:`StoreUnavailableError`.
+        """
+        engine, lookup_key = open_checked(path)
+        folder = path.parent
+        store = cls(
+            engine,
+            min_free_bytes=min_free_bytes,
+            free_space_path=folder,
+            mark=NumberingMark(folder / MARK_FILE),
+            lookup_key=lookup_key,
+            path=path,
+        )
+        store._settle_numbering(enrol)
+        return store
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """A read; a damaged database becomes :class:`StoreDamagedError`."""
+        try:
+            with self._sessions() as session:
+                yield session
+        except (DBAPIError, sqlite3.Error) as exc:
+            found = store_error(self.path, exc)
+            if found is None:
+                raise
+            raise found from exc
 
     @contextmanager
     def _unit(self) -> Iterator[Session]:
@@ -140,28 +130,73 @@ class SqlOutbox:
             try:
                 yield session
                 session.commit()
-            except OperationalError as exc:
+            except (DBAPIError, sqlite3.Error) as exc:
                 session.rollback()
-                if _is_full(exc):
-                    raise OutboxFullError("the disk is full") from exc
+                if isinstance(exc, OperationalError) and _is_full(exc):
+                    raise OutboxFullError("the disk is full", "disk_full") from exc
+                found = store_error(self.path, exc)
+                if found is None:
+                    raise
+                raise found from exc
+            except OSError as exc:  # the numbering mark could not be written
+                session.rollback()
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise OutboxFullError("the disk is full", "disk_full") from exc
                 raise
             except BaseException:
                 session.rollback()
                 raise
 
+    # Numbering ---------------------------------------------------------------------
+    def _settle_numbering(self, enrol: bool) -> None:
+        assert self._mark is not None
+        with self._lock, self._unit() as session:
+            settle_numbering(session, self._mark, enrol)
+
+    def numbering_mark(self) -> Numbers | None:
+        return self._mark.read() if self._mark is not None else None
+
+    def adopt_numbering(self, numbers: Mapping[str, object], origin: str = "centre") -> bool:
+        """Raise the mark to the centre's numbers; True when the mark was unknown until now."""
+        if self._mark is None:
+            return False
+        with self._lock, self._unit() as session:
+            return adopt_numbers(session, self._mark, numbers, origin)
+
     # Submitting ----------------------------------------------------------------
+    def _refused(self, error: OutboxFullError) -> None:
+        free_mb = None
+        if self._free_space_path is not None:
+            try:
+                free_mb = shutil.disk_usage(self._free_space_path).free // 1_000_000
+            except OSError:
+                pass
+        self._refusals += 1
+        self._last_refusal = (datetime.now().isoformat(timespec="seconds"), error.reason)
+        log.warning(
+            "submission_refused", extra={"fields": {"reason": error.reason, "free_mb": free_mb}}
+        )
+
+    def refusals(self) -> dict[str, object]:
+        last_at, reason = self._last_refusal or (None, None)
+        return {"count": self._refusals, "last_at": last_at, "reason": reason}
+
     def _check_room(self, session: Session) -> None:
         if self._free_space_path is not None and self.min_free_bytes:
             free = shutil.disk_usage(self._free_space_path).free
             if free < self.min_free_bytes:
-                raise OutboxFullError(f"only {free // 1_000_000} MB free on the disk")
+                raise OutboxFullError(
+                    f"only {free // 1_000_000} MB free on the disk", "low_free_space"
+                )
         unsent = session.scalar(
             select(func.count()).select_from(OutboxRow).where(OutboxRow.state != "sent")
         )
         if (unsent or 0) >= self.capacity:
-            raise OutboxFullError("outbox is full")
+            raise OutboxFullError("outbox is full", "outbox_full")
 
-    def _insert(self, session: Session, meta: DossierMeta, sealed: bytes) -> None:
+    def _insert(
+        self, session: Session, meta: DossierMeta, sealed: bytes, digest: str | None = None
+    ) -> None:
         if session.get(DossierRow, meta.code) is not None:
             raise DuplicateDossierError(f"dossier {meta.code} is already queued")
         session.add(
@@ -170,10 +205,12 @@ class SqlOutbox:
                 procedure_code=meta.procedure_code,
                 received_at=meta.received_at,
                 appointment=meta.appointment,
+                submitter_digest=digest,
             )
         )
         session.flush()  # the parent row first: the others refer to it
-        session.add(ContentRow(code=meta.code, sealed=sealed))
+        digest = hashlib.sha256(sealed).hexdigest()
+        session.add(ContentRow(code=meta.code, sealed=sealed, sealed_sha256=digest))
         session.add(
             OutboxRow(
                 code=meta.code,
@@ -187,36 +224,80 @@ class SqlOutbox:
         except IntegrityError:
             raise DuplicateDossierError(f"dossier {meta.code} is already queued") from None
 
-    def _take_number(self, session: Session, name: str, day: date) -> int:
-        row = session.get(CounterRow, (name, day), with_for_update=True)
-        if row is None:
-            row = CounterRow(name=name, day=day, value=0)
-            session.add(row)
-        row.value += 1
-        session.flush()
-        return row.value
-
-    def submit(self, day: date, code_for: Callable[[int], str], build: Build) -> DossierMeta:
+    def submit(
+        self,
+        day: date,
+        code_for: Callable[[int], str],
+        build: Build,
+        submitter_id: str | None = None,
+    ) -> DossierMeta:
         """Number, seal and queue in one transaction (see the Outbox protocol)."""
-        with self._lock, self._unit() as session:
-            self._check_room(session)
-            number = self._take_number(session, "dossier", day)
-            meta, sealed = build(code_for(number))
-            self._insert(session, meta, sealed)
-            return meta
+        try:
+            with self._lock, self._unit() as session:
+                self._check_room(session)
+                number, reserve = take_number(session, self._mark, "dossier", day, required=True)
+                meta, sealed = build(code_for(number))
+                digest = (
+                    submitter_digest(self._lookup_key, meta.code, submitter_id)
+                    if submitter_id
+                    else None
+                )
+                self._insert(session, meta, sealed, digest)
+                reserve()  # the mark on disk, then the commit
+                return meta
+        except OutboxFullError as exc:
+            self._refused(exc)
+            raise
 
     def put(self, meta: DossierMeta, sealed: bytes) -> None:
-        with self._lock, self._unit() as session:
-            self._check_room(session)
-            self._insert(session, meta, sealed)
+        try:
+            with self._lock, self._unit() as session:
+                self._check_room(session)
+                self._insert(session, meta, sealed)
+        except OutboxFullError as exc:
+            self._refused(exc)
+            raise
 
     def next_number(self, name: str, day: date) -> int:
+        """Queue tickets: from the mark when it is known, from the database otherwise."""
         with self._lock, self._unit() as session:
-            return self._take_number(session, name, day)
+            number, reserve = take_number(session, self._mark, name, day, required=False)
+            reserve()
+            return number
+
+    def submitted_by(self, code: str, id_number: str) -> bool:
+        with self._read() as session:
+            found = session.execute(
+                select(DossierRow.submitter_digest, OutboxRow.state)
+                .join(OutboxRow, OutboxRow.code == DossierRow.code)
+                .where(DossierRow.code == code.strip().upper())
+            ).first()
+        if found is None or found[0] is None or found[1] == "sent":
+            return False
+        expected = submitter_digest(self._lookup_key, code, id_number)
+        return hmac.compare_digest(found[0], expected)
+
+    def mark_receipt(self, code: str, printed: bool, now: datetime) -> None:
+        with self._unit() as session:
+            session.execute(
+                update(DossierRow)
+                .where(DossierRow.code == code.strip().upper())
+                .values(receipt="printed" if printed else "failed", receipt_at=now)
+                .execution_options(synchronize_session=False)
+            )
+
+    def missing_receipts(self) -> list[DossierMeta]:
+        with self._read() as session:
+            rows = session.scalars(
+                select(DossierRow)
+                .where(or_(DossierRow.receipt.is_(None), DossierRow.receipt == "failed"))
+                .order_by(DossierRow.received_at, DossierRow.code)
+            ).all()
+            return [_meta(row) for row in rows]
 
     # Reading ---------------------------------------------------------------------
     def pending(self) -> list[QueuedDossier]:
-        with self._sessions() as session:
+        with self._read() as session:
             rows = session.execute(
                 select(DossierRow, ContentRow.sealed)
                 .join(OutboxRow, OutboxRow.code == DossierRow.code)
@@ -227,12 +308,12 @@ class SqlOutbox:
             return [QueuedDossier(_meta(row), sealed) for row, sealed in rows]
 
     def find(self, code: str) -> DossierMeta | None:
-        with self._sessions() as session:
+        with self._read() as session:
             row = session.get(DossierRow, code.strip().upper())
             return _meta(row) if row else None
 
     def entry(self, code: str) -> EntryStatus | None:
-        with self._sessions() as session:
+        with self._read() as session:
             found = session.execute(
                 select(DossierRow, OutboxRow)
                 .join(OutboxRow, OutboxRow.code == DossierRow.code)
@@ -303,8 +384,15 @@ class SqlOutbox:
             )
             held = done.rowcount == 1  # type: ignore[attr-defined]
             if held and values.get("state") == "sent":
-                # The centre holds the dossier: the kiosk keeps no copy of its content.
+                # The centre holds the dossier: the kiosk keeps no copy of its content, and
+                # the centre, not the kiosk, answers look-ups (the submitter's hash goes).
                 session.execute(delete(ContentRow).where(ContentRow.code == claim.meta.code))
+                session.execute(
+                    update(DossierRow)
+                    .where(DossierRow.code == claim.meta.code)
+                    .values(submitter_digest=None)
+                    .execution_options(synchronize_session=False)
+                )
             return held
 
     def mark_sent(self, claim: Claim, now: datetime, central_ref: str) -> bool:
@@ -362,7 +450,7 @@ class SqlOutbox:
             return int(done.rowcount)  # type: ignore[attr-defined]
 
     def next_due(self) -> datetime | None:
-        with self._sessions() as session:
+        with self._read() as session:
             if session.scalar(
                 select(func.count())
                 .select_from(OutboxRow)
@@ -390,7 +478,7 @@ class SqlOutbox:
                 )
 
     def pending_ratings(self, limit: int = 50) -> list[QueuedRating]:
-        with self._sessions() as session:
+        with self._read() as session:
             rows = session.scalars(
                 select(RatingRow)
                 .where(RatingRow.state == "pending")
@@ -412,7 +500,7 @@ class SqlOutbox:
             )
 
     def dead_letters(self) -> list[EntryStatus]:
-        with self._sessions() as session:
+        with self._read() as session:
             rows = session.execute(
                 select(DossierRow, OutboxRow)
                 .join(OutboxRow, OutboxRow.code == DossierRow.code)
@@ -426,7 +514,7 @@ class SqlOutbox:
 
     def status(self, now: datetime) -> dict[str, object]:
         """For staff and technicians: counts by state, oldest pending age, last error."""
-        with self._sessions() as session:
+        with self._read() as session:
             counts = dict(
                 session.execute(
                     select(OutboxRow.state, func.count()).group_by(OutboxRow.state)
@@ -450,4 +538,4 @@ class SqlOutbox:
         }
 
 
-__all__ = ["SqlOutbox", "make_engine", "migrate"]
+__all__ = ["SqlOutbox", "make_engine", "migrate", "store_error"]

@@ -14,7 +14,11 @@ One background thread (never the GUI thread).  The policy, declared once in
 - a refusal of the kiosk itself (401/403) keeps the dossier queued and
   pauses sending: the credential, not the dossier, needs fixing;
 - when a send or a heartbeat succeeds after failures, the network is back:
-  every waiting dossier becomes due at once (the backoff resets).
+  every waiting dossier becomes due at once (the backoff resets);
+- every heartbeat carries the numbering's high-water mark, and the centre's
+  answer (the highest numbers it has seen from this kiosk) raises it: that is
+  how a kiosk that lost its data folder learns where to go on numbering from
+  (``offline_cache/numbering.py``).
 """
 
 from __future__ import annotations
@@ -197,17 +201,31 @@ class SyncWorker:
                 return
 
     def heartbeat(self) -> Outcome:
-        payload = self.heartbeat_payload() if self.heartbeat_payload else {}
+        payload = dict(self.heartbeat_payload() if self.heartbeat_payload else {})
         try:
+            mark = self.outbox.numbering_mark()
+            if mark is not None:
+                payload["numbering"] = mark
             outcome = self.central.heartbeat(payload)
         except Exception as exc:
             log.exception("heartbeat_crashed")
             return RetryLater(f"internal: {type(exc).__name__}")
         if isinstance(outcome, Accepted):
             self._network_back()
+            self._adopt_numbering(outcome.payload.get("numbering"))
         else:
             self.online = isinstance(outcome, KioskRefused | Refused)
         return outcome
+
+    def _adopt_numbering(self, numbers: object) -> None:
+        """The centre's last numbers from this kiosk raise the mark (never lower it)."""
+        if not isinstance(numbers, dict):
+            return  # a centre that does not keep them: the mark stays as it is
+        try:
+            if self.outbox.adopt_numbering(numbers, "centre"):
+                log.info("numbering_known", extra={"fields": {"from": "centre"}})
+        except Exception:  # a full disk or a damaged store: the next heartbeat tries again
+            log.exception("numbering_adopt_failed")
 
     # The thread -------------------------------------------------------------------
     def start(self) -> None:

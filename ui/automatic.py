@@ -34,6 +34,7 @@ from kiosk.app import Simulators
 from kiosk.core import KioskCore
 from kiosk.runtime.flow import Step
 from ui.main_window import KioskWindow
+from ui.screens.base import Screen
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,12 @@ class AutomaticDriver(QObject):
         screenshot_dir: Path | None,
         wait_timeout_s: float = 15.0,
         inspect: Callable[[KioskWindow, str], None] | None = None,
+        switch_language_at: str | None = None,
     ) -> None:
         super().__init__()
+        # A citizen who changes language half-way: before the shot of that name (or number).
+        self.switch_language_at = switch_language_at
+        self.languages: dict[str, str] = {}  # shot name -> the language it was taken in
         self.window = window
         self.core = core
         self.sims = sims
@@ -179,16 +184,24 @@ class AutomaticDriver(QObject):
                     edit, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char)
                 )
 
+    def shown(self, name: str) -> Condition:
+        """The field ``name`` is on screen (a page part built on the next turn)."""
+        return lambda: any(e.isVisible() for e in self.window.findChildren(QLineEdit, name))
+
     def visible(self, widget: QWidget) -> Condition:
         return widget.isVisible
 
-    def require_in_view(self, widget: QWidget, what: str) -> None:
-        """Fail the tour unless a citizen can see ``widget`` whole: shown, inside the part of
-        its scroll area on screen, and not under the on-screen keyboard."""
+    def require_in_view(self, widget: QWidget, what: str, part: QRect | None = None) -> None:
+        """Fail the tour unless a citizen can see ``widget`` whole (or its ``part``, in its
+        own coordinates): shown, inside the part of its scroll area on screen, inside the
+        window, and not under the on-screen keyboard."""
         if not widget.isVisible():
             raise TourError(f"{what} is not shown on step {self.core.step.value}")
         window = self.window
-        rect = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+        area = part if part is not None else QRect(QPoint(0, 0), widget.size())
+        rect = QRect(widget.mapTo(window, area.topLeft()), area.size())
+        if not window.rect().contains(rect):
+            raise TourError(f"{what} is outside the screen on step {self.core.step.value}")
         parent = widget.parentWidget()
         while parent is not None and not isinstance(parent, QScrollArea):
             parent = parent.parentWidget()
@@ -203,19 +216,49 @@ class AutomaticDriver(QObject):
             if covered.intersects(rect):
                 raise TourError(f"{what} is under the keyboard on step {self.core.step.value}")
 
+    def require_typing_in_view(self) -> None:
+        """With the keyboard up: the field typed in and what it controls (its companions:
+        the first search result, the list to pick from, its message, the error summary)
+        are all in sight, none under the keys."""
+        field = QApplication.focusWidget()
+        screen = self.window.stack.currentWidget()
+        if not self.window.keyboard.isVisible() or not isinstance(field, QLineEdit):
+            return
+        self.require_in_view(field, f"the field {field.objectName()!r} being typed in")
+        companions = screen.companions(field) if isinstance(screen, Screen) else []
+        for widget in companions:
+            if not widget.isVisible():
+                continue
+            what = f"{widget.objectName() or type(widget).__name__} (with {field.objectName()!r})"
+            if isinstance(widget, QListWidget):
+                if widget.count():  # its first entry, where the citizen's eyes go
+                    first = widget.visualItemRect(widget.item(0))
+                    first.moveTopLeft(widget.viewport().mapTo(widget, first.topLeft()))
+                    self.require_in_view(widget, f"the first entry of {what}", first)
+            else:
+                self.require_in_view(widget, what)
+
     def shot(self, name: str) -> None:
+        switch = self.switch_language_at
+        if switch is not None and switch in (name, str(len(self.screenshots) + 1)):
+            self.switch_language_at = None
+            other = "en" if self.core.tr.language == "vi" else "vi"
+            self.click(f"lang_{other}")
         QApplication.processEvents()
+        self.languages[name] = self.core.tr.language
+        if self.screenshot_dir is not None:  # first: a screen the checks fail is looked at
+            path = self.screenshot_dir / f"{len(self.screenshots) + 1:02d}-{name}.png"
+            if not self.window.grab().save(str(path)):
+                raise TourError(f"could not save {path}")
+            self.screenshots.append(path)
+        self.require_typing_in_view()  # on every screen, in every tour: never under the keys
         if self.inspect is not None:
             self.inspect(self.window, name)
-        if self.screenshot_dir is None:
-            return
-        path = self.screenshot_dir / f"{len(self.screenshots) + 1:02d}-{name}.png"
-        if not self.window.grab().save(str(path)):
-            raise TourError(f"could not save {path}")
-        self.screenshots.append(path)
 
     def type_key(self, card: object, expiry: str | None = None) -> Iterator[Condition]:
         """Type the card's access key on the keypad screen and press 'Read card'."""
+        if not self.window.findChild(QLineEdit, "access_id_number").isVisible():
+            self.click("access_mode_numbers")  # the screen opens on the QR code
         yield lambda: self.window.findChild(QLineEdit, "access_id_number").isVisible()
         self.type_into("access_id_number", card.id_number)  # type: ignore[attr-defined]
         self.type_into("access_birth", f"{card.date_of_birth:%d/%m/%Y}")  # type: ignore[attr-defined]
@@ -238,9 +281,11 @@ class AutomaticDriver(QObject):
         self.shot("insert-card")
         reader.insert(card)
         yield self.at(S.ACCESS_KEY)
+        # The camera already looks for the card's QR code: nothing to touch.
+        yield lambda: window.screens[S.ACCESS_KEY].preview._image is not None
         yield self.settle()
         self.shot("access-key")
-        # A mistyped expiry date first: the chip refuses, the kiosk asks again.
+        # The numbers typed instead, with a mistyped expiry date: the chip refuses.
         yield from self.type_key(card, expiry="14/03/2044")
         yield self.at(S.ACCESS_KEY)
         yield self.settle()
@@ -285,59 +330,59 @@ class AutomaticDriver(QObject):
         self.click("req_start")
         yield self.at(S.FILL_FORM)
         yield self.settle()
-        self.shot("form-01-from-card")
-        self.click("form_continue")
-        # The eligibility questions, one per page; a home birth adds pages and a paper.
+        # The eligibility questions, one per page, one touch each (the touch moves on); a
+        # home birth adds pages and a paper; the 60-day question is never asked: the
+        # child's date of birth will say it.
         answers = [
             ("declarant_role", "mother"),
             ("born_in_facility", "no"),
-            ("late_registration", "no"),
-            ("parents_married", "yes"),
+            ("parents_married", "no"),
         ]
-        for number, (key, value) in enumerate(answers, start=2):
+        for number, (key, value) in enumerate(answers, start=1):
             yield self.page(key)
-            self.click(f"choice_{key}_{value}")
             yield self.settle(50)
-            self.shot(f"form-{number:02d}-{key}")
-            self.click("form_continue")
+            self.click(f"choice_{key}_{value}")
+            self.shot(f"form-{number:02d}-{key}")  # the answer marked, about to move on
         yield self.page("child_name")
         self.click("form_continue")  # nothing typed: the error summary
         yield self.settle()
-        self.shot("form-06-child_name-error")
+        self.shot("form-04-child_name-error")
         # The citizen types the name on the on-screen keyboard, in Telex.
         yield self.visible(window.keyboard)
         self.type_on_keyboard("Traanf Minh Khooi")
         yield self.settle(50)
-        self.shot("form-06-child_name-keyboard")
+        self.shot("form-04-child_name-keyboard")
         self.click("form_continue")
         yield self.page("child_dob")
         self.type_into("field_child_dob", "01/11/2026")
-        self.shot("form-07-child_dob")
+        self.shot("form-05-child_dob")
         self.click("form_continue")
         yield self.page("child_sex")
+        yield self.settle(50)
         self.click("choice_child_sex_female")
-        self.shot("form-08-child_sex")
-        self.click("form_continue")
+        self.shot("form-06-child_sex")
         yield self.page("child_birthplace")
+        yield self.settle(50)
+        self.shot("form-07-child_birthplace-offers")  # the card's address: one touch
         self.type_into("filter_child_birthplace_province", "ha noi")
         yield self.settle(50)
-        self.shot("form-09-child_birthplace-province")
+        self.shot("form-07-child_birthplace-province")
         self.pick("list_child_birthplace_province", "Thành phố Hà Nội")
-        yield self.settle(50)
+        yield self.shown("filter_child_birthplace_commune")
         self.type_into("filter_child_birthplace_commune", "cua nam")
         yield self.settle(50)
         self.pick("list_child_birthplace_commune", "Phường Cửa Nam")
-        yield self.settle(50)
+        yield self.shown("field_child_birthplace_detail")
         self.type_into("field_child_birthplace_detail", "Số 5 ngõ 10 phố Hàng Bông")
         yield self.settle(50)
-        self.shot("form-09-child_birthplace")
+        self.shot("form-07-child_birthplace")
         self.click("form_continue")
         yield self.page("father_name")
-        self.shot("form-10-father_name-optional")
+        self.shot("form-08-father_name-optional")
         self.click("form_continue")
         yield self.page("phone")
         self.type_into("field_phone", "0912345678")
-        self.shot("form-11-phone")
+        self.shot("form-09-phone")
         self.click("form_continue")
         yield self.at(S.CAPTURE_PAPERS)
         yield self.settle()
@@ -445,13 +490,21 @@ class AutomaticDriver(QObject):
         yield self.settle()
         self.shot("attract-after-card-removed")
 
-        # Accessibility: larger text and high contrast, then English.
-        self.click("large_text")
-        self.click("high_contrast")
+        # Accessibility: larger text and high contrast (those not on already), and back.
+        touched = [
+            name
+            for name, on in (
+                ("large_text", window.theme.large_text),
+                ("high_contrast", window.theme.high_contrast),
+            )
+            if not on
+        ]
+        for name in touched:
+            self.click(name)
         yield self.settle()
         self.shot("attract-large-high-contrast")
-        self.click("large_text")
-        self.click("high_contrast")
+        for name in touched:
+            self.click(name)
 
 
 def run_tour(
@@ -459,8 +512,20 @@ def run_tour(
     language: str = "vi",
     data_dir: Path | None = None,
     inspect: Callable[[KioskWindow, str], None] | None = None,
+    *,
+    size: tuple[int, int] = (1280, 800),
+    large_text: bool = False,
+    high_contrast: bool = False,
+    switch_language_at: str | None = None,
+    walk: Callable[[AutomaticDriver], Iterator[Condition]] | None = None,
 ) -> AutomaticDriver:
-    """Build a demo kiosk (simulated devices), drive the citizen tour, return the driver."""
+    """Build a demo kiosk (simulated devices), drive the citizen tour, return the driver.
+
+    ``size`` is the screen (1080×1920 for an upright kiosk); ``large_text`` and
+    ``high_contrast`` start the kiosk with those settings; ``switch_language_at`` names the
+    shot (or its number) before which the citizen touches the other language; ``walk`` gives
+    the script (the citizen tour when None; ``ui.key_screens.key_screens``: the shorter one).
+    """
     import tempfile
 
     from kiosk.runtime.config import KioskConfig, RuntimeFlags
@@ -471,8 +536,16 @@ def run_tour(
     if data_dir is None:
         own_tmp = tempfile.TemporaryDirectory(prefix="kiosk-tour-")
         data_dir = Path(own_tmp.name)
+    width, height = size
     config = KioskConfig().replace(
-        ui={"language": language, "fullscreen": False},
+        ui={
+            "language": language,
+            "fullscreen": False,
+            "width": width,
+            "height": height,
+            "large_text": large_text,
+            "high_contrast": high_contrast,
+        },
         storage={"data_dir": str(data_dir)},
     )
     clock = TourClock()
@@ -487,10 +560,18 @@ def run_tour(
         screenshot_dir.mkdir(parents=True, exist_ok=True)
     core.start()
     window.show()
-    driver = AutomaticDriver(window, core, sims, clock, screenshot_dir, inspect=inspect)
+    driver = AutomaticDriver(
+        window,
+        core,
+        sims,
+        clock,
+        screenshot_dir,
+        inspect=inspect,
+        switch_language_at=switch_language_at,
+    )
     loop = QEventLoop()
     driver.finished.connect(loop.quit)
-    driver.start()
+    driver.start(walk(driver) if walk is not None else None)
     loop.exec()
     core.stop()
     window.close()
@@ -500,4 +581,6 @@ def run_tour(
         own_tmp.cleanup()
     if driver.error is not None:
         raise TourError(str(driver.error)) from driver.error
+    if driver.switch_language_at is not None:  # a renamed shot must not pass unnoticed
+        raise TourError(f"no shot {driver.switch_language_at!r} to switch language at")
     return driver

@@ -17,8 +17,10 @@ elderly users.
 
 Sizes are for a 1280×800 touch screen used by people new to it: keys 50 px
 tall, above the 48 px touch minimum (five rows plus a one-line help leave the page
-above its question, its field and its buttons), black on white; the field keeps
-the focus and the caret (the keys never take the focus).
+above its question, its field and its buttons), 64 px on taller screens; colours
+and letter sizes follow the kiosk's theme and "Larger text" (:meth:`apply_theme`);
+on an upright screen the digit pad spans the width.  The field keeps the focus and
+the caret (the keys never take the focus).
 
 Threading: a widget; GUI thread only.
 """
@@ -41,8 +43,11 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.forms.ime import ACCENTED, InputMethod, compose
+from ui.theme import MIN_TOUCH_PX, Theme
 
 KEY_HEIGHT = 50  # above the 48 px touch minimum; five rows must leave the page its field
+TALL_KEY_HEIGHT = 64
+"""On tall screens (1080p, an upright kiosk) there is room for bigger keys."""
 SPACING = 4
 MODES = ("text", "numeric", "date")
 METHODS = ("telex", "vni", "accents")
@@ -65,27 +70,39 @@ FAMILIES = {
 LETTER_AREA_HEIGHT = 4 * KEY_HEIGHT + 3 * SPACING
 """Digits and three letter rows; the accented forms take the same place (nothing jumps)."""
 
-STYLE = """
-#keyboard { background: #D5DCE4; border-top: 3px solid #5A6B7D; }
-QPushButton[keyboardKey="true"] {
-    background: #FFFFFF; color: #111111; border: 2px solid #7D8B99; border-radius: 10px;
-    font-size: 26px; padding: 0 6px; min-width: 40px;
-    min-height: CONTENTpx; max-height: CONTENTpx;
-}
-QPushButton[keyboardKey="true"]:pressed { background: #BFD7F0; }
-QPushButton[role="function"] { background: #EEF1F5; font-size: 22px; font-weight: 600; }
-QPushButton[role="function"]:checked { background: #0B5CAD; color: #FFFFFF;
-    border-color: #0B5CAD; }
-QPushButton[role="done"] { background: #1E7B34; color: #FFFFFF; border-color: #1E7B34;
-    font-size: 24px; font-weight: 700; }
-QPushButton[role="accent"] { font-size: 34px; }
-#keyboardHelp { color: #1B1F24; font-size: 18px; }
+
+def keyboard_style(theme: Theme, key_height: int) -> str:
+    """The keyboard's own style sheet, in the kiosk's theme and text size.
+
+    Keys are the theme's surface edged with its border colour (3:1 and more against the
+    keyboard's background, WCAG 1.4.11), their letters the theme's text colour; Done is
+    the success colour, the chosen typing method the accent colour.  The key height is set
+    here too (content box: the height less the borders): the application stylesheet's
+    taller minimum for buttons would otherwise win over ``setFixedHeight`` and make the
+    rows overlap.
+    """
+    p = theme.palette
+    border = 3 if theme.high_contrast else 2
+    content = key_height - 2 * border
+    return f"""
+#keyboard {{ background: {p.keyboard}; border-top: 3px solid {p.border}; }}
+QPushButton[keyboardKey="true"] {{
+    background: {p.surface}; color: {p.text}; border: {border}px solid {p.border};
+    border-radius: 10px; font-size: {theme.px(1.1)}px; padding: 0 6px; min-width: 40px;
+    min-height: {content}px; max-height: {content}px; font-weight: 500;
+}}
+QPushButton[keyboardKey="true"]:pressed {{ background: {p.accent}; color: {p.accent_text}; }}
+QPushButton[role="function"] {{ font-size: {theme.px(0.9)}px; font-weight: 600; }}
+QPushButton[role="function"]:checked {{
+    background: {p.accent}; color: {p.accent_text}; border-color: {p.accent};
+}}
+QPushButton[role="done"] {{
+    background: {p.success}; color: {p.success_text}; border-color: {p.success};
+    font-size: {theme.px(1.0)}px; font-weight: 700;
+}}
+QPushButton[role="accent"] {{ font-size: {theme.px(1.4)}px; }}
+#keyboardHelp {{ color: {p.text}; font-size: {theme.px(0.7)}px; }}
 """
-"""Dark text on white keys (contrast above 15:1); white on the blue and green keys (>5:1).
-The key height is set here too (content box: the height less the 2 px borders): the
-application stylesheet's taller minimum for buttons would otherwise win over
-``setFixedHeight`` and make the rows overlap."""
-STYLE = STYLE.replace("CONTENT", str(KEY_HEIGHT - 4))
 
 
 def _key(name: str, text: str, on_click: Callable[[], None], role: str = "") -> QPushButton:
@@ -99,6 +116,11 @@ def _key(name: str, text: str, on_click: Callable[[], None], role: str = "") -> 
     key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
     key.clicked.connect(lambda _checked=False: on_click())
     return key
+
+
+def _marked(text: str, on: bool) -> str:
+    """A key that is on says so with a mark, not by its colour alone (WCAG 1.4.1)."""
+    return f"✓ {text}" if on else text
 
 
 def _row(*keys: tuple[QPushButton, int]) -> QHBoxLayout:
@@ -136,7 +158,10 @@ class OnScreenKeyboard(QFrame):
     def __init__(self, tr: Callable[..., str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("keyboard")
-        self.setStyleSheet(STYLE)
+        self.theme = Theme()
+        self.key_height = KEY_HEIGHT
+        self.wide = False
+        self.setStyleSheet(keyboard_style(self.theme, self.key_height))
         self._tr = tr
         self.target: QLineEdit | None = None
         self.mode = "text"
@@ -152,6 +177,7 @@ class OnScreenKeyboard(QFrame):
         self._outer.setSpacing(SPACING)
         self.help = QLabel()
         self.help.setObjectName("keyboardHelp")
+        self.help.setWordWrap(True)  # in larger text, never wider than the screen
         self._outer.addWidget(self.help)
         self._build()
 
@@ -186,12 +212,31 @@ class OnScreenKeyboard(QFrame):
         self.done.emit()
 
     # Layout ----------------------------------------------------------------------
+    def apply_theme(self, theme: Theme, key_height: int = KEY_HEIGHT, wide: bool = False) -> None:
+        """Follow the kiosk's theme and text size; ``key_height`` (never under the 48 px touch
+        minimum) and ``wide`` (the digit pad across the whole width) fit the screen."""
+        key_height = max(key_height, MIN_TOUCH_PX)
+        if (theme, key_height, wide) == (self.theme, self.key_height, self.wide):
+            return
+        self.theme, self.key_height, self.wide = theme, key_height, wide
+        self.setStyleSheet(keyboard_style(theme, key_height))
+        self._build()
+
+    def _area_height(self) -> int:
+        """Digits and three letter rows; the accented forms take the same place."""
+        return 4 * self.key_height + 3 * SPACING
+
+    def _fit(self, holder: QWidget) -> None:
+        for key in holder.findChildren(QPushButton):
+            key.setFixedHeight(self.key_height)
+
     def _build(self) -> None:
         _discard(self._page)
         self._accents = self._letters = None
         self._letter_keys.clear()
         self._method_keys.clear()
         self._page = self._text_page() if self.mode == "text" else self._pad_page()
+        self._fit(self._page)
         self._outer.addWidget(self._page)
         self._page.show()
         self.retranslate()
@@ -207,7 +252,8 @@ class OnScreenKeyboard(QFrame):
         pad.addWidget(_key("key_backspace", "", self.backspace, "function"), 3, 0)
         pad.addWidget(_key("key_0", "0", lambda: self.press("0")), 3, 1)
         pad.addWidget(_key("key_done", "", self.finish, "done"), 3, 2)
-        holder.setMaximumWidth(600)
+        if not self.wide:
+            holder.setMaximumWidth(600)
         page = QWidget()
         row = QHBoxLayout(page)
         row.setContentsMargins(0, 0, 0, 0)
@@ -220,7 +266,7 @@ class OnScreenKeyboard(QFrame):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(SPACING)
         self._letters = QWidget()
-        self._letters.setFixedHeight(LETTER_AREA_HEIGHT)
+        self._letters.setFixedHeight(self._area_height())
         rows = QVBoxLayout(self._letters)
         rows.setContentsMargins(0, 0, 0, 0)
         rows.setSpacing(SPACING)
@@ -238,8 +284,9 @@ class OnScreenKeyboard(QFrame):
             key.setCheckable(True)
             key.setChecked(method == self.method)
             self._method_keys[method] = key
-            bottom.append((key, 3))
-        bottom.append((_key("key_space", "", lambda: self.press(" ")), 7))
+            # "Accented letters" is the longest name: room for it in larger text.
+            bottom.append((key, 4 if method == "accents" else 2))
+        bottom.append((_key("key_space", "", lambda: self.press(" ")), 5))
         bottom.append((_key("key_done", "", self.finish, "done"), 3))
         column.addLayout(_row(*bottom))
         self._show_case()
@@ -256,6 +303,7 @@ class OnScreenKeyboard(QFrame):
         shift = self.findChild(QPushButton, "key_shift")
         if shift is not None:
             shift.setChecked(self.shift)
+            shift.setText(_marked(self._tr("keyboard.shift"), self.shift))
 
     def retranslate(self) -> None:
         """Texts in the current language (call when it changes)."""
@@ -263,7 +311,6 @@ class OnScreenKeyboard(QFrame):
         for name, text_key in (
             ("key_space", "keyboard.space"),
             ("key_done", "keyboard.done"),
-            ("key_shift", "keyboard.shift"),
         ):
             key = self.findChild(QPushButton, name)
             if key is not None:
@@ -273,7 +320,8 @@ class OnScreenKeyboard(QFrame):
             backspace.setText("⌫ " + tr("keyboard.backspace"))
             backspace.setAccessibleName(tr("keyboard.backspace"))
         for method, key in self._method_keys.items():
-            key.setText(tr(f"keyboard.method.{method}"))
+            key.setText(_marked(tr(f"keyboard.method.{method}"), method == self.method))
+        self._show_case()
         self.help.setText(tr(f"keyboard.help.{self.method}") if self.mode == "text" else "")
         self.help.setVisible(self.mode == "text")
 
@@ -367,7 +415,7 @@ class OnScreenKeyboard(QFrame):
         if self._letters is None or self._page is None:
             return
         panel = QWidget()
-        panel.setFixedHeight(LETTER_AREA_HEIGHT)
+        panel.setFixedHeight(self._area_height())
         rows = QVBoxLayout(panel)
         rows.setContentsMargins(0, 0, 0, 0)
         rows.setSpacing(SPACING)
@@ -384,6 +432,7 @@ class OnScreenKeyboard(QFrame):
         rows.addLayout(_row((back, 1), (QWidget(), 4)))
         column = self._page.layout()
         assert isinstance(column, QVBoxLayout)
+        self._fit(panel)
         column.insertWidget(0, panel)
         self._letters.hide()
         self._accents = panel

@@ -14,11 +14,12 @@ import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol
 
 from kiosk.base.events import Signal
+
+if TYPE_CHECKING:  # only named in annotations: numpy loads with the first frame
+    import numpy as np
 
 log = logging.getLogger(__name__)
 

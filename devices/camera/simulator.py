@@ -12,12 +12,16 @@ import math
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING
 
 from devices.camera.base import CameraState, CaptureThreadCamera
 from kiosk.base.paths import ASSETS
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# OpenCV and numpy are imported by the functions that draw frames: they run when the
+# camera starts (a citizen reaches a camera step), not when the kiosk starts.
 
 DEMO_PORTRAIT = ASSETS / "images" / "demo-portrait.png"
 DEMO_PAPER = ASSETS / "demo" / "paper"
@@ -25,6 +29,9 @@ DEMO_PAPER = ASSETS / "demo" / "paper"
 
 def demo_sequence(size: tuple[int, int] = (640, 480), frames: int = 60) -> list[np.ndarray]:
     """A short loop: the demo portrait swaying gently in front of a plain wall."""
+    import cv2
+    import numpy as np
+
     width, height = size
     portrait = cv2.imread(str(DEMO_PORTRAIT), cv2.IMREAD_COLOR)
     if portrait is None:
@@ -62,6 +69,8 @@ def demo_paper_sequence(
 
 
 def _read_image(path: Path) -> np.ndarray:
+    import cv2
+
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
         raise ValueError(f"not an image: {path}")

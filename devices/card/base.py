@@ -13,7 +13,15 @@ from enum import StrEnum
 from typing import Protocol
 
 from devices.card.access import AccessKey
-from devices.card.errors import AccessDeniedError, CardError, CardRemovedError, NotGenuineError
+from devices.card.errors import (
+    AccessDeniedError,
+    CardError,
+    CardLinkError,
+    CardRemovedError,
+    CardTimeoutError,
+    NotGenuineError,
+    NotIdCardError,
+)
 from kiosk.base.events import Signal
 from kiosk.base.identity import CitizenIdentity
 
@@ -21,11 +29,15 @@ from kiosk.base.identity import CitizenIdentity
 __all__ = [
     "AccessDeniedError",
     "AccessKey",
+    "CardDeadlines",
     "CardError",
+    "CardLinkError",
     "CardReadResult",
     "CardReader",
     "CardRemovedError",
+    "CardTimeoutError",
     "NotGenuineError",
+    "NotIdCardError",
     "ReadStep",
     "ReaderSignals",
     "ReaderState",
@@ -38,6 +50,10 @@ class ReaderState(StrEnum):
     CARD_PRESENT = "card_present"
     NO_READER = "no_reader"
     NO_SERVICE = "no_service"  # the PC/SC daemon is not running
+    # A call to the card or reader passed its deadline and was abandoned; it has not
+    # returned yet (a silent chip still on the reader, a hung driver).  Cards placed
+    # meanwhile are still announced; the state clears when the call comes back.
+    NOT_RESPONDING = "not_responding"
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,19 @@ class ReadStep(StrEnum):
     CHECKING = "checking"
 
 
+@dataclass(frozen=True)
+class CardDeadlines:
+    """How long a chip may take: each command (APDU) and the whole read, in seconds.
+
+    Far above what any working chip needs (a command takes milliseconds, a whole
+    read about a second): a deadline that passes means a silent chip or a hung
+    reader, never a slow one.
+    """
+
+    apdu_s: float = 5.0
+    read_s: float = 30.0
+
+
 @dataclass
 class CardReadResult:
     identity: CitizenIdentity
@@ -67,6 +96,12 @@ class CardReadResult:
     access_control: str = ""  # BAC or PACE
     active_authentication: str = "not_checked"  # verified | failed (a clone) | not_checked
     chip_authentication: str = "not_checked"  # likewise, from DG14
+    # What the chip turned out to be (from DG1): "ID" + "VNM" for the CCCD, "P" for a
+    # passport…  ``citizen_data``: DG13, the Vietnamese personal data, was read; without
+    # it ``identity`` holds only what DG1 says, and the kiosk's services cannot be used.
+    document_code: str = ""
+    issuing_state: str = ""
+    citizen_data: bool = True
 
 
 class ReaderSignals:

@@ -1,15 +1,21 @@
 """The PC/SC card reader (pyscard's low-level ``scard`` API).
 
-Threading contract: one thread, ``card-reader``, owns the PC/SC context and
-every handle; nothing else ever calls into PC/SC (AusweisApp and Electrum do
-the same).  Between jobs the thread polls every ``poll_s`` with calls that
-never block (``SCardGetStatusChange`` with a zero timeout), so a read is never
-stuck behind a poll and the GUI never waits on the reader.
+Threading contract: the ``card-reader`` thread owns the polling context and
+runs each read; nothing else polls (AusweisApp and Electrum do the same).
+Between jobs it polls every ``poll_s`` with calls that never block
+(``SCardGetStatusChange`` with a zero timeout), so a read is never stuck behind
+a poll and the GUI never waits on the reader.  The card itself is talked to on
+a ``card-io`` thread with a PC/SC context of its own (:mod:`devices.card.deadline`):
+a chip that stops answering holds that thread, never the reader's, and each
+call has a deadline.
 
 The adapter survives what happens in the field: pcscd not running (said
 plainly: NO_SERVICE, the most common "reader not found"), pcscd restarted
 (the context is dropped and established again), the reader unplugged and
-plugged back, the card pulled out mid-read.
+plugged back, the card pulled out mid-read, a chip that goes silent with its
+connection open (the call is abandoned after its deadline, the reader shows
+NOT_RESPONDING until it comes back, and the next card is read on a fresh
+``card-io`` thread and context).
 """
 
 from __future__ import annotations
@@ -23,14 +29,17 @@ from smartcard import scard
 
 from devices.card.access import AccessKey
 from devices.card.base import (
-    CardError,
+    CardDeadlines,
+    CardLinkError,
     CardReadResult,
     CardRemovedError,
+    CardTimeoutError,
     ReaderSignals,
     ReaderState,
     ReaderStatus,
 )
 from devices.card.chipread import read_identity
+from devices.card.deadline import CardIo, IoTransport
 from devices.card.mrtd.errors import ExtendedLengthRefusedError
 from devices.worker import DeviceThread
 
@@ -51,12 +60,46 @@ _CARD_GONE = {
 }
 
 
-class _PcscTransport:
-    def __init__(self, card: int, protocol: int) -> None:
-        self.card = card
-        self.protocol = protocol
+def _code(hresult: int) -> str:
+    return f"{hresult & 0xFFFFFFFF:08X}"
+
+
+class _PcscLink:
+    """One connection to the card, made, used and closed on the ``card-io`` thread only.
+
+    It has a PC/SC context of its own: pcsc-lite serialises the calls of one context,
+    so a transmit stuck on a silent chip would otherwise block the reader's polls too.
+    """
+
+    def __init__(self, reader_name: str) -> None:
+        self.reader_name = reader_name
+        self.context: int | None = None
+        self.card: int | None = None
+        self.protocol = 0
+
+    def connect(self) -> None:
+        hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise CardLinkError(f"no PC/SC context ({_code(hresult)})")
+        self.context = context
+        hresult, card, protocol = scard.SCardConnect(
+            context,
+            self.reader_name,
+            scard.SCARD_SHARE_EXCLUSIVE,
+            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+        )
+        if hresult in _CARD_GONE:
+            raise CardRemovedError("no card on the reader")
+        if hresult == scard.SCARD_E_SHARING_VIOLATION:
+            # An abandoned call still holds the reader (a silent chip not yet taken off).
+            raise CardTimeoutError("the reader is still held by a call that did not return")
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise CardLinkError(f"connect failed {_code(hresult)}")
+        self.card, self.protocol = card, protocol
 
     def transmit(self, apdu: bytes) -> bytes:
+        if self.card is None:
+            raise CardLinkError("not connected")
         hresult, response = scard.SCardTransmit(self.card, self.protocol, list(apdu))
         if hresult == scard.SCARD_S_SUCCESS:
             if len(response) < 2:
@@ -74,7 +117,16 @@ class _PcscTransport:
         if hresult in _CARD_GONE or hresult == scard.SCARD_E_NOT_TRANSACTED:
             # Contact lost mid-exchange: for the citizen, "place the card again".
             raise CardRemovedError("card removed during read")
-        raise CardError(f"reader error {hresult & 0xFFFFFFFF:08X}")
+        raise CardLinkError(f"reader error {_code(hresult)}")
+
+    def close(self, disposition: int = scard.SCARD_RESET_CARD) -> None:
+        """Disconnect (resetting the card, or powering it off after a silent spell)."""
+        if self.card is not None:
+            scard.SCardDisconnect(self.card, disposition)
+            self.card = None
+        if self.context is not None:
+            scard.SCardReleaseContext(self.context)
+            self.context = None
 
 
 class PcscCardReader(ReaderSignals):
@@ -85,10 +137,12 @@ class PcscCardReader(ReaderSignals):
         reader_name: str = "",
         trust_store: list[x509.Certificate] | None = None,
         poll_s: float = 0.5,
+        deadlines: CardDeadlines | None = None,
     ) -> None:
         super().__init__()
         self.reader_name = reader_name
         self.trust_store = trust_store or []
+        self.deadlines = deadlines or CardDeadlines()
         self._thread = DeviceThread("card-reader", tick=self._poll, tick_s=poll_s)
         self._context: int | None = None
         self._reader: str | None = None
@@ -96,6 +150,8 @@ class PcscCardReader(ReaderSignals):
         self._events: int | None = None
         self._status = ReaderStatus(ReaderState.NO_SERVICE)
         self._status_lock = threading.Lock()
+        self._io: CardIo | None = None  # the card-io thread of the next read
+        self._stuck: Future[object] | None = None  # done when an abandoned call came back
 
     # Interface -------------------------------------------------------------------
     def start(self) -> None:
@@ -117,6 +173,11 @@ class PcscCardReader(ReaderSignals):
 
     # On the reader thread --------------------------------------------------------
     def _set_status(self, status: ReaderStatus) -> None:
+        if self._stuck is not None and status.state in (
+            ReaderState.READY,
+            ReaderState.CARD_PRESENT,
+        ):
+            status = ReaderStatus(ReaderState.NOT_RESPONDING, status.reader_name)
         with self._status_lock:
             changed = status != self._status
             self._status = status
@@ -124,7 +185,14 @@ class PcscCardReader(ReaderSignals):
             log.info("reader_status", extra={"fields": {"state": status.state.value}})
             self.status_changed.emit(status)
 
+    def _presence_status(self) -> ReaderStatus:
+        state = ReaderState.CARD_PRESENT if self._present else ReaderState.READY
+        return ReaderStatus(state, self._reader or "")
+
     def _release(self) -> None:
+        if self._io is not None:
+            self._io.stop()
+            self._io = None
         if self._context is not None:
             scard.SCardReleaseContext(self._context)
             self._context = None
@@ -139,13 +207,19 @@ class PcscCardReader(ReaderSignals):
         if present == self._present:
             return
         self._present = present
-        status = ReaderStatus(
-            ReaderState.CARD_PRESENT if present else ReaderState.READY, self._reader or ""
-        )
+        status = self._presence_status()
         self._set_status(status)
         (self.card_inserted if present else self.card_removed).emit(status)
 
     def _poll(self) -> None:
+        self._poll_presence()
+        if self._stuck is not None and self._stuck.done():
+            self._stuck = None  # the abandoned call came back and was cleaned up
+            log.info("reader_recovered")
+            if self.status().state is ReaderState.NOT_RESPONDING:
+                self._set_status(self._presence_status())
+
+    def _poll_presence(self) -> None:
         if self._context is None:
             hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
             if hresult != scard.SCARD_S_SUCCESS:
@@ -187,23 +261,44 @@ class PcscCardReader(ReaderSignals):
 
     def _read(self, key: AccessKey) -> CardReadResult:
         if self._context is None or self._reader is None:
-            raise CardError("no reader")
-        hresult, card, protocol = scard.SCardConnect(
-            self._context,
-            self._reader,
-            scard.SCARD_SHARE_EXCLUSIVE,
-            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
-        )
-        if hresult in _CARD_GONE:
-            raise CardRemovedError("no card on the reader")
-        if hresult != scard.SCARD_S_SUCCESS:
-            raise CardError(f"connect failed {hresult & 0xFFFFFFFF:08X}")
+            raise CardLinkError("no reader")
+        io = self._io = self._io or CardIo(self.deadlines)
+        link = _PcscLink(self._reader)
+        io.begin_read()
         try:
+            try:
+                io.call(link.connect)
+            except CardLinkError as exc:
+                raise exc.at("connect") from None
             return read_identity(
-                _PcscTransport(card, protocol), key, self.trust_store, self.read_progress.emit
+                IoTransport(io, link), key, self.trust_store, self.read_progress.emit
             )
         finally:
-            scard.SCardDisconnect(card, scard.SCARD_RESET_CARD)
+            io.end_read()
+            if not io.abandoned:
+                try:
+                    io.call(link.close)
+                except CardTimeoutError:
+                    pass  # abandoned below, like a command that got no answer
+            if io.abandoned:
+                self._abandon(io, link)
+
+    def _abandon(self, io: CardIo, link: _PcscLink) -> None:
+        """A call to the card passed its deadline: leave it, keep the reader going.
+
+        The blocked ``card-io`` thread disconnects (powering the card off) and releases
+        its context once the call comes back (for a silent chip: when it is taken off).
+        The next read gets a fresh thread and context; the polls go on meanwhile on the
+        reader's own context, so the next card is seen.
+        """
+        self._io = None
+        context = link.context
+        if context is not None:
+            # Ends any blocking status wait on that context (pcsc-lite does not cancel a
+            # transmit: the transmit ends when the card is taken off).
+            scard.SCardCancel(context)
+        self._stuck = io.abandon(lambda: link.close(scard.SCARD_UNPOWER_CARD))
+        self._set_status(self._presence_status())
 
 
 def list_readers() -> tuple[ReaderState, list[str]]:

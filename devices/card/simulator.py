@@ -4,7 +4,10 @@ Used by the demo, the headless tour and the tests.  Inserting and removing
 the card are *physical* acts: they change presence at once (from any
 thread), so a test can pull the card out in the middle of a read, exactly as
 a citizen can.  Reading runs on the reader's own thread like the real
-adapter, through the real protocol stack, against the project's emulator.
+adapter, through the real protocol stack, against the project's emulator,
+with the real adapter's deadlines: each APDU goes through a ``card-io``
+thread (:mod:`devices.card.deadline`), a silent chip holds that thread until
+the card is taken off, and the reader shows NOT_RESPONDING meanwhile.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from cryptography import x509
 
 from devices.card.access import AccessKey
 from devices.card.base import (
+    CardDeadlines,
     CardReadResult,
     CardRemovedError,
     ReaderSignals,
@@ -27,8 +31,9 @@ from devices.card.base import (
     ReaderStatus,
 )
 from devices.card.chipread import read_identity
-from devices.card.emulator.builder import build_chip
-from devices.card.emulator.chip import EmulatedChip
+from devices.card.deadline import CardIo, IoTransport
+from devices.card.emulator.builder import ChipContent, build_chip, build_passport
+from devices.card.emulator.chip import ChipSilentError, EmulatedChip
 from devices.card.emulator.pki import TestPki, create_test_pki
 from devices.worker import DeviceThread
 from kiosk.base.events import Signal
@@ -54,9 +59,13 @@ class SimulatedCard:
     date_of_issue: date
     date_of_expiry: date | None
     photo: bytes
-    fault: str | None = None  # 'unreadable': the chip stays mute
+    fault: str | None = None  # 'unreadable': the chip stays mute; 'silent': see below
     can: str = ""
-    tamper: str | None = None  # 'altered', 'untrusted' or 'clone' (see emulator.builder)
+    # 'altered', 'untrusted', 'clone', 'altered_certificate', 'no_sod' (emulator.builder)
+    tamper: str | None = None
+    silent_after: int = 1  # fault 'silent': answers this many commands, then nothing
+    # 'cccd', or 'passport': an ordinary ICAO TD3 passport (no DG13) of another state
+    document: str = "cccd"
 
     def __repr__(self) -> str:
         return "SimulatedCard(<personal data>)"
@@ -81,6 +90,8 @@ class SimulatedCard:
             fault=raw.get("fault"),
             can=raw.get("can", ""),
             tamper=raw.get("tamper"),
+            silent_after=int(raw.get("silent_after", 1)),
+            document=raw.get("document", "cccd"),
         )
 
     def qr_text(self) -> str:
@@ -117,7 +128,8 @@ class _ChipOnReader:
     """The in-process transport: APDUs go straight to the emulated chip.
 
     Presence is checked before every APDU, so pulling the card out mid-read
-    fails the read exactly where a real reader would.
+    fails the read exactly where a real reader would.  A silent chip holds the
+    call until the card is taken off, as pcscd does.
     """
 
     def __init__(self, chip: EmulatedChip, removed: threading.Event, delay_s: float) -> None:
@@ -128,7 +140,11 @@ class _ChipOnReader:
     def transmit(self, apdu: bytes) -> bytes:
         if self.removed.is_set() or (self.delay_s and self.removed.wait(self.delay_s)):
             raise CardRemovedError("card removed during read")
-        return self.chip.transmit(apdu)
+        try:
+            return self.chip.transmit(apdu)
+        except ChipSilentError:
+            self.removed.wait()  # no answer, ever: only taking the card off ends the call
+            raise CardRemovedError("card removed during read") from None
 
 
 class SimulatedCardReader(ReaderSignals):
@@ -144,15 +160,19 @@ class SimulatedCardReader(ReaderSignals):
         pki: TestPki | None = None,
         trust_store: list[x509.Certificate] | None = None,
         apdu_delay_s: float = 0.0,
+        deadlines: CardDeadlines | None = None,
     ) -> None:
         super().__init__()
         self.pki = pki or create_test_pki("Simulator")
         self.trust_store = [self.pki.csca] if trust_store is None else trust_store
         self.apdu_delay_s = apdu_delay_s
+        self.deadlines = deadlines or CardDeadlines()
         self._thread = DeviceThread("card-reader")
         self._chip: EmulatedChip | None = None
         self._lock = threading.Lock()
-        self._removed = threading.Event()
+        self._removed = threading.Event()  # a new one for each card placed
+        self._io: CardIo | None = None  # the card-io thread of the next read
+        self._stuck = False  # an abandoned call has not come back yet
 
     # Lifecycle -----------------------------------------------------------
     def start(self) -> None:
@@ -160,11 +180,16 @@ class SimulatedCardReader(ReaderSignals):
         self._thread.call(lambda: self.status_changed.emit(self.status()))
 
     def stop(self) -> None:
+        if self._io is not None:
+            self._io.stop()
+            self._io = None
         self._thread.stop()
 
     def status(self) -> ReaderStatus:
         with self._lock:
-            present = self._chip is not None
+            present, stuck = self._chip is not None, self._stuck
+        if stuck:
+            return ReaderStatus(ReaderState.NOT_RESPONDING, READER_NAME)
         return ReaderStatus(ReaderState.CARD_PRESENT if present else ReaderState.READY, READER_NAME)
 
     @property
@@ -174,12 +199,14 @@ class SimulatedCardReader(ReaderSignals):
 
     # Physical acts (any thread) -----------------------------------------
     def insert(self, card: SimulatedCard) -> None:
-        chip = EmulatedChip(build_chip(card.identity(), self.pki, can=card.can, tamper=card.tamper))
+        chip = EmulatedChip(card_content(card, self.pki))
         if card.fault == "unreadable":
             chip.mute = True
+        if card.fault == "silent":
+            chip.silent_after = card.silent_after
         with self._lock:
             self._chip = chip
-            self._removed.clear()
+            self._removed = threading.Event()
         # The snapshot is taken now: by the time the reader thread announces it,
         # the card may already be gone again.
         self._thread.call(self._announce, self.card_inserted, self.status())
@@ -202,9 +229,37 @@ class SimulatedCardReader(ReaderSignals):
 
     def _read(self, key: AccessKey) -> CardReadResult:
         with self._lock:
-            chip = self._chip
+            chip, removed = self._chip, self._removed
         if chip is None:
             raise CardRemovedError("no card on the reader")
-        chip.reset()  # a fresh connection powers the chip up again
-        transport = _ChipOnReader(chip, self._removed, self.apdu_delay_s)
-        return read_identity(transport, key, self.trust_store, self.read_progress.emit)
+        io = self._io = self._io or CardIo(self.deadlines)
+        io.begin_read()
+        try:
+            io.call(chip.reset)  # a fresh connection powers the chip up again
+            transport = IoTransport(io, _ChipOnReader(chip, removed, self.apdu_delay_s))
+            return read_identity(transport, key, self.trust_store, self.read_progress.emit)
+        finally:
+            io.end_read()
+            if io.abandoned:
+                self._abandon(io)
+
+    def _abandon(self, io: CardIo) -> None:
+        """As the PC/SC adapter: the blocked call is left; the next read gets a new thread."""
+        self._io = None
+        with self._lock:
+            self._stuck = True
+        io.abandon(self._recovered)
+        self.status_changed.emit(self.status())
+
+    def _recovered(self) -> None:
+        # On the abandoned card-io thread, once its call came back (the card taken off).
+        with self._lock:
+            self._stuck = False
+        self._thread.call(lambda: self.status_changed.emit(self.status()))
+
+
+def card_content(card: SimulatedCard, pki: TestPki) -> ChipContent:
+    """The chip a card profile describes, signed by ``pki``: a CCCD or a passport."""
+    if card.document == "passport":
+        return build_passport(card.identity(), pki, tamper=card.tamper)
+    return build_chip(card.identity(), pki, can=card.can, tamper=card.tamper)

@@ -12,9 +12,6 @@ import threading
 import time
 from concurrent.futures import Future
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-
 from devices.printer.base import PrinterError, PrintJob
 from devices.worker import DeviceThread
 
@@ -33,6 +30,9 @@ class SimulatedPrinter:
     def _print(self, pdf: bytes, job_name: str) -> PrintJob:
         if self.paper_out:
             raise PrinterError("out of paper", "printer.error.paper_out")
+        from pypdf import PdfReader  # a large import, needed with the first print only
+        from pypdf.errors import PdfReadError
+
         try:
             pages = len(PdfReader(io.BytesIO(pdf)).pages)
         except (PdfReadError, ValueError) as exc:

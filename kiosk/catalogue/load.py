@@ -7,7 +7,8 @@ from the centre before it is switched to, goes through :func:`parse_catalogue`:
    with the ``jsonschema`` library (the validator is built once per process);
 2. every text in Unicode NFC (typed Vietnamese must match the catalogue's);
 3. the cross-references: card sources, data sources, categories, queue areas,
-   conditions that name questions asked earlier and answers they can take, and
+   conditions that name questions asked earlier and answers they can take, derived
+   answers and address offers that name fields and card values that exist, and
    unique codes, keys and option values.
 
 A problem is reported as ``<file>: <path inside it>: <reason>``, e.g.
@@ -26,6 +27,7 @@ from typing import Any
 
 from kiosk.catalogue import schema
 from kiosk.catalogue.model import (
+    ADDRESS_CARD_SOURCES,
     CARD_SOURCES,
     CATALOGUE_FILE,
     Agency,
@@ -34,6 +36,7 @@ from kiosk.catalogue.model import (
     Component,
     Condition,
     DataSource,
+    Derivation,
     Document,
     Fee,
     FeeCase,
@@ -70,21 +73,23 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
     return parse_catalogue(data, str(path))
 
 
-def parse_catalogue(data: bytes, source: str) -> Catalogue:
+def parse_catalogue(data: bytes, source: str, *, schema_checked: bool = False) -> Catalogue:
     """Validate a whole catalogue given as bytes (a bundled file or a downloaded update).
 
     ``source`` names it in error messages.  Raises :class:`CatalogueError`.
+    ``schema_checked``: these very bytes passed the JSON Schema before (the bundled
+    file, remembered by its hash): only the checks after the schema run again.
     Safe to call from any thread.
     """
     try:
-        return _parse(data)
+        return _parse(data, schema_checked)
     except _PathError as problem:
         where = f"{problem.where}: " if problem.where else ""
         raise CatalogueError(f"{source}: {where}{problem.reason}") from None
 
 
 @lru_cache(maxsize=4)
-def _parse(data: bytes) -> Catalogue:
+def _parse(data: bytes, schema_checked: bool = False) -> Catalogue:
     """The catalogue these bytes hold; raises :class:`_PathError`.
 
     A catalogue is an immutable value, so the same bytes always give the same one:
@@ -100,11 +105,15 @@ def _parse(data: bytes) -> Catalogue:
             "", f"not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
     _check_version(raw)
-    problem = schema.first_problem(raw)
+    problem = None if schema_checked else schema.first_problem(raw)
     if problem is not None:
         raise _PathError(*problem)
     _check_nfc(raw, [])
-    catalogue = _catalogue(raw)
+    try:
+        catalogue = _catalogue(raw)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # Only reachable when the schema step was skipped for bytes it once passed.
+        raise _PathError("", f"does not match its schema ({type(exc).__name__})") from None
     _check_references(catalogue)
     return catalogue
 
@@ -179,6 +188,8 @@ def _field(raw: Mapping[str, Any]) -> FormField:
         options=_options(raw.get("options", ())),
         show_if=_maybe_condition(raw, "show_if"),
         hint=_maybe_loc(raw, "hint"),
+        hide_if=_maybe_condition(raw, "hide_if"),
+        same_as=tuple(raw.get("same_as", ())),
     )
 
 
@@ -190,6 +201,17 @@ def _question(raw: Mapping[str, Any]) -> Question:
         options=_options(raw.get("options", ())),
         show_if=_maybe_condition(raw, "show_if"),
         help=_maybe_loc(raw, "help"),
+        hide_if=_maybe_condition(raw, "hide_if"),
+        derive=_derivation(raw["derive"]) if "derive" in raw else None,
+    )
+
+
+def _derivation(raw: Mapping[str, Any]) -> Derivation:
+    return Derivation(
+        from_field=raw.get("from_field"),
+        days_over=raw.get("days_over"),
+        from_card=raw.get("from_card"),
+        card_map=tuple((k, tuple(v)) for k, v in raw.get("card_map", {}).items()),
     )
 
 
@@ -297,12 +319,21 @@ def _check_procedure(procedure: Procedure, where: str, known: Mapping[str, Set[s
         _known(key, f"{where}.extra_categories[{i}]", "category", known)
     if procedure.queue_area is not None:
         _known(procedure.queue_area, f"{where}.queue_area", "queue area", known)
+    addresses = {f.key for f in procedure.fields if f.kind == "address"}
     for i, field in enumerate(procedure.fields):
         if field.source is not None:
             _known(field.source, f"{where}.fields[{i}].source", "card field", known)
         _unique(field.options, f"{where}.fields[{i}].options", "value")
+        for j, offer in enumerate(field.same_as):
+            at = f"{where}.fields[{i}].same_as[{j}]"
+            if field.kind != "address":
+                raise _PathError(at, "only an address field offers the same answer as another")
+            if offer not in ADDRESS_CARD_SOURCES and (offer not in addresses or offer == field.key):
+                raise _PathError(at, f"{offer!r} is neither a card address nor another address")
     for i, question in enumerate(procedure.questions):
         _unique(question.options, f"{where}.questions[{i}].options", "value")
+        if question.derive is not None:
+            _check_derivation(procedure, question, f"{where}.questions[{i}].derive")
     for i, document in enumerate(procedure.documents):
         if document.replaced_by is not None:
             at = f"{where}.documents[{i}].replaced_by"
@@ -311,6 +342,31 @@ def _check_procedure(procedure: Procedure, where: str, known: Mapping[str, Set[s
     _unique(procedure.questions, f"{where}.questions", "key")
     _unique(procedure.documents, f"{where}.documents", "key")
     _check_conditions(procedure, where)
+
+
+def _check_derivation(procedure: Procedure, question: Question, where: str) -> None:
+    """A derived answer comes from a date field (a yes/no question) or the card's values."""
+    rule = question.derive
+    assert rule is not None
+    if rule.from_field is not None:
+        if rule.from_card is not None or rule.card_map:
+            raise _PathError(where, "derive from a field or from the card, not both")
+        field = next((f for f in procedure.fields if f.key == rule.from_field), None)
+        if field is None or field.kind != "date" or field.from_card:
+            raise _PathError(f"{where}.from_field", f"{rule.from_field!r} is not a date field")
+        if question.kind != "yes_no":
+            raise _PathError(where, "days_over answers a yes_no question")
+        return
+    if rule.days_over is not None:
+        raise _PathError(where, "derive from a field or from the card, not both")
+    if rule.from_card not in CARD_SOURCES:
+        raise _PathError(f"{where}.from_card", f"unknown card field {rule.from_card!r}")
+    answers = question.answer_values()
+    for card_value, values in rule.card_map:
+        for value in values:
+            if value not in answers:
+                at = f"{where}.card_map.{card_value}"
+                raise _PathError(at, f"{value!r} is not an answer of {question.key!r}")
 
 
 def _known(value: str, where: str, what: str, known: Mapping[str, Set[str]]) -> None:
@@ -336,13 +392,15 @@ def _check_conditions(procedure: Procedure, where: str) -> None:
             raise _PathError(f"{where}.questions[{i}].key", f"{q.key!r} is also a field's key")
     asked: dict[str, tuple[str, ...]] = {}
     for i, q in enumerate(procedure.questions):
-        if q.show_if is not None:
-            _check_condition(q.show_if, asked, f"{where}.questions[{i}].show_if")
+        for name, condition in (("show_if", q.show_if), ("hide_if", q.hide_if)):
+            if condition is not None:
+                _check_condition(condition, asked, f"{where}.questions[{i}].{name}")
         asked[q.key] = q.answer_values()
     answered = dict(questions)
     for i, f in enumerate(procedure.fields):
-        if f.show_if is not None:
-            _check_condition(f.show_if, answered, f"{where}.fields[{i}].show_if")
+        for name, condition in (("show_if", f.show_if), ("hide_if", f.hide_if)):
+            if condition is not None:
+                _check_condition(condition, answered, f"{where}.fields[{i}].{name}")
         if f.kind in ("choice", "yes_no"):
             answered[f.key] = f.answer_values()
     for i, d in enumerate(procedure.documents):

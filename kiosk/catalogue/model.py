@@ -20,6 +20,8 @@ CATALOGUE_FILE = ASSETS / "procedures" / "catalogue.json"
 
 # Attributes of kiosk.base.identity.CitizenIdentity a form field can be pre-filled from.
 CARD_SOURCES = frozenset(PERSONAL_FIELDS)
+# The card attributes that hold an address (an address field may offer them as answers).
+ADDRESS_CARD_SOURCES = frozenset({"place_of_residence", "place_of_origin"})
 YES_NO = ("yes", "no")
 WORKING_HOURS_PER_DAY = 8
 
@@ -51,6 +53,22 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Derivation:
+    """How the kiosk works an eligibility answer out instead of asking it.
+
+    From a date field of the form (``from_field`` + ``days_over``: "yes" when that
+    date is more than so many days before today), or from the card (``from_card``
+    + ``card_map``: the answers the card's value leaves possible; one left is the
+    answer, several are the only ones offered).  The citizen can still change it.
+    """
+
+    from_field: str | None = None
+    days_over: int | None = None
+    from_card: str | None = None  # a CitizenIdentity attribute (a PERSONAL_FIELDS name)
+    card_map: tuple[tuple[str, tuple[str, ...]], ...] = ()  # card value -> answers
+
+
+@dataclass(frozen=True)
 class FormField:
     key: str
     label: Localized
@@ -60,6 +78,8 @@ class FormField:
     options: tuple[Option, ...] = ()
     show_if: Condition | None = None
     hint: Localized | None = None
+    hide_if: Condition | None = None  # not asked when this holds (the state already knows)
+    same_as: tuple[str, ...] = ()  # address offers: a card source or another address field
 
     @property
     def from_card(self) -> bool:
@@ -80,6 +100,8 @@ class Question:
     options: tuple[Option, ...] = ()
     show_if: Condition | None = None
     help: Localized | None = None
+    hide_if: Condition | None = None
+    derive: Derivation | None = None
 
     def answer_values(self) -> tuple[str, ...]:
         return YES_NO if self.kind == "yes_no" else tuple(o.value for o in self.options)
@@ -281,11 +303,17 @@ def prefill_share(procedure: Procedure) -> float:
 
 def visible_fields(procedure: Procedure, answers: Mapping[str, str]) -> list[FormField]:
     """The fields to ask given the answers so far (eligibility answers and earlier fields)."""
-    return [f for f in procedure.fields if f.show_if is None or f.show_if.holds(answers)]
+    return [f for f in procedure.fields if _shown(f, answers)]
 
 
 def visible_questions(procedure: Procedure, answers: Mapping[str, str]) -> list[Question]:
-    return [q for q in procedure.questions if q.show_if is None or q.show_if.holds(answers)]
+    return [q for q in procedure.questions if _shown(q, answers)]
+
+
+def _shown(item: FormField | Question, answers: Mapping[str, str]) -> bool:
+    if item.show_if is not None and not item.show_if.holds(answers):
+        return False
+    return item.hide_if is None or not item.hide_if.holds(answers)
 
 
 def required_documents(procedure: Procedure, answers: Mapping[str, str]) -> list[Document]:

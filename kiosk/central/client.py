@@ -4,6 +4,9 @@ Every call has a connect and a read timeout, and every answer is sorted into the
 outcome the sync worker decides on (:mod:`kiosk.base.central`: accepted, retry later,
 refused, kiosk refused).
 
+Requests are signed per RFC 9421 (:mod:`kiosk.central.signatures`): method, path,
+query, body digest and idempotency key, with a timestamp and a fresh nonce.
+
 Thread contract: one client per thread (``requests.Session`` is not
 guaranteed thread-safe); the sync worker owns one.
 """
@@ -14,9 +17,8 @@ import json
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.base.central import (
@@ -28,6 +30,10 @@ from kiosk.base.central import (
     RetryLater,
 )
 from kiosk.central import protocol as p
+from kiosk.central.signatures import sign_request
+
+if TYPE_CHECKING:  # requests loads with the first call, not with the kiosk
+    import requests
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -86,23 +92,45 @@ class CentralClient:
         self._timeout = (connect_timeout_s, read_timeout_s)
         self._deadline_s = connect_timeout_s + read_timeout_s
         self._clock = clock
-        self.session = requests.Session()
+        self._session: requests.Session | None = None
         # Passed on every call: a session-level ``verify`` loses to REQUESTS_CA_BUNDLE in
         # the environment (requests issue #3829), and the configured bundle must win.
         self._verify: str | bool = ca_bundle or True
-        self.session.headers["User-Agent"] = "vn-kiosk"
+
+    @property
+    def session(self) -> requests.Session:
+        """The pooled HTTP session, made on the first call (requests is slow to import)."""
+        if self._session is None:
+            import requests
+
+            self._session = requests.Session()
+            self._session.headers["User-Agent"] = "vn-kiosk"
+        return self._session
 
     def close(self) -> None:
-        self.session.close()
+        if self._session is not None:
+            self._session.close()
 
     def _call(
         self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
     ) -> tuple[Outcome, requests.Response | None]:
         full_path = p.API + path
-        signed = p.sign_headers(self._key, self.kiosk_id, method, full_path, body, self._clock())
-        all_headers = {**signed, **(headers or {})}
+        all_headers = dict(headers or {})
+        all_headers.update(
+            sign_request(
+                self._key,
+                self.kiosk_id,
+                method,
+                full_path,
+                all_headers,
+                body,
+                int(self._clock()),
+            )
+        )
         if body:
             all_headers["Content-Type"] = "application/json"
+        import requests
+
         started = time.monotonic()
         try:
             response = self.session.request(

@@ -1,13 +1,18 @@
 """The central API's wire format, shared by the kiosk and the reference service.
 
 Requests are signed by the kiosk with its own Ed25519 key (one credential per
-kiosk, revocable at the centre).  The signature covers::
+kiosk, revocable at the centre) as HTTP Message Signatures (RFC 9421, in
+:mod:`kiosk.central.signatures`).  The scheme before it (``X-Kiosk-*`` headers,
+a signature over ``METHOD \\n PATH?QUERY \\n TIMESTAMP \\n NONCE \\n SHA-256(body)``)
+is kept here, :func:`sign_headers` and :func:`verify_signature`, because kiosks
+not yet updated still send it; it does not cover the ``Idempotency-Key``.
 
-    METHOD \\n PATH?QUERY \\n TIMESTAMP \\n NONCE \\n SHA-256(body) hex
+Both bind a request to a moment (within :data:`MAX_SKEW_S` of the centre's
+clock) and a nonce the centre remembers for that window, so a captured request
+can be neither altered nor replayed.
 
-so a captured request cannot be altered, replayed later (the timestamp must
-be within :data:`MAX_SKEW_S` of the centre's clock) or replayed at once (the
-nonce is remembered for that window).
+The limits below are the API's contract (``docs/central-api.md``): the reference
+centre enforces them and a province's own centre must enforce the same.
 
 The procedure catalogue travels in a signed envelope (Ed25519, the centre's
 catalogue key, which kiosks trust by configuration).
@@ -20,6 +25,7 @@ import hashlib
 import json
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +40,17 @@ from kiosk.base.dossier import CODE_PATTERN
 API = "/v1"
 MAX_SKEW_S = 300
 MAX_BODY = 25 * 1024 * 1024  # a dossier with its captured papers
+# Bodies of the other calls (checked against Content-Length before anything is read).
+MAX_LOOKUP_BODY = 1024
+MAX_RATING_BODY = 16 * 1024
+MAX_HEARTBEAT_BODY = 64 * 1024
+MAX_REASON_SEALED = 8 * 1024  # a rating's sealed free-text reason, decoded
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+NONCE = re.compile(r"^[A-Za-z0-9+/=_-]{16,64}$")
+PROCEDURE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+ID_NUMBER = re.compile(r"^[0-9]{12}$")
+# The numbering a kiosk id names: "<unit code>-K<kiosk number>" (kiosk.sync_setup.kiosk_id).
+KIOSK_NUMBERING = re.compile(r"^(?P<unit>[A-Za-z0-9.]{2,20})-K(?P<number>[0-9]{2})$")
 H_KIOSK, H_TIME, H_NONCE, H_SIG = (
     "X-Kiosk-Id",
     "X-Kiosk-Timestamp",
@@ -70,7 +87,11 @@ def canonical(method: str, path: str, timestamp: str, nonce: str, body: bytes) -
 def sign_headers(
     key: Ed25519PrivateKey, kiosk_id: str, method: str, path: str, body: bytes, now: float
 ) -> dict[str, str]:
-    """The authentication headers for one request (a fresh nonce each time)."""
+    """The previous scheme's headers for one request (a fresh nonce each time).
+
+    Kiosks now sign with RFC 9421 (:func:`kiosk.central.signatures.sign_request`); the
+    centre still checks this scheme (:func:`verify_signature`) for kiosks not yet updated.
+    """
     timestamp, nonce = str(int(now)), secrets.token_hex(16)
     signature = key.sign(canonical(method, path, timestamp, nonce, body))
     return {H_KIOSK: kiosk_id, H_TIME: timestamp, H_NONCE: nonce, H_SIG: b64(signature)}
@@ -79,12 +100,11 @@ def sign_headers(
 def verify_signature(
     public_key: Ed25519PublicKey, headers: dict[str, str], method: str, path: str, body: bytes
 ) -> bool:
+    fields = {name.lower(): value for name, value in headers.items()}
     try:
-        signature = unb64(headers.get(H_SIG), "signature")
-        public_key.verify(
-            signature,
-            canonical(method, path, headers.get(H_TIME, ""), headers.get(H_NONCE, ""), body),
-        )
+        signature = unb64(fields.get(H_SIG.lower()), "signature")
+        timestamp, nonce = fields.get(H_TIME.lower(), ""), fields.get(H_NONCE.lower(), "")
+        public_key.verify(signature, canonical(method, path, timestamp, nonce, body))
     except (InvalidSignature, ProtocolError):
         return False
     return True
@@ -159,27 +179,74 @@ def parse_dossier_upload(body: bytes) -> DossierUpload:
     """A dossier upload from its JSON body (or :class:`ProtocolError`)."""
     raw = _object(body)
     code = raw.get("code")
-    if not isinstance(code, str) or not CODE_PATTERN.match(code):
+    if not isinstance(code, str) or not CODE_PATTERN.fullmatch(code):
         raise ProtocolError("code: expected a dossier code like 000.00.01.H01-261120-K010001")
     procedure = raw.get("procedure_code")
-    if not isinstance(procedure, str) or not 1 <= len(procedure) <= 40:
-        raise ProtocolError("procedure_code: expected a procedure code")
+    if not isinstance(procedure, str) or not PROCEDURE_CODE.fullmatch(procedure):
+        raise ProtocolError("procedure_code: expected a procedure code (1–40 characters)")
+    received_raw, appointment_raw = raw.get("received_at"), raw.get("appointment")
     try:
-        received_at = datetime.fromisoformat(str(raw.get("received_at")))
-        appointment_raw = raw.get("appointment")
+        if not isinstance(received_raw, str) or len(received_raw) > 32:
+            raise ValueError
+        received_at = datetime.fromisoformat(received_raw)
+        if appointment_raw is not None and (
+            not isinstance(appointment_raw, str) or len(appointment_raw) > 10
+        ):
+            raise ValueError
         appointment = date.fromisoformat(appointment_raw) if appointment_raw else None
-    except (TypeError, ValueError):
+    except ValueError:
         raise ProtocolError("received_at/appointment: expected ISO 8601 dates") from None
     return DossierUpload(
         code, procedure, received_at, appointment, unb64(raw.get("sealed"), "sealed")
     )
 
 
+@dataclass(frozen=True)
+class RatingUpload:
+    level: str
+    procedure_code: str | None
+    reason_sealed: bytes | None
+
+
+def parse_rating(body: bytes) -> RatingUpload:
+    """A rating from its JSON body (or :class:`ProtocolError`)."""
+    raw = _object(body)
+    level = raw.get("level")
+    if level not in RATING_LEVELS:
+        raise ProtocolError(f"level: expected one of {', '.join(RATING_LEVELS)}")
+    procedure = raw.get("procedure_code")
+    if procedure is not None and (
+        not isinstance(procedure, str) or not PROCEDURE_CODE.fullmatch(procedure)
+    ):
+        raise ProtocolError("procedure_code: expected a procedure code (1–40 characters) or null")
+    reason = raw.get("reason_sealed")
+    sealed = unb64(reason, "reason_sealed") if reason is not None else None
+    if sealed is not None and not 1 <= len(sealed) <= MAX_REASON_SEALED:
+        raise ProtocolError(f"reason_sealed: 1 to {MAX_REASON_SEALED} bytes")
+    return RatingUpload(str(level), procedure, sealed)
+
+
+def parse_lookup(body: bytes) -> str:
+    """The ID number of a status look-up (or :class:`ProtocolError`)."""
+    id_number = _object(body).get("id_number")
+    if not isinstance(id_number, str) or not ID_NUMBER.fullmatch(id_number):
+        raise ProtocolError("id_number: expected the 12 digits of an ID number")
+    return id_number
+
+
+def code_numbering(code: str) -> tuple[str, int]:
+    """The numbering a dossier code was taken from: (unit code, kiosk number)."""
+    unit, _day, serial = code.upper().rsplit("-", 2)
+    return unit, int(serial[1:3])
+
+
 def _object(body: bytes) -> dict[str, Any]:
     try:
         raw = json.loads(body)
-    except ValueError:
+    except ValueError:  # UnicodeDecodeError too
         raise ProtocolError("body: not JSON") from None
+    except RecursionError:
+        raise ProtocolError("body: nested too deeply") from None
     if not isinstance(raw, dict):
         raise ProtocolError("body: expected a JSON object")
     return raw

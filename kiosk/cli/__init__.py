@@ -1,2 +1,1 @@
-"""The ``kiosk`` command: :mod:`.main` parses and dispatches; one module per command group.
-"""
+"""The ``kiosk`` command: :mod:`.main` parses and dispatches; one module per command group."""

@@ -14,10 +14,11 @@ import sys
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.base.paths import data_dir
+from kiosk.base.paths import DataDirError, data_dir
 from kiosk.cli.card import add_card_commands, run_card_command
 from kiosk.cli.face import add_face_parser, run_face_command
 from kiosk.cli.procedures import add_procedures_parser, run_procedures_command
+from kiosk.cli.store import add_store_commands, run_store_command
 from kiosk.cli.sync import add_sync_commands, run_sync_command, serve_central
 from kiosk.runtime.config import (
     ConfigError,
@@ -26,10 +27,10 @@ from kiosk.runtime.config import (
     declared_settings,
     default_config_path,
     load_config,
-    settings_markdown,
     write_setting,
 )
 from kiosk.runtime.logs import setup_logging
+from offline_cache.outbox import StoreError
 
 
 def citizen_service_problems(config: KioskConfig) -> list[str]:
@@ -81,6 +82,20 @@ def _parser() -> argparse.ArgumentParser:
     tour = sub.add_parser("demo-tour", help="drive every screen headless and save screenshots")
     tour.add_argument("--screenshots", type=Path, required=True, metavar="DIR")
     tour.add_argument("--lang", choices=("vi", "en"), default="vi")
+    tour.add_argument(
+        "--size",
+        type=_screen_size,
+        default=(1280, 800),
+        metavar="WxH",
+        help="the screen, e.g. 1920x1080, or 1080x1920 for an upright kiosk (default 1280x800)",
+    )
+    tour.add_argument("--large-text", action="store_true", help="start with larger text")
+    tour.add_argument("--high-contrast", action="store_true", help="start in high contrast")
+    tour.add_argument(
+        "--switch-language-at",
+        metavar="SHOT",
+        help="the citizen touches the other language before this shot (its name or number)",
+    )
 
     config = sub.add_parser("config", help="show, check or change operator settings")
     csub = config.add_subparsers(dest="config_command", required=True)
@@ -95,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     csub.add_parser("path", help="print where the settings file is")
     add_card_commands(sub)
     add_sync_commands(sub)
+    add_store_commands(sub)
     add_procedures_parser(sub)
     add_face_parser(sub)
     dossier = sub.add_parser("dossier", help="dossier tools for demos and tests")
@@ -110,6 +126,8 @@ def _config_command(args: argparse.Namespace, path: Path) -> int:
         return 0
     if args.config_command == "check":
         target = args.file or path
+        if args.file and not args.file.exists():
+            raise ConfigError(f"{target}: no such settings file")
         load_config(target, environ={})
         print(f"{target}: OK")
         return 0
@@ -118,6 +136,8 @@ def _config_command(args: argparse.Namespace, path: Path) -> int:
         print(f"{args.key} = {args.value!r} saved to {path}")
         return 0
     if args.markdown:
+        from kiosk.cli.settings_doc import settings_markdown
+
         print(settings_markdown(), end="")
         return 0
     config = load_config(path)
@@ -150,12 +170,30 @@ def _run_gui(config: KioskConfig, flags: RuntimeFlags) -> int:
     return run(config, flags)
 
 
+def _screen_size(text: str) -> tuple[int, int]:
+    """``"1280x800"`` → ``(1280, 800)``."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1280x800") from None
+    if not (640 <= width <= 7680 and 480 <= height <= 7680):
+        raise argparse.ArgumentTypeError(f"{text!r}: a screen from 640x480 to 7680x7680")
+    return width, height
+
+
 def _demo_tour(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from ui.automatic import TourError, run_tour
 
     try:
-        driver = run_tour(args.screenshots, args.lang)
+        driver = run_tour(
+            args.screenshots,
+            args.lang,
+            size=args.size,
+            large_text=args.large_text,
+            high_contrast=args.high_contrast,
+            switch_language_at=args.switch_language_at,
+        )
     except TourError as exc:
         print(f"demo tour failed: {exc}", file=sys.stderr)
         return 1
@@ -185,9 +223,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo-tour":
             return _demo_tour(args)
         if args.command == "card":
-            return run_card_command(args, root)
+            return run_card_command(args, root, config)
         if args.command == "sync":
             return run_sync_command(args, config, root)
+        if args.command == "store":
+            return run_store_command(args, config, root)
         if args.command == "central":
             return serve_central(args)
         if args.command == "dossier":
@@ -209,9 +249,12 @@ def main(argv: list[str] | None = None) -> int:
             print("For a demonstration: kiosk demo (or kiosk run --demo).", file=sys.stderr)
             return 2
         return _run_gui(config, flags)
-    except ConfigError as exc:
+    except (ConfigError, DataDirError) as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    except StoreError as exc:  # one sentence naming the file and what to do
+        print(exc, file=sys.stderr)
+        return 4
 
 
 if __name__ == "__main__":

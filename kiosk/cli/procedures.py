@@ -52,6 +52,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "from_card": ("từ thẻ", "from card"),
     "optional": ("không bắt buộc", "optional"),
     "shown_if": ("hỏi khi", "asked when"),
+    "hidden_if": ("không hỏi khi", "not asked when"),
+    "derived_from": ("ki-ốt tự xác định từ", "worked out from"),
     "replaced_by_data": ("thay bằng dữ liệu từ", "replaced by data from"),
     "still_needed": ("vẫn cần nộp", "still needed"),
     "filled_at_kiosk": ("điền tại ki-ốt", "filled in at the kiosk"),
@@ -177,17 +179,25 @@ def money(amount: int | None, lang: str) -> str:
     return f"{amount:,}".replace(",", ".") + " đồng"
 
 
+def _amount(value: int, unit: str, lang: str) -> str:
+    """ "3 working days", "1 working day" (Vietnamese has no plural)."""
+    text = _pick(UNITS[unit], lang)
+    if lang == "en" and value == 1:
+        text = text.removesuffix("s")
+    return f"{value} {text}"
+
+
 def duration(time: ProcessingTime, lang: str) -> str:
     if time.value == 0 and time.unit == "working_days":
         text = _w("same_day", lang)
         if time.same_day_cutoff:
             text += f" ({_w('after', lang)} {time.same_day_cutoff}: {_w('next_day', lang)})"
     else:
-        text = f"{time.value} {_pick(UNITS[time.unit], lang)}"
+        text = _amount(time.value, time.unit, lang)
     if time.extended_value and time.extended_when:
-        unit = UNITS["working_days" if time.unit == "working_hours" else time.unit]
+        unit = "working_days" if time.unit == "working_hours" else time.unit
         text += (
-            f"; {_w('extended', lang)} {time.extended_value} {_pick(unit, lang)}: "
+            f"; {_w('extended', lang)} {_amount(time.extended_value, unit, lang)}: "
             f"{time.extended_when(lang)}"
         )
     if time.note:
@@ -205,7 +215,7 @@ def summary_line(procedure: Procedure, lang: str) -> str:
 def duration_short(time: ProcessingTime, lang: str) -> str:
     if time.value == 0 and time.unit == "working_days":
         return _w("same_day", lang)
-    return f"{time.value} {_pick(UNITS[time.unit], lang)}"
+    return _amount(time.value, time.unit, lang)
 
 
 def _condition_text(procedure: Procedure, question: str, values: tuple[str, ...], lang: str) -> str:
@@ -267,7 +277,11 @@ def describe(catalogue: Catalogue, procedure: Procedure, lang: str) -> str:
                 if q.options
                 else f"{_w('yes', lang)} / {_w('no', lang)}"
             )
-            lines.append(f"  - {q.text(lang)} ({answers})")
+            derived = ""
+            if q.derive is not None:
+                source = q.derive.from_field or f"card.{q.derive.from_card}"
+                derived = f" [{_w('derived_from', lang)} {source}]"
+            lines.append(f"  - {q.text(lang)} ({answers}){derived}")
     share = prefill_share(procedure)
     card = sum(1 for f in procedure.fields if f.from_card)
     lines.append(
@@ -284,6 +298,11 @@ def describe(catalogue: Catalogue, procedure: Procedure, lang: str) -> str:
             notes.append(
                 f"{_w('shown_if', lang)} "
                 + _condition_text(procedure, f.show_if.question, f.show_if.values, lang)
+            )
+        if f.hide_if:
+            notes.append(
+                f"{_w('hidden_if', lang)} "
+                + _condition_text(procedure, f.hide_if.question, f.hide_if.values, lang)
             )
         if f.options:
             notes.append(" / ".join(o.label(lang) for o in f.options))

@@ -86,8 +86,15 @@ def run_sync_command(args: argparse.Namespace, config: KioskConfig, root: Path) 
 def _status(outbox: SqlOutbox, as_json: bool) -> int:
     report = outbox.status(datetime.now())
     dead = outbox.dead_letters()
+    # Committed, but the citizen may have left without the receipt: staff can reprint it.
+    unreceipted = outbox.missing_receipts()
     if as_json:
         report["refused"] = [{"code": e.meta.code, "reason": e.last_error} for e in dead]
+        report["numbering_known"] = outbox.numbering_mark() is not None
+        report["missing_receipts"] = [
+            {"code": m.code, "received_at": m.received_at.isoformat(timespec="seconds")}
+            for m in unreceipted
+        ]
         print(json.dumps(report, ensure_ascii=False))
         return 0
     counts: dict[str, int] = report["counts"]  # type: ignore[assignment]
@@ -99,6 +106,13 @@ def _status(outbox: SqlOutbox, as_json: bool) -> int:
         print(f"refused by the centre: {entry.meta.code}: {entry.last_error}")
     if dead:
         print("after fixing the cause: kiosk sync retry CODE")
+    for meta in unreceipted:
+        print(f"no receipt printed: {meta.code} (received {meta.received_at:%Y-%m-%d %H:%M})")
+    if outbox.numbering_mark() is None:
+        print(
+            "numbering: unknown, new dossiers are refused until the centre answers "
+            "(or: kiosk store enrol)"
+        )
     return 0
 
 
@@ -127,9 +141,13 @@ def serve_central(args: argparse.Namespace) -> int:
     print(f"  signs catalogues with: {data / 'catalogue-public.pem'}")
     for kiosk in args.kiosk or ["000.00.01.H01-K01"]:
         credential = data / "kiosks" / f"{kiosk}.pem"
-        service.register_kiosk(kiosk, credential)
+        unit_code, kiosk_number = service.register_kiosk(kiosk, credential)
         snippet = data / "kiosks" / f"{kiosk}.toml"
         lines = [
+            # The numbering the centre accepts from this kiosk (its dossier codes).
+            "[centre]",
+            f'unit_code = "{unit_code}"',
+            f"kiosk_number = {kiosk_number}",
             "[sync]",
             f'central_url = "{running.url}"',
             f'kiosk_id = "{kiosk}"',

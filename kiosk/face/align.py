@@ -13,6 +13,7 @@ Threading: one recogniser per thread (kept in a ``threading.local``).
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import cv2
 import numpy as np
@@ -59,3 +60,44 @@ def prepare_alignment() -> None:
 def align(bgr: np.ndarray, face: DetectedFace) -> np.ndarray:
     """The face warped onto the ArcFace template: a 112×112×3 BGR uint8 array."""
     return _recogniser().alignCrop(as_bgr(bgr), face.as_yunet_row())
+
+
+MESH_NOSE_TIP = 1
+MESH_MOUTH_CORNERS = (61, 291)  # the person's right, then left mouth corner (FaceMesh)
+MAX_LANDMARK_SHIFT = 0.25
+"""Largest move, in inter-eye distances, of a refined point from YuNet's: beyond it the
+mesh is taken to have slipped (a profile, an occluded face) and YuNet's points are kept."""
+
+
+def refined_landmarks(bgr: np.ndarray, face: DetectedFace, mesh: Any) -> DetectedFace:
+    """``face`` with its 5 landmarks taken from FaceMesh (eye-corner midpoints from the
+    iris model, nose tip, mouth corners) instead of YuNet's.
+
+    Why: YuNet's five points are a by-product of detection, a few pixels off on small or
+    turned faces; the alignment to the 112-px template amplifies that.  On the LFW
+    East-Asian set (docs/face.md) the refined points halve the false non-matches at a
+    0.1 % false-match rate.  Falls back to YuNet's points when the mesh slipped.
+    """
+    from kiosk.face.landmarks import eye_centres
+
+    try:
+        points = mesh.landmarks(as_bgr(bgr), face.box)
+    except (ValueError, cv2.error):
+        return face
+    left, right = eye_centres(points)
+    candidate = np.array(
+        [
+            right[:2],
+            left[:2],
+            points[MESH_NOSE_TIP, :2],
+            points[MESH_MOUTH_CORNERS[0], :2],
+            points[MESH_MOUTH_CORNERS[1], :2],
+        ],
+        np.float32,
+    )
+    if not np.all(np.isfinite(candidate)):
+        return face
+    shift = np.linalg.norm(candidate - face.landmarks5, axis=1).max()
+    if shift > MAX_LANDMARK_SHIFT * max(face.eye_distance, 1.0):
+        return face
+    return DetectedFace(face.box, candidate, face.score)

@@ -13,8 +13,13 @@ The steps of one attempt:
 2. *Challenges*: random challenges (blink, turn the head, move closer),
    judged from FaceMesh landmarks over time (:mod:`kiosk.face.liveness`).
    Good frontal frames seen along the way are kept (a few, in memory).
-3. *Decision*: the kept frames are embedded and compared with the chip
-   photo's embedding; the best frames decide (:class:`kiosk.face.verify`).
+3. *Decision*: the kept frames are looked at for print and screen texture
+   (:mod:`kiosk.face.pad`: an attack fails the attempt as not live), then embedded
+   and compared with the chip photo's embedding; the best frames decide
+   (:class:`kiosk.face.verify`).
+
+All along, frames that come with their capture time are watched for a replayed feed
+(:mod:`kiosk.face.feed`: repeated frames, no sensor noise): one fails the attempt.
 
 Frames are never written anywhere; the kept frames and embeddings are
 dropped when the attempt ends (:meth:`FaceCheck.wipe`).
@@ -22,18 +27,26 @@ dropped when the attempt ends (:meth:`FaceCheck.wipe`).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol
 
 from devices.camera.base import Frame
 from devices.camera.frames import FrameWorker
 from kiosk.face.errors import FaceError
+
+if TYPE_CHECKING:  # OpenCV loads with the face engine, not with the kiosk
+    from kiosk.face.feed import FeedMonitor
+    from kiosk.face.pad import PadPolicy
+
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:  # only named in annotations: numpy loads with the face models
+    import numpy as np
 
 
 class Phase(StrEnum):
@@ -100,7 +113,12 @@ class FaceCheck:
         verifier: Verifier,
         reference: Any,
         policy: CheckPolicy = CheckPolicy(),
+        *,
+        feed: FeedMonitor | None = None,
+        presentation: PadPolicy | None = None,
     ) -> None:
+        self.feed_monitor = feed
+        self.presentation = presentation
         self.detector = detector
         self.assess = assess
         self.landmarker = landmarker
@@ -115,12 +133,23 @@ class FaceCheck:
         self._last_seen: float | None = None
         self.result: FaceProgress | None = None
 
-    def feed(self, frame: np.ndarray, now: float) -> FaceProgress:
-        """Look at one frame; returns what to show (final once :attr:`done`)."""
+    def feed(self, frame: np.ndarray, now: float, captured_at: float | None = None) -> FaceProgress:
+        """Look at one frame; returns what to show (final once :attr:`done`).
+
+        ``captured_at`` (the camera's capture time) lets the feed be watched for replay.
+        """
         if self.result is not None:
             return self.result
         if self._started is None:
             self._started = now
+        if self.feed_monitor is not None and captured_at is not None:
+            verdict = self.feed_monitor.add(frame, captured_at)
+            if verdict.replayed:
+                log.warning(
+                    "face_feed_replayed",
+                    extra={"fields": {"reason": verdict.reason, "pairs": verdict.pairs}},
+                )
+                return self._finish(Phase.NOT_LIVE, reason="replayed_feed")
         size = (int(frame.shape[1]), int(frame.shape[0]))
         faces = list(self.detector.detect(frame))
         quality = self.assess(frame, faces)
@@ -167,6 +196,16 @@ class FaceCheck:
     ) -> FaceProgress:
         if not self._kept:
             return self._finish(Phase.ERROR, reason="face.guide.no_face")
+        if self.presentation is not None:
+            from kiosk.face.pad import looks_presented
+
+            attack, results = looks_presented(
+                [(frame, face) for _s, frame, face in self._kept], self.presentation
+            )
+            if attack:
+                peaks = [round(r.peak_db, 1) for r in results]
+                log.warning("face_presentation_attack", extra={"fields": {"peak_db": peaks}})
+                return self._finish(Phase.NOT_LIVE, reason="presentation_attack")
         started = time.perf_counter()
         decision = self.verifier.compare_many(
             self.reference, [(frame, face) for _s, frame, face in self._kept]
@@ -282,7 +321,7 @@ class FaceCheckWorker:
             with self.lock:
                 if self._frames.stopping:
                     return True
-                progress = self._check.feed(frame.image, self.clock())
+                progress = self._check.feed(frame.image, self.clock(), frame.captured_at)
         except FaceError as exc:
             progress = FaceProgress(Phase.ERROR, reason=exc.message_key)
         self.on_progress(progress)

@@ -52,8 +52,49 @@ SIMILAR_FACE_RATIO = 0.5
 """A second face counts in a reference photo when its box is at least half as wide."""
 
 
+UNSUPPORTED_SIGNATURES = (
+    (b"BM", "BMP"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"\x00\x00\x01\x00", "ICO"),
+)
+"""Image formats a technician's camera or editor may write (often under a ``.jpg`` name)
+that a chip never holds: named as such, not reported as a damaged file."""
+
+
+def unsupported_format(data: bytes) -> str | None:
+    """The name of a known image format the kiosk does not read (``None`` for anything else).
+
+    Judged on the first bytes only, as a chip photo or test image starts with its own
+    signature: BMP, GIF, TIFF, ICO, WebP (``RIFF…WEBP``), HEIF/HEIC and AVIF (an ISO
+    base-media ``ftyp`` box).
+    """
+    head = bytes(data[:16])
+    for signature, name in UNSUPPORTED_SIGNATURES:
+        if head.startswith(signature):
+            return name
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"avif", b"avis"):
+            return "AVIF"
+        if brand in (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"):
+            return "HEIF"
+    return None
+
+
 def find_image(data: bytes) -> bytes:
-    """The embedded image, from its signature to the end (``corrupt_image`` when none)."""
+    """The embedded image, from its signature to the end.
+
+    ``face.error.unsupported_format`` (detail: the format's name) for a BMP, GIF, TIFF,
+    WebP, HEIF… file; ``face.error.corrupt_image`` when no image signature is found.
+    """
+    other = unsupported_format(data)
+    if other is not None:
+        raise FaceError("face.error.unsupported_format", other)
     starts = [i for i in (data.find(sig) for sig in SIGNATURES) if i >= 0]
     if not starts:
         raise FaceError("face.error.corrupt_image", "no JPEG, JPEG 2000 or PNG signature")

@@ -19,15 +19,18 @@ from kiosk.face.check import CheckPolicy, FaceCheck
 from kiosk.face.detect import FaceDetector
 from kiosk.face.embed import Embedder, OnnxEmbedder, make_embedder
 from kiosk.face.errors import FaceError
+from kiosk.face.feed import FeedMonitor
 from kiosk.face.landmarks import FaceMesh
 from kiosk.face.liveness import LivenessCheck, LivenessPolicy, pick_challenges
 from kiosk.face.models import REQUIRED, check_models
+from kiosk.face.pad import PadPolicy
 from kiosk.face.quality import assess
 from kiosk.face.verify import FaceVerifier, Reference
 from kiosk.runtime.config import FaceSettings
 
 
-def make_configured_embedder(settings: FaceSettings) -> Embedder:
+def make_configured_embedder(settings: FaceSettings, landmarker: Any = None) -> Embedder:
+    """The embedder the settings name; 'custom' only with its own measured threshold."""
     threshold = settings.threshold or None
     if settings.embedder == "custom":
         if not settings.custom_model or not settings.custom_model_sha256 or threshold is None:
@@ -39,7 +42,7 @@ def make_configured_embedder(settings: FaceSettings) -> Embedder:
         return OnnxEmbedder.custom(
             Path(settings.custom_model), settings.custom_model_sha256, threshold
         )
-    return make_embedder(settings.embedder, threshold)
+    return make_embedder(settings.embedder, threshold, landmarker)
 
 
 @dataclass
@@ -69,6 +72,8 @@ class FaceEngine:
             self.verifier,
             reference,
             CheckPolicy(),
+            feed=FeedMonitor() if self.settings.replay_check else None,
+            presentation=PadPolicy() if self.settings.presentation_check else None,
         )
 
     def describe(self) -> dict[str, Any]:
@@ -80,6 +85,7 @@ def load_engine(settings: FaceSettings) -> FaceEngine:
     """Check the model files and load the networks (``FaceError`` naming the bad file)."""
     check_models(REQUIRED)
     detector = FaceDetector()
-    embedder = make_configured_embedder(settings)
+    mesh = FaceMesh()  # liveness landmarks and the embedder's alignment: one thread at a time
+    embedder = make_configured_embedder(settings, mesh)
     verifier = FaceVerifier(detector, embedder, settings.threshold or None)
-    return FaceEngine(settings, detector, verifier, FaceMesh())
+    return FaceEngine(settings, detector, verifier, mesh)

@@ -5,7 +5,14 @@ form fields the card cannot answer, one page at a time (the GOV.UK "one
 thing per page" pattern that suits first-time and elderly users).  Which
 pages exist depends on the answers so far, so the page list is recomputed
 after every answer: answering "born in a hospital: no" adds the place-of-birth
-page, changing it back removes the page and forgets its answer.
+page, changing it back removes the page and forgets its answer.  What the card
+fills in is shown, and confirmed, on the requirements screen before the first page.
+
+Answers the kiosk can work out are not asked (:mod:`kiosk.forms.derive`): "born more
+than 60 days ago?" follows from the child's date of birth once it is given, and
+its page is never shown; the card holder's sex leaves two of "mother, father,
+relative".  A worked-out answer is marked on the check-answers page, and "Change"
+there asks it after all (the citizen's answer then wins).
 
 The screens are thin views: they show :attr:`FormSession.page`, call
 :meth:`FormSession.submit` with what the citizen entered and render the
@@ -21,125 +28,66 @@ step seals.  Card answers are not stored here: the form reads them through
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
-from typing import Any
 
 from kiosk.catalogue.admin_units import AdminUnits
 from kiosk.catalogue.model import (
+    ADDRESS_CARD_SOURCES,
     Document,
     FormField,
     Localized,
     Option,
     Procedure,
-    ProcessingTime,
     Question,
     required_documents,
     visible_fields,
     visible_questions,
 )
 from kiosk.forms.answers import normalise_choice, validate_answer
+from kiosk.forms.derive import (
+    FROM_CARD,
+    KnownAddress,
+    answer_from_date,
+    answers_from_card,
+    read_address,
+)
+from kiosk.forms.pages import (
+    Address,
+    AddressOffer,
+    AnswerRow,
+    DossierDraft,
+    Page,
+    PageKind,
+    field_page,
+    question_page,
+)
+from kiosk.forms.summary import (
+    Requirements,
+    condition_text,
+    money_text,
+    requirements,
+    time_text,
+)
 
+__all__ = [
+    "Address",
+    "AddressOffer",
+    "AnswerRow",
+    "DossierDraft",
+    "FormSession",
+    "Page",
+    "PageKind",
+    "Requirements",
+    "condition_text",
+    "money_text",
+    "requirements",
+    "time_text",
+]
 
-class PageKind(StrEnum):
-    CARD = "card"  # what the chip fills in, shown (read-only) before the questions
-    QUESTION = "question"  # an eligibility question (changes papers or fee)
-    FIELD = "field"  # a field of the form
-
-
-CARD_PAGE = "from_card"
-"""The key of the card page (never a field key: catalogue keys are checked for it)."""
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of the form: one question, asked one way."""
-
-    kind: PageKind
-    key: str
-    label: Localized
-    input: str  # text | date | phone | number | id_number | choice | yes_no | address
-    required: bool = True
-    options: tuple[Option, ...] = ()
-    hint: Localized | None = None
-
-    @property
-    def choices(self) -> tuple[tuple[str, Localized], ...]:
-        """(value, label) of each answer of a choice or yes/no page."""
-        if self.input == "yes_no":
-            return (("yes", Localized("Có", "Yes")), ("no", Localized("Không", "No")))
-        return tuple((o.value, o.label) for o in self.options)
-
-
-@dataclass(frozen=True)
-class Address:
-    """An address picked from the current administrative units; the codes are what counts."""
-
-    province_code: str
-    commune_code: str
-    detail: str
-    text: str  # "Số 5 ngõ 10, Phường Cửa Nam, Thành phố Hà Nội"
-
-
-@dataclass(frozen=True)
-class AnswerRow:
-    """One line of the check-answers page."""
-
-    key: str
-    label: Localized
-    value: str  # as shown: a date as dd/mm/yyyy, a choice by its label in ``language``
-    from_card: bool
-    kind: PageKind | None  # None for card answers (they cannot be changed here)
-
-
-@dataclass
-class DossierDraft:
-    """What a finished form hands to the submission step (sealed there)."""
-
-    procedure_code: str
-    eligibility: dict[str, str]
-    answers: dict[str, str]  # every visible field, card ones included
-    addresses: dict[str, dict[str, str]]  # field key -> codes, detail and text
-    from_card: list[str]  # keys of the answers that came from the chip
-    documents: list[dict[str, str | None]]  # key, status, replaced_by
-    fee_vnd: int | None
-
-    def as_content(self) -> dict[str, Any]:
-        return {
-            "procedure": self.procedure_code,
-            "eligibility": dict(self.eligibility),
-            "answers": dict(self.answers),
-            "addresses": {k: dict(v) for k, v in self.addresses.items()},
-            "from_card": list(self.from_card),
-            "documents": [dict(d) for d in self.documents],
-            "fee_vnd": self.fee_vnd,
-        }
-
-
-def _field_page(field: FormField) -> Page:
-    return Page(
-        PageKind.FIELD,
-        field.key,
-        field.label,
-        field.kind,
-        field.required,
-        field.options,
-        field.hint,
-    )
-
-
-def _question_page(question: Question) -> Page:
-    return Page(
-        PageKind.QUESTION,
-        question.key,
-        question.text,
-        question.kind,
-        True,
-        question.options,
-        question.help,
-    )
+MAX_PATHS = 1024
+"""Answer combinations tried for the page counter's total (beyond: the pages as they are)."""
 
 
 class FormSession:
@@ -165,28 +113,101 @@ class FormSession:
         self.units = units
         self.values: dict[str, str] = values if values is not None else {}
         self.addresses: dict[str, Address] = {}
+        self.derived: dict[str, str] = {}  # worked-out answers: key -> field key or "card.x"
+        self.manual: set[str] = set()  # worked-out answers the citizen asked to give
         self.position = 0
         self.returning = False  # came from the check-answers page through "Change"
         self.errors: dict[str, str] = {}  # the current page's problems, by input
+        self._derive()
 
     # The pages -----------------------------------------------------------------
     def pages(self) -> list[Page]:
-        pages: list[Page] = []
-        if self.card_fields():
-            pages.append(
-                Page(
-                    PageKind.CARD,
-                    CARD_PAGE,
-                    Localized("Thông tin từ thẻ căn cước", "From your ID card"),
-                    "review",
-                    False,
-                )
-            )
-        pages += [_question_page(q) for q in visible_questions(self.procedure, self.values)]
-        pages += [
-            _field_page(f) for f in visible_fields(self.procedure, self.values) if not f.from_card
-        ]
+        return self._plan(self.values)
+
+    def _plan(self, values: Mapping[str, str]) -> list[Page]:
+        """The pages for ``values``: questions, then fields, each question the kiosk could
+        not work out from a field right after that field (it is known only then)."""
+        fields = [f for f in visible_fields(self.procedure, values) if not f.from_card]
+        asked = {f.key for f in fields}
+        first: list[Page] = []
+        after: dict[str, list[Page]] = {}
+        anchors: dict[str, str] = {}
+        for question in visible_questions(self.procedure, values):
+            rule = question.derive
+            depends = [c.question for c in (question.show_if, question.hide_if) if c]
+            anchor = rule.from_field if rule and rule.from_field in asked else None
+            anchor = anchor or next((anchors[k] for k in depends if k in anchors), None)
+            if anchor:
+                anchors[question.key] = anchor
+            ask, options = self._asks(question, values, asked)
+            if ask:
+                page = question_page(question, options)
+                (after.setdefault(anchor, []) if anchor else first).append(page)
+        pages = first
+        for form_field in fields:
+            pages.append(field_page(form_field))
+            pages += after.get(form_field.key, [])
         return pages
+
+    def _asks(
+        self, question: Question, values: Mapping[str, str], asked: set[str]
+    ) -> tuple[bool, tuple[Option, ...] | None]:
+        """Whether ``question`` has a page, and the answers it offers (None: all)."""
+        rule = question.derive
+        if rule is None or question.key in self.manual:
+            return True, None
+        if rule.from_field is not None:
+            if rule.from_field not in asked:
+                return True, None  # the date is not asked: the question is
+            given = values.get(rule.from_field)
+            if given is None:
+                return False, None  # worked out once the date is given
+            return answer_from_date(rule, given, self._today()) is None, None
+        possible = answers_from_card(rule, self._card_source(rule.from_card or ""))
+        if possible is None:
+            return True, None
+        if len(possible) == 1:
+            return False, None
+        return True, tuple(o for o in question.options if o.value in possible)
+
+    def _worked_out(self, question: Question) -> tuple[str, str] | None:
+        """(answer, where from) for a question the kiosk can answer now, else None."""
+        rule = question.derive
+        if rule is None or question.key in self.manual:
+            return None
+        if rule.from_field is not None:
+            given = self.values.get(rule.from_field)
+            visible = {f.key for f in visible_fields(self.procedure, self.values)}
+            if given is None or rule.from_field not in visible:
+                return None
+            answer = answer_from_date(rule, given, self._today())
+            return (answer, rule.from_field) if answer else None
+        possible = answers_from_card(rule, self._card_source(rule.from_card or ""))
+        if possible is None or len(possible) != 1:
+            return None
+        return possible[0], f"card.{rule.from_card}"
+
+    def _derive(self) -> None:
+        """Fill in (or take back) every answer the kiosk can work out, until nothing changes."""
+        for _ in range(len(self.procedure.questions) + 1):
+            changed = False
+            for question in visible_questions(self.procedure, self.values):
+                found = self._worked_out(question)
+                key = question.key
+                if found is not None:
+                    changed |= self.values.get(key) != found[0]
+                    self.values[key], self.derived[key] = found
+                elif key in self.derived:
+                    del self.derived[key], self.values[key]  # its date was taken back
+                    changed = True
+            changed |= self._forget_hidden()
+            if not changed:
+                return
+
+    def _card_source(self, source: str) -> str:
+        """The card's value of one of its attributes ('' when it has none)."""
+        probe = FormField("", Localized("", ""), source=source)
+        return self._card(probe)
 
     @property
     def page(self) -> Page | None:
@@ -198,12 +219,41 @@ class FormSession:
         return self.page is None
 
     def progress(self) -> tuple[int, int]:
-        """(this page's number, how many pages) for "Question 2 of 5"."""
+        """(this page's number, how many pages at most) for "Question 2 of 7".
+
+        The total is the most pages any answers still open could lead to, so it
+        never grows as the citizen answers (it shrinks when an answer closes a path).
+        """
         total = len(self.pages())
-        return min(self.position + 1, total), total
+        return min(self.position + 1, total), max(total, self._most_pages())
+
+    def _most_pages(self) -> int:
+        procedure = self.procedure
+        domains: dict[str, tuple[str, ...]] = {}
+        for item in (*procedure.questions, *procedure.fields):
+            for condition in (item.show_if, item.hide_if):
+                key = condition.question if condition else None
+                if key and key not in self.values and key not in domains:
+                    question = next((q for q in procedure.questions if q.key == key), None)
+                    source = question or procedure.field(key)
+                    domains[key] = source.answer_values()
+                    rule = question.derive if question else None
+                    if rule is not None and rule.from_card is not None:  # what the card allows
+                        card = self._card_source(rule.from_card)
+                        domains[key] = answers_from_card(rule, card) or domains[key]
+        paths = itertools.product(*domains.values())
+        if len(domains) > 12:
+            return 0
+        most = 0
+        for count, answers in enumerate(paths):
+            if count >= MAX_PATHS:
+                return 0
+            trial = {**self.values, **dict(zip(domains, answers, strict=True))}
+            most = max(most, len(self._plan(trial)))
+        return most
 
     def card_fields(self) -> list[FormField]:
-        """The fields the chip answers (the card page and the requirements screen)."""
+        """The fields the chip answers (shown, and confirmed, before the form)."""
         return [f for f in visible_fields(self.procedure, self.values) if f.from_card]
 
     def card_value(self, form_field: FormField) -> str:
@@ -211,6 +261,28 @@ class FormSession:
 
     def value(self, key: str) -> str:
         return self.values.get(key, "")
+
+    def address_offers(self, key: str) -> list[AddressOffer]:
+        """The addresses the kiosk already has for the address page ``key``, as one-touch
+        answers: the card's place of residence, another address given on this form."""
+        units = self.units
+        offers: list[AddressOffer] = []
+        if units is None:
+            return offers
+        for source in self.procedure.field(key).same_as:
+            other = self.addresses.get(source)
+            if other is not None:
+                known = KnownAddress(other.province_code, other.commune_code, other.detail)
+                label = self.procedure.field(source).label
+                offers.append(AddressOffer(source, label, known, other.text))
+            elif source in ADDRESS_CARD_SOURCES:
+                text = " ".join(self._card_source(source).split())
+                card = read_address(units, text) if text else None
+                if card is not None:
+                    if card.commune_code:  # as the answer will read
+                        text = units.address(card.commune_code, card.detail)
+                    offers.append(AddressOffer(source, None, card, text))
+        return offers
 
     # Answering -------------------------------------------------------------------
     def submit(self, value: str | Mapping[str, str]) -> dict[str, str]:
@@ -223,9 +295,8 @@ class FormSession:
         page = self.page
         if page is None:
             return {}
-        if page.kind is PageKind.CARD:
-            problems: dict[str, str] = {}
-        elif page.input == "address":
+        before = {p.key for p in self.pages()}
+        if page.input == "address":
             parts = value if isinstance(value, Mapping) else {"detail": value}
             problems = self._answer_address(page, parts)
         else:
@@ -233,8 +304,9 @@ class FormSession:
             problems = self._answer(page, text)
         self.errors = problems
         if not problems:
-            self._forget_hidden()
-            self._advance()
+            self.derived.pop(page.key, None)
+            self._derive()
+            self._advance(page.key, before)
         return problems
 
     def _answer(self, page: Page, text: str) -> dict[str, str]:
@@ -284,33 +356,43 @@ class FormSession:
         self.values[page.key] = text
         return {}
 
-    def _forget_hidden(self) -> None:
-        """Drop answers to pages that an answer has just hidden (they must not be sent)."""
+    def _forget_hidden(self) -> bool:
+        """Drop answers to questions an answer has just hidden (they must not be sent)."""
+        forgot = False
         while True:
-            shown = {p.key for p in self.pages()}
+            shown = {q.key for q in visible_questions(self.procedure, self.values)} | {
+                f.key for f in visible_fields(self.procedure, self.values)
+            }
             asked = {q.key for q in self.procedure.questions} | {
                 f.key for f in self.procedure.fields if not f.from_card
             }
             hidden = [k for k in self.values if k in asked and k not in shown]
             if not hidden:
-                return
+                return forgot
             for key in hidden:
                 self.values.pop(key, None)
                 self.addresses.pop(key, None)
+                self.derived.pop(key, None)
+                self.manual.discard(key)
+            forgot = True
 
-    def _advance(self) -> None:
+    def _advance(self, answered: str, before: set[str]) -> None:
         pages = self.pages()
         if self.returning:
-            # Back to the check-answers page, unless the answer opened a new question.
+            # Back to the check-answers page, unless the answer opened a new question
+            # (an optional one too: the citizen has not seen it yet).
             missing = [
                 i
                 for i, p in enumerate(pages)
-                if p.kind is not PageKind.CARD and p.required and p.key not in self.values
+                if p.key not in self.values and (p.required or p.key not in before)
             ]
             self.position = missing[0] if missing else len(pages)
             self.returning = bool(missing)
             return
-        self.position = min(self.position + 1, len(pages))
+        keys = [p.key for p in pages]
+        # The page after the one answered (pages before it may have come or gone).
+        at = keys.index(answered) if answered in keys else self.position
+        self.position = min(at + 1, len(pages))
 
     # Navigation ------------------------------------------------------------------
     def back(self) -> bool:
@@ -322,7 +404,13 @@ class FormSession:
         return True
 
     def go_to(self, key: str) -> None:
-        """ "Change" on the check-answers page: the page of ``key``, then back to checking."""
+        """ "Change" on the check-answers page: the page of ``key``, then back to checking.
+
+        A worked-out answer gets its page: the citizen's answer then wins.
+        """
+        if key in self.derived:
+            del self.derived[key]
+            self.manual.add(key)
         for index, page in enumerate(self.pages()):
             if page.key == key:
                 self.position = index
@@ -341,7 +429,8 @@ class FormSession:
         """Answer page after page from ``answers`` (scripts, tests, the bulk API).
 
         Stops at the first page with a problem and returns every problem met;
-        a page that ``answers`` does not mention is submitted empty.
+        a page that ``answers`` does not mention is submitted empty.  An answer
+        the kiosk works out has no page: ``answers`` cannot set it.
         """
         self.position = 0
         self.returning = False
@@ -372,8 +461,6 @@ class FormSession:
         """Every problem of the whole form (what the check-answers page re-checks)."""
         problems: dict[str, str] = {}
         for page in self.pages():
-            if page.kind is PageKind.CARD:
-                continue
             if page.key not in self.values:
                 if page.required:
                     problems[page.key] = "form.error.required"
@@ -387,19 +474,26 @@ class FormSession:
         return problems
 
     def rows(self, language: str) -> list[AnswerRow]:
-        """The check-answers page: eligibility answers, card answers, typed answers."""
+        """The check-answers page: eligibility answers (worked out ones marked), card
+        answers, typed answers."""
         rows: list[AnswerRow] = []
-        for page in self.pages():
-            if page.kind is not PageKind.QUESTION:
-                continue
-            rows.append(self._row(page, language))
+        asked = {p.key: p for p in self.pages()}
+        for question in visible_questions(self.procedure, self.values):
+            if question.key in self.derived:
+                source = self.derived[question.key]
+                origin = FROM_CARD if source.startswith("card.") else None
+                origin = origin or self.procedure.field(source).label
+                row = self._row(question_page(question), language)
+                rows.append(AnswerRow(row.key, row.label, row.value, False, row.kind, origin))
+            elif question.key in asked:
+                rows.append(self._row(asked[question.key], language))
         for form_field in visible_fields(self.procedure, self.values):
             if form_field.from_card:
                 rows.append(
                     AnswerRow(form_field.key, form_field.label, self._card(form_field), True, None)
                 )
             else:
-                rows.append(self._row(_field_page(form_field), language))
+                rows.append(self._row(field_page(form_field), language))
         return rows
 
     def _row(self, page: Page, language: str) -> AnswerRow:
@@ -448,6 +542,7 @@ class FormSession:
                 for d in self.documents()
             ],
             fee_vnd=self.fee()[0],
+            derived=dict(self.derived),
         )
 
     def wipe(self) -> None:
@@ -455,6 +550,8 @@ class FormSession:
             self.values[key] = ""
         self.values.clear()
         self.addresses.clear()
+        self.derived.clear()
+        self.manual.clear()
         self.errors.clear()
         self.position = 0
 
@@ -466,59 +563,3 @@ def _page_key(input_key: str) -> str:
 
 def _page_keys(problems: Mapping[str, str]) -> set[str]:
     return {_page_key(k) for k in problems}
-
-
-@dataclass
-class Requirements:
-    """What the requirements screen shows before the form starts."""
-
-    from_card: list[FormField] = field(default_factory=list)
-    replaced: list[Document] = field(default_factory=list)  # no longer needed, and why
-    still_needed: list[Document] = field(default_factory=list)
-    filled_here: list[Document] = field(default_factory=list)
-
-
-def requirements(procedure: Procedure) -> Requirements:
-    """Every document of the procedure, grouped; conditional ones carry their condition."""
-    result = Requirements(from_card=[f for f in procedure.fields if f.from_card])
-    for document in procedure.documents:
-        if document.status == "replaced_by_data":
-            result.replaced.append(document)
-        elif document.status == "still_needed":
-            result.still_needed.append(document)
-        else:
-            result.filled_here.append(document)
-    return result
-
-
-def condition_text(procedure: Procedure, document: Document, language: str) -> str:
-    """ "Trẻ có sinh tại cơ sở y tế không? — Không" for a conditional document ('' if none)."""
-    parts: list[str] = []
-    for condition in document.when:
-        question = next((q for q in procedure.questions if q.key == condition.question), None)
-        if question is None:
-            continue
-        labels = {v: lab(language) for v, lab in _question_page(question).choices}
-        answers = " / ".join(labels.get(v, v) for v in condition.values)
-        parts.append(f"{question.text(language)} — {answers}")
-    return "; ".join(parts)
-
-
-def time_text(time: ProcessingTime, tr: Callable[..., str]) -> str:
-    """ "3 ngày làm việc", "Trong ngày", "8 giờ làm việc" (never "0 ngày làm việc")."""
-    if time.unit == "working_hours":
-        return tr("time.working_hours", n=time.value)
-    if time.unit == "days":
-        return tr("time.days", n=time.value)
-    if time.value == 0:
-        return tr("time.same_day")
-    return tr("time.working_days", n=time.value)
-
-
-def money_text(amount: int | None, tr: Callable[..., str]) -> str:
-    """ "Miễn phí", "50.000 đồng" (Vietnamese digit grouping), or "set by the province"."""
-    if amount is None:
-        return tr("fee.by_province")
-    if amount == 0:
-        return tr("fee.free")
-    return tr("fee.amount", amount=f"{amount:,}".replace(",", "."))

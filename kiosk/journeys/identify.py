@@ -1,8 +1,9 @@
 """Identify: the card on the reader, its access key, the chip read and what can go wrong.
 
 Steps: ``insert_card`` → ``access_key`` → ``reading_card``.  The access key comes
-from the QR code on the card's front (read by the camera), the numbers printed on
-the card, the CAN, or an MRZ typed by a keyboard-wedge scanner.  Each insertion has
+from the QR code on the card's front (read by the camera, which starts looking as
+soon as a new card is placed: nothing to touch), the numbers printed on the card,
+the CAN, or an MRZ typed by a keyboard-wedge scanner.  Each insertion has
 three attempts (ICAO 9303 chips may slow down after failed BAC, so the count is per
 insertion, not per session).  A chip that is not genuine is never accepted silently:
 a person looks at the card.
@@ -19,7 +20,9 @@ from devices.card.base import (
     CardError,
     CardReadResult,
     CardRemovedError,
+    CardTimeoutError,
     NotGenuineError,
+    NotIdCardError,
     ReaderState,
     ReaderStatus,
 )
@@ -37,8 +40,8 @@ log = logging.getLogger(__name__)
 MAX_CARD_ATTEMPTS = 3
 
 
-def refusal(result: CardReadResult, require_trusted_signer: bool) -> NotGenuineError | None:
-    """Why a read chip cannot be accepted, or None when it can."""
+def refusal(result: CardReadResult, require_trusted_signer: bool) -> CardError | None:
+    """Why a read chip cannot be accepted, or None when it can (`kiosk card read` asks too)."""
     refused = (
         # No EF.SOD, nothing to check the data against: never accepted either.
         result.authenticity in ("data_altered", "not_checked")
@@ -47,7 +50,8 @@ def refusal(result: CardReadResult, require_trusted_signer: bool) -> NotGenuineE
         or (result.authenticity == "signer_not_trusted" and require_trusted_signer)
     )
     if not refused:
-        return None
+        # A genuine document, but not the CCCD (a passport): no DG13, nothing to serve with.
+        return None if result.citizen_data else NotIdCardError(result.document_code)
     error = NotGenuineError(result.detail)
     if result.authenticity == "signer_not_trusted" and "failed" not in (
         result.active_authentication,
@@ -79,6 +83,9 @@ class IdentifyJourney(Journey):
         target = transition.target
         if target is Step.READING_CARD:
             self._start_read()
+        elif target is Step.ACCESS_KEY and transition.trigger is Trigger.CARD_INSERTED:
+            # A new card: the camera above the reader looks for its QR code at once.
+            self._start_qr_scan()
         elif target is Step.INSERT_CARD and transition.source in (Step.ATTRACT, Step.BROWSE):
             self.session.error_key = None
             status = self.reader_status
@@ -166,6 +173,11 @@ class IdentifyJourney(Journey):
         if self.context.step is not Step.ACCESS_KEY or self._qr is not None:
             return
         self.context.touch()
+        self._start_qr_scan()
+
+    def _start_qr_scan(self) -> None:
+        if self._qr is not None:
+            return
         camera = self.context.devices.camera
         camera.start()
         self._qr = QrScanner(camera, lambda text: self.context.dispatcher.post(self._on_qr, text))
@@ -252,10 +264,19 @@ class IdentifyJourney(Journey):
         session, machine = self.session, self.context.machine
         log.info(
             "card_read_failed",
-            extra={"fields": {"error": type(error).__name__, "attempt": session.card_attempts}},
+            extra={
+                "fields": {
+                    "error": type(error).__name__,
+                    "where": error.where,  # a file or step name ("DG2"), never data
+                    "attempt": session.card_attempts,
+                }
+            },
         )
         session.error_key = error.message_key
-        if isinstance(error, CardRemovedError):
+        if isinstance(error, CardRemovedError | CardTimeoutError | NotIdCardError):
+            # Not a wrong key: no attempt counted.  A chip that stopped answering: the
+            # reader gave up on it, the citizen places the card again (or asks staff).
+            # A passport: its holder is told the kiosk needs the ID card; staff can help.
             machine.fire(Trigger.CARD_FAILED)
             return
         if isinstance(error, NotGenuineError):

@@ -8,15 +8,17 @@ counter.  The photo goes only into the sealed dossier.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.base.events import Signal
 from kiosk.catalogue.model import Document
 from kiosk.journeys.base import Journey, JourneyContext
 from kiosk.runtime.flow import Step, Transition, Trigger
 from kiosk.runtime.session import CitizenSession
-from kiosk.scan.pages import CapturedPage
-from kiosk.scan.paper import PaperScanner
+
+if TYPE_CHECKING:  # the page finder (OpenCV, numpy) loads with the first paper, not at start
+    from kiosk.scan.pages import CapturedPage
+    from kiosk.scan.paper import PaperScanner
 
 
 def papers_needed(session: CitizenSession) -> list[Document]:
@@ -65,6 +67,8 @@ class PapersJourney(Journey):
         self.context.touch()
         self.stop_capture()
         self.key, self.taken = key, None
+        from kiosk.scan.paper import PaperScanner
+
         camera, post = self.context.devices.camera, self.context.dispatcher.post
         camera.start()
         scanner = PaperScanner(

@@ -20,6 +20,7 @@ from kiosk.catalogue.model import Procedure
 from kiosk.journeys.base import Journey, JourneyContext
 from kiosk.runtime.flow import Step, Transition, Trigger
 from kiosk.runtime.tasks import deliver
+from offline_cache.numbering import NumberingUnknownError
 from offline_cache.outbox import OutboxFullError
 from offline_cache.sealing import seal
 
@@ -129,7 +130,11 @@ class SubmitJourney(Journey):
 
         try:
             meta = context.outbox.submit(
-                received_at.date(), lambda n: self.codes.code(received_at, n), build
+                received_at.date(),
+                lambda n: self.codes.code(received_at, n),
+                build,
+                # Kept only as a keyed hash: the kiosk's look-up answers the submitter alone.
+                submitter_id=content["citizen"]["id_number"],
             )
         finally:
             content.clear()
@@ -164,31 +169,53 @@ class SubmitJourney(Journey):
         log.info("dossier_queued", extra={"fields": {"procedure": meta.procedure_code}})
         self.dossier_queued.emit(meta)
         self.print_error_key = None
+        code = meta.code
         if pdf is None:
-            self._on_print_failed(PrinterError("receipt could not be rendered"))
+            self._on_print_failed(PrinterError("receipt could not be rendered"), code)
         else:
             deliver(
                 self.context.devices.printer.print_pdf(pdf, f"receipt-{meta.code}"),
                 self.context.dispatcher,
-                self._on_printed,
-                self._on_print_failed,
+                lambda job: self._on_printed(job, code),
+                lambda error: self._on_print_failed(error, code),
             )
         self.context.machine.fire(Trigger.SUBMITTED)
 
-    def _on_printed(self, job: PrintJob) -> None:
+    def _record_receipt(self, code: str | None, printed: bool) -> None:
+        """In the store, off the GUI thread: after a restart the kiosk knows which
+        dossiers never got their receipt (``kiosk sync status``, a reprint)."""
+        if code is None:
+            return
+        self.context.tasks.run(
+            self.context.outbox.mark_receipt,
+            code,
+            printed,
+            self.context.now(),
+            on_done=lambda _none: None,
+            on_error=lambda error: log.warning(
+                "receipt_not_recorded", extra={"fields": {"error": type(error).__name__}}
+            ),
+        )
+
+    def _on_printed(self, job: PrintJob, code: str | None = None) -> None:
         self.print_error_key = None
+        self._record_receipt(code, True)
         self.receipt_printed.emit(None)
 
-    def _on_print_failed(self, error: BaseException) -> None:
+    def _on_print_failed(self, error: BaseException, code: str | None = None) -> None:
         self.print_error_key = (
             error.message_key if isinstance(error, PrinterError) else "printer.error.failed"
         )
         log.warning("receipt_not_printed", extra={"fields": {"error": type(error).__name__}})
+        self._record_receipt(code, False)
         self.receipt_printed.emit(self.print_error_key)
 
     def _on_error(self, error: BaseException) -> None:
         if isinstance(error, OutboxFullError | OSError):
             self.session.error_key = "submit.error.storage"
+        elif isinstance(error, NumberingUnknownError):
+            log.warning("submit_refused_numbering_unknown")
+            self.session.error_key = "submit.error.numbering"
         else:
             log.error("submit_failed", exc_info=(type(error), error, error.__traceback__))
             self.session.error_key = "submit.error.failed"

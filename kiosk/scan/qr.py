@@ -10,23 +10,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING
 
 from devices.camera.base import Camera, Frame
 from devices.camera.frames import FrameWorker
+
+if TYPE_CHECKING:  # OpenCV and numpy load with the first scan, not with the kiosk
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
 
 def decode_qr(image: np.ndarray) -> str | None:
+    import cv2
+
     text, _points, _straight = cv2.QRCodeDetector().detectAndDecode(image)
     return text or None
 
 
 def qr_frame(text: str, size: tuple[int, int] = (640, 480)) -> np.ndarray:
     """A camera frame showing ``text`` as a QR code (for the demo and tests)."""
+    import cv2
+    import numpy as np
+
     code = cv2.QRCodeEncoder.create().encode(text)
     scale = max(1, (min(size) * 2 // 3) // code.shape[0])
     code = cv2.resize(code, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
@@ -56,6 +62,8 @@ class QrScanner:
         return self._worker.stop(timeout_s)
 
     def _look(self, frame: Frame) -> bool:
+        import cv2
+
         try:
             text = decode_qr(frame.image)
         except cv2.error:

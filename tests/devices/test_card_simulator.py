@@ -1,4 +1,5 @@
 import threading
+import time
 from dataclasses import replace
 from datetime import date
 
@@ -6,13 +7,15 @@ import pytest
 
 from devices.card.base import (
     AccessDeniedError,
+    CardDeadlines,
     CardError,
     CardRemovedError,
+    CardTimeoutError,
     ReaderState,
     ReadStep,
 )
 from devices.card.simulator import SimulatedCard, SimulatedCardReader
-from tests.helpers import key_for
+from tests.helpers import key_for, wait_until
 
 
 @pytest.fixture
@@ -111,3 +114,42 @@ def test_removing_the_card_drops_its_data(reader, card) -> None:
     reader.remove()
     assert reader.chip is None
     assert reader.status().state is ReaderState.READY
+
+
+# Deadlines: a chip that stops answering ------------------------------------------------
+
+
+def test_a_silent_chip_is_abandoned_after_its_deadline_and_the_next_card_is_read(card) -> None:
+    reader = SimulatedCardReader(deadlines=CardDeadlines(apdu_s=0.3, read_s=10))
+    states: list[ReaderState] = []
+    reader.status_changed.connect(lambda s: states.append(s.state))
+    reader.start()
+    try:
+        reader.insert(replace(card, fault="silent", silent_after=4))
+        started = time.monotonic()
+        with pytest.raises(CardTimeoutError) as raised:
+            reader.read_card(key_for(card)).result(timeout=5)
+        assert time.monotonic() - started < 2  # the deadline, not the chip, ended the read
+        assert raised.value.message_key == "card.error.timeout"
+        assert "within 0.3 s" in str(raised.value)
+        assert reader.status().state is ReaderState.NOT_RESPONDING
+        reader.remove()  # the citizen takes the silent card off: the held call ends
+        assert wait_until(lambda: reader.status().state is ReaderState.READY)
+        reader.insert(card)
+        assert reader.read_card(key_for(card)).result(timeout=5).authenticity == "verified"
+        assert ReaderState.NOT_RESPONDING in states
+    finally:
+        reader.stop()
+
+
+def test_a_slow_chip_is_stopped_by_the_whole_reads_deadline(card) -> None:
+    reader = SimulatedCardReader(apdu_delay_s=0.05, deadlines=CardDeadlines(apdu_s=5, read_s=0.4))
+    reader.start()
+    try:
+        reader.insert(card)
+        with pytest.raises(CardTimeoutError, match="whole read"):
+            reader.read_card(key_for(card)).result(timeout=5)
+        # The command in flight was answered a moment later: the reader is not stuck.
+        assert wait_until(lambda: reader.status().state is ReaderState.CARD_PRESENT)
+    finally:
+        reader.stop()

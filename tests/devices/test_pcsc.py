@@ -16,6 +16,7 @@ starts `pcscd --foreground` and stops that process when the module ends.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,7 +29,14 @@ from pathlib import Path
 import pytest
 
 from devices.card.access import AccessKey
-from devices.card.base import AccessDeniedError, CardError, CardRemovedError, ReaderState
+from devices.card.base import (
+    AccessDeniedError,
+    CardDeadlines,
+    CardError,
+    CardRemovedError,
+    CardTimeoutError,
+    ReaderState,
+)
 from devices.card.emulator.builder import build_chip
 from devices.card.emulator.chip import EmulatedChip
 from devices.card.emulator.vpcd import VpcdCard
@@ -246,13 +254,24 @@ def test_the_adapter_survives_a_pcscd_restart(pcscd, reader, pki, card) -> None:
         vpcd.remove()
 
 
-def test_technician_cli_emulates_and_reads_a_card(pcscd, tmp_path: Path) -> None:
+@pytest.mark.parametrize("document", ["cccd", "passport"])
+def test_technician_cli_emulates_and_reads_a_card(pcscd, tmp_path: Path, document: str) -> None:
     import json
 
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, XDG_DATA_HOME=str(tmp_path), KIOSK_CONFIG=str(tmp_path / "k.toml"))
     emulator = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "card", "emulate", "--port", "35964"],
+        [
+            sys.executable,
+            "-m",
+            "kiosk",
+            "card",
+            "emulate",
+            "--port",
+            "35964",
+            "--document",
+            document,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -261,7 +280,14 @@ def test_technician_cli_emulates_and_reads_a_card(pcscd, tmp_path: Path) -> None
     )
     try:
         ready = json.loads(emulator.stdout.readline())  # type: ignore[union-attr]
-        assert ready["ready"] and len(ready["id_number"]) == 12 and ready["can"]
+        assert ready["ready"] and ready["document"] == document
+        if document == "cccd":
+            assert len(ready["id_number"]) == 12 and ready["can"]
+            key = ["--id", ready["id_number"], "--dob", ready["date_of_birth"]]
+            key += ["--expiry", ready["date_of_expiry"]]
+        else:  # a passport: no 12-digit ID number, its MRZ (or --document-number) opens it
+            assert ready["id_number"] is None and ready["document_number"]
+            key = ["--mrz", ready["mrz"]]
         out = subprocess.run(
             [
                 sys.executable,
@@ -271,12 +297,7 @@ def test_technician_cli_emulates_and_reads_a_card(pcscd, tmp_path: Path) -> None
                 "read",
                 "--reader",
                 "00 01",
-                "--id",
-                ready["id_number"],
-                "--dob",
-                ready["date_of_birth"],
-                "--expiry",
-                ready["date_of_expiry"],
+                *key,
                 "--trust",
                 ready["trust_store"],
                 "--photo",
@@ -289,12 +310,18 @@ def test_technician_cli_emulates_and_reads_a_card(pcscd, tmp_path: Path) -> None
             env=env,
             cwd=root,
         )
-        assert out.returncode == 0, out.stderr[-1000:]
         report = json.loads(out.stdout.strip().splitlines()[-1])
         assert report["passive_authentication"] == "verified"
-        assert report["id_number"] == ready["id_number"]
         assert {"access_control", "DG2", "EF.SOD"} <= set(report["timings_ms"])
         assert (tmp_path / "chip.jpg").read_bytes().startswith(b"\xff\xd8")
+        if document == "cccd":
+            assert out.returncode == 0, out.stderr[-1000:]
+            assert report["id_number"] == ready["id_number"]
+            assert report["kiosk"] == "accepted"
+        else:  # read and shown, but the kiosk needs the CCCD: exit status 3
+            assert out.returncode == 3, out.stderr[-1000:]
+            assert (report["document_code"], report["citizen_data"]) == ("P", False)
+            assert report["refusal"] == "card.error.not_id_card"
     finally:
         emulator.terminate()
         emulator.wait(10)
@@ -376,3 +403,235 @@ def test_reading_does_not_look_like_a_card_swap(reader, pki, card) -> None:
         assert reader.status().state is ReaderState.CARD_PRESENT
     finally:
         vpcd.remove()
+
+
+# A chip that stops answering (issue 20) ---------------------------------------------------
+
+
+def silent_chip(pki, card, after: int) -> EmulatedChip:
+    chip = EmulatedChip(build_chip(card.identity(), pki))
+    chip.silent_after = after  # over vpcd: no answer at all, the connection kept open
+    return chip
+
+
+def test_a_silent_chip_through_pcscd_is_abandoned_and_the_next_card_is_read(
+    pcscd, pki, card
+) -> None:
+    reader = PcscCardReader(READER, [pki.csca], poll_s=0.05, deadlines=CardDeadlines(1.0, 20))
+    reader.start()
+    try:
+        vpcd = insert(reader, silent_chip(pki, card, after=6))
+        started = time.monotonic()
+        with pytest.raises(CardTimeoutError) as raised:
+            reader.read_card(key_for(card)).result(timeout=15)
+        assert time.monotonic() - started < 3  # the 1 s deadline; pcscd alone waits for ever
+        assert raised.value.where  # names the step: "EF.COM: no answer within 1 s (…)"
+        assert str(raised.value).startswith(f"{raised.value.where}: no answer within 1 s")
+        wait_state(reader, ReaderState.NOT_RESPONDING)
+        vpcd.remove()  # taking the card off ends the call pcscd was holding
+        wait_state(reader, ReaderState.READY)
+        vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki)))
+        try:
+            assert reader.read_card(key_for(card)).result(timeout=10).authenticity == "verified"
+        finally:
+            vpcd.remove()
+    finally:
+        reader.stop()
+    assert wait_until(lambda: not [t for t in threading.enumerate() if t.name == "card-io"])
+
+
+def test_the_kiosk_recovers_from_a_silent_chip_through_pcscd(
+    pcscd, pki, card, tmp_path: Path
+) -> None:
+    from devices.card.emulator.pki import save_pki
+    from kiosk.app import build_core
+    from kiosk.base.events import QueueDispatcher
+    from kiosk.runtime.config import KioskConfig, RuntimeFlags
+    from kiosk.runtime.flow import Step
+
+    save_pki(pki, tmp_path / "demo-pki")
+    config = KioskConfig().replace(
+        storage={"data_dir": str(tmp_path)},
+        devices={"card_reader": "pcsc", "card_reader_name": READER, "card_apdu_timeout_s": 1.0},
+    )
+    dispatcher = QueueDispatcher()
+    # No central key given: the demo's own centre runs on loopback, with the heartbeat.
+    core, _sims = build_core(config, RuntimeFlags(demo=True), dispatcher)
+    core.start()
+    silent = VpcdCard(silent_chip(pki, card, after=6))
+    healthy = VpcdCard(EmulatedChip(build_chip(card.identity(), pki)))
+    typed = (card.id_number, f"{card.date_of_birth:%d/%m/%Y}", f"{card.date_of_expiry:%d/%m/%Y}")
+    try:
+        silent.insert()
+        assert dispatcher.drain_until(lambda: core.step is Step.ACCESS_KEY, 10)
+        core.identify.submit_access_key(*typed)
+        assert dispatcher.drain_until(lambda: core.step is Step.INSERT_CARD, 10)
+        # Told plainly what to do; not counted as a wrong key.
+        assert core.session.error_key == "card.error.timeout"
+        assert core.session.card_attempts == 0
+        assert dispatcher.drain_until(
+            lambda: core.identify.reader_status.state is ReaderState.NOT_RESPONDING, 5
+        )
+        heartbeat = core.sync.heartbeat_payload()  # type: ignore[union-attr]
+        assert heartbeat["devices"]["card_reader"] == "not_responding"
+        silent.remove()
+        assert dispatcher.drain_until(
+            lambda: core.identify.reader_status.state is ReaderState.READY, 10
+        )
+        healthy.insert()  # the next citizen's card, no restart
+        assert dispatcher.drain_until(lambda: core.step is Step.ACCESS_KEY, 10)
+        core.identify.submit_access_key(*typed)
+        assert dispatcher.drain_until(lambda: core.step is Step.FACE_CHECK, 10)
+        assert core.session.authenticity == "verified"
+    finally:
+        silent.remove()
+        healthy.remove()
+        core.stop()
+
+
+def test_technician_cli_fails_cleanly_within_the_deadline_on_a_silent_chip(
+    pcscd, tmp_path: Path
+) -> None:
+    import json
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path), KIOSK_CONFIG=str(tmp_path / "k.toml"))
+    emulator = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kiosk",
+            "card",
+            "emulate",
+            "--port",
+            "35964",
+            "--silent-after",
+            "6",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=root,
+    )
+    try:
+        ready = json.loads(emulator.stdout.readline())  # type: ignore[union-attr]
+        assert ready["silent_after"] == 6
+        started = time.monotonic()
+        out = subprocess.run(
+            [
+                *(sys.executable, "-m", "kiosk", "card", "read", "--reader", "00 01"),
+                *("--id", ready["id_number"], "--dob", ready["date_of_birth"]),
+                *("--expiry", ready["date_of_expiry"], "--apdu-timeout", "1"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            cwd=root,
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        emulator.terminate()
+        emulator.wait(10)
+    assert out.returncode == 1
+    assert elapsed < 20  # start-up, then the 1 s deadline (it used to hang, then trace back)
+    assert "Traceback" not in out.stderr
+    # One line for the technician (besides the kiosk's JSON log lines), naming the step.
+    lines = [line for line in out.stderr.splitlines() if not line.startswith("{")]
+    assert len(lines) == 1, out.stderr
+    assert re.match(r"read failed: (access control|EF\.COM|DG\d+): no answer within 1 s", lines[0])
+
+
+# The technician's tool decides as the kiosk does ----------------------------------------
+
+
+def on_second_reader(chip: EmulatedChip) -> VpcdCard:
+    """Place ``chip`` on "Virtual PCD 00 01" once the last card there has really gone."""
+    monitor = PcscCardReader("Virtual PCD 00 01", poll_s=0.05)
+    monitor.start()
+    try:
+        wait_state(monitor, ReaderState.READY)
+        vpcd = VpcdCard(chip, port=35964)
+        vpcd.insert()
+        wait_state(monitor, ReaderState.CARD_PRESENT)
+    finally:
+        monitor.stop()
+    return vpcd
+
+
+def card_cli(argv: list[str], data_root: Path, **devices: object) -> int:
+    """`kiosk card …` in this process (against the real pcscd), with these device settings."""
+    import argparse
+
+    from kiosk.cli.card import add_card_commands, run_card_command
+    from kiosk.runtime.config import KioskConfig
+
+    parser = argparse.ArgumentParser(prog="kiosk")
+    add_card_commands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["card", *argv])
+    return run_card_command(args, data_root, KioskConfig().replace(devices=devices))
+
+
+@pytest.mark.parametrize(
+    ("tamper", "require_trusted", "status", "refusal"),
+    [
+        (None, False, 0, None),
+        ("clone", False, 3, "card.error.not_genuine"),
+        ("altered", False, 3, "card.error.not_genuine"),
+        ("altered_certificate", False, 3, "card.error.not_genuine"),
+        ("no_sod", False, 3, "card.error.not_genuine"),
+        ("untrusted", False, 0, None),
+        ("untrusted", True, 3, "card.error.untrusted"),
+    ],
+)
+def test_technician_cli_exit_status_follows_the_kiosks_decision(
+    pcscd, pki, card, tmp_path: Path, capsys, tamper, require_trusted, status, refusal
+) -> None:
+    import json
+
+    from devices.card.emulator.pki import write_trust_store
+
+    trust = write_trust_store(pki, tmp_path / "trust").parent
+    vpcd = on_second_reader(EmulatedChip(build_chip(card.identity(), pki, tamper=tamper)))
+    try:
+        argv = ["read", "--reader", "00 01", "--id", card.id_number, "--json"]
+        argv += ["--dob", card.date_of_birth.isoformat(), "--expiry"]
+        argv += [card.date_of_expiry.isoformat(), "--trust", str(trust)]  # type: ignore[union-attr]
+        code = card_cli(argv, tmp_path, require_trusted_signer=require_trusted)
+    finally:
+        vpcd.remove()
+    out = capsys.readouterr()
+    assert code == status, out.err
+    report = json.loads(out.out.strip().splitlines()[-1])
+    assert report["kiosk"] == ("accepted" if status == 0 else "refused")
+    assert report["refusal"] == refusal
+    assert "Traceback" not in out.err
+
+
+def test_technician_cli_reads_a_passport_without_dg13(pcscd, pki, card, tmp_path, capsys) -> None:
+    import json
+
+    from devices.card.emulator.builder import build_passport
+    from devices.card.emulator.pki import write_trust_store
+
+    trust = write_trust_store(pki, tmp_path / "trust").parent
+    content = build_passport(card.identity(), pki)
+    vpcd = on_second_reader(EmulatedChip(content))
+    try:
+        argv = ["read", "--reader", "00 01", "--mrz", content.mrz, "--json"]
+        argv += ["--trust", str(trust), "--photo", str(tmp_path / "photo.jpg")]
+        code = card_cli(argv, tmp_path)
+    finally:
+        vpcd.remove()
+    out = capsys.readouterr()
+    report = json.loads(out.out.strip().splitlines()[-1])
+    assert (report["document_code"], report["issuing_state"]) == ("P", "UTO")
+    assert report["citizen_data"] is False
+    assert report["full_name"] == "TRAN THI NGOC ANH"  # from DG1's MRZ
+    assert report["date_of_birth"] == card.date_of_birth.isoformat()
+    assert report["passive_authentication"] == "verified"
+    assert report["active_authentication"] == report["chip_authentication"] == "verified"
+    assert (tmp_path / "photo.jpg").read_bytes().startswith(b"\xff\xd8")
+    # Genuine, but the kiosk's services need the CCCD: it would refuse it, and says why.
+    assert (code, report["kiosk"], report["refusal"]) == (3, "refused", "card.error.not_id_card")

@@ -250,11 +250,16 @@ STRUCTURE = [
         "'Full Name' is not a key (a-z, 0-9 and _, starting with a letter)",
     ),
     (
-        setter("schema_version", 3),
+        setter("schema_version", 4),
         "schema_version",
-        "unsupported version 3 (this kiosk reads 2)",
+        "unsupported version 4 (this kiosk reads 3)",
     ),
-    (setter("schema_version", "2"), "schema_version", "expected 2, found '2'"),
+    (setter("schema_version", "3"), "schema_version", "expected 3, found '3'"),
+    (
+        setter("procedures.2.questions.2.derive.days_over", DELETE),
+        "procedures[2].questions[2].derive",
+        "give either 'from_field' or 'from_card'",
+    ),
     (setter("procedures", []), "procedures", "expected at least 1 item"),
     (setter("procedures.2.name.vi", " "), "procedures[2].name.vi", "empty text"),
     (setter("procedures.2.name.vi", ""), "procedures[2].name.vi", "empty text"),
@@ -336,6 +341,42 @@ CROSS_REFERENCES = [
         "procedures[2].questions[0].key",
         "'phone' is also a field's key",
     ),
+    # Worked-out answers and address offers name what exists.
+    (
+        setter("procedures.2.questions.2.derive.from_field", "child_name"),
+        "procedures[2].questions[2].derive.from_field",
+        "'child_name' is not a date field",
+    ),
+    (
+        setter("procedures.2.questions.0.derive.card_map.Nữ", ["aunt"]),
+        "procedures[2].questions[0].derive.card_map.Nữ",
+        "'aunt' is not an answer of 'declarant_role'",
+    ),
+    (
+        setter("procedures.2.questions.0.derive.from_card", "mood"),
+        "procedures[2].questions[0].derive.from_card",
+        "unknown card field 'mood'",
+    ),
+    (
+        setter("procedures.2.questions.0.derive.days_over", 60),
+        "procedures[2].questions[0].derive",
+        "derive from a field or from the card, not both",
+    ),
+    (
+        setter("procedures.2.fields.8.same_as", ["phone"]),
+        "procedures[2].fields[8].same_as[0]",
+        "'phone' is neither a card address nor another address",
+    ),
+    (
+        setter("procedures.2.fields.5.same_as", ["place_of_residence"]),
+        "procedures[2].fields[5].same_as[0]",
+        "only an address field offers the same answer as another",
+    ),
+    (
+        setter("procedures.2.fields.11.hide_if", {"question": "parents_married", "equals": "x"}),
+        "procedures[2].fields[11].hide_if",
+        "'x' is not an answer of 'parents_married'",
+    ),
     (
         setter("procedures.2.name.vi", unicodedata.normalize("NFD", "Đăng ký khai sinh")),
         "procedures[2].name.vi",
@@ -354,15 +395,15 @@ def test_a_broken_catalogue_is_rejected_naming_file_path_and_reason(change, wher
 
 
 def test_a_newer_structure_is_named_as_such_before_its_details() -> None:
-    def version_3(raw: dict[str, Any]) -> None:
-        raw["schema_version"] = 3
+    def version_4(raw: dict[str, Any]) -> None:
+        raw["schema_version"] = 4
         raw["calendar"] = {"holidays": []}  # what a later structure might add
         del raw["queue_areas"]
 
     with pytest.raises(CatalogueError) as error:
-        parse_catalogue(mutate(version_3), SOURCE)
+        parse_catalogue(mutate(version_4), SOURCE)
     assert (
-        str(error.value) == f"{SOURCE}: schema_version: unsupported version 3 (this kiosk reads 2)"
+        str(error.value) == f"{SOURCE}: schema_version: unsupported version 4 (this kiosk reads 3)"
     )
 
 

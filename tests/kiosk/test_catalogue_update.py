@@ -116,3 +116,24 @@ def test_the_kiosk_switches_catalogue_between_sessions_not_during_one(kiosk) -> 
     kiosk.dispatcher.drain()
     assert kiosk.core.catalogue.version == "2099.1.1"
     assert kiosk.core.step in (Step.GOODBYE, Step.ATTRACT)
+
+
+def test_the_bundled_catalogues_schema_check_runs_once_per_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kiosk.catalogue import load, schema
+    from kiosk.catalogue.update import VALIDATED, load_bundled
+
+    checks: list[object] = []
+    real = schema.first_problem
+    monkeypatch.setattr(schema, "first_problem", lambda raw: checks.append(raw) or real(raw))
+    load._parse.cache_clear()
+    first = load_bundled(tmp_path)
+    assert len(checks) == 1 and (tmp_path / VALIDATED).exists()
+    load._parse.cache_clear()
+    again = load_bundled(tmp_path)  # the next start: same content, no schema check
+    assert len(checks) == 1 and again.version == first.version
+    (tmp_path / VALIDATED).write_text("0" * 64)  # the software (catalogue or schema) changed
+    load._parse.cache_clear()
+    load_bundled(tmp_path)
+    assert len(checks) == 2

@@ -33,7 +33,7 @@ def test_killing_the_sync_at_random_moments_loses_nothing_and_duplicates_nothing
     rng = random.Random(seed)
     central = start_central(tmp_path)
     try:
-        store = SqlOutbox.open(tmp_path / "kiosk" / "kiosk.db")
+        store = SqlOutbox.open(tmp_path / "kiosk" / "kiosk.db", enrol=True)
         codes = queue_dossiers(store, central.service, COUNT)
         store.engine.dispose()
         # Slow answers and lost answers widen the windows a kill can land in.

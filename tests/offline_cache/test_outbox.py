@@ -27,7 +27,7 @@ def memory(_tmp: Path, capacity: int = 10_000) -> Outbox:
 
 
 def sqlite_store(tmp: Path, capacity: int = 10_000) -> Outbox:
-    outbox = SqlOutbox.open(tmp / "kiosk.db")
+    outbox = SqlOutbox.open(tmp / "kiosk.db", enrol=True)
     outbox.capacity = capacity
     return outbox
 
@@ -216,18 +216,18 @@ def test_ratings_wait_oldest_first_once_each_and_drop_the_reason_when_sent(
 
 
 def test_queued_dossiers_and_numbers_survive_a_restart(tmp_path: Path) -> None:
-    first = SqlOutbox.open(tmp_path / "kiosk.db")
+    first = SqlOutbox.open(tmp_path / "kiosk.db", enrol=True)
     submit(first, 1)
     assert first.next_number("queue-A", date(2026, 11, 20)) == 1
-    again = SqlOutbox.open(tmp_path / "kiosk.db")  # migrations run again: a no-op
+    again = SqlOutbox.open(tmp_path / "kiosk.db", enrol=True)  # migrations run again: a no-op
     assert [q.meta.code[-4:] for q in again.pending()] == ["0001"]
     assert submit(again, 2).code.endswith("K030002")
     assert again.next_number("queue-A", date(2026, 11, 20)) == 2
 
 
 def test_two_processes_sharing_the_database_never_reuse_a_number(tmp_path: Path) -> None:
-    a = SqlOutbox.open(tmp_path / "kiosk.db")
-    b = SqlOutbox.open(tmp_path / "kiosk.db")
+    a = SqlOutbox.open(tmp_path / "kiosk.db", enrol=True)
+    b = SqlOutbox.open(tmp_path / "kiosk.db", enrol=True)
     codes = [submit(store, i).code for i, store in enumerate((a, b, a, b))]
     assert len(set(codes)) == 4
 
@@ -255,14 +255,23 @@ def test_the_database_is_wal_migrated_and_holds_no_clear_content(tmp_path: Path)
     SqlOutbox.open(tmp_path / "kiosk.db").put(meta("A-1", 1), b"\x01\x02sealed-bytes")
     db = sqlite3.connect(tmp_path / "kiosk.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0003"
+    assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0004"
     readable = {
         table: {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
         for table in ("dossiers", "dossier_contents")
     }
+    # The submitter is there only as a keyed hash (checked in test_lookup_proof.py).
     assert readable == {
-        "dossiers": {"code", "procedure_code", "received_at", "appointment"},
-        "dossier_contents": {"code", "sealed"},
+        "dossiers": {
+            "code",
+            "procedure_code",
+            "received_at",
+            "appointment",
+            "submitter_digest",
+            "receipt",
+            "receipt_at",
+        },
+        "dossier_contents": {"code", "sealed", "sealed_sha256"},
     }
 
 
@@ -310,3 +319,47 @@ def test_sync_status_counts_and_ages_the_queue(tmp_path: Path, capsys) -> None:
     assert main(["--config", str(config), "sync", "status", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert printed["counts"] == {"pending": 2} and printed["refused"] == []
+
+
+def test_a_migration_cut_short_leaves_no_half_schema(tmp_path: Path) -> None:
+    """Found by the power-loss test: each CREATE committed on its own, so a cut during the
+    first start left tables without their Alembic revision, and every start after failed
+    with "table dossiers already exists"."""
+    from sqlalchemy import event
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'kiosk.db'}")
+
+    def cut(_conn, _cursor, statement: str, *_args) -> None:
+        if "CREATE TABLE counters" in statement:
+            raise OSError("power cut")
+
+    event.listen(engine, "before_cursor_execute", cut)
+    with pytest.raises(OSError, match="power cut"):
+        migrate(engine)
+    engine.dispose()
+    db = sqlite3.connect(tmp_path / "kiosk.db")
+    assert db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall() == []
+    db.close()
+    store = SqlOutbox.open(tmp_path / "kiosk.db", enrol=True)  # the next start goes through
+    assert submit(store).code.endswith("K030001")
+
+
+def test_the_submitter_and_the_receipt_are_remembered(make, tmp_path: Path) -> None:
+    outbox = make(tmp_path)
+    when = datetime(2026, 11, 20, 9, 0)
+    codes = DossierCodes("000.00.01.H01", 3)
+    queued = outbox.submit(
+        when.date(),
+        lambda n: codes.code(when, n),
+        lambda code: (DossierMeta(code, "CT-TT", when, None), b"sealed"),
+        "001090012345",
+    )
+    assert outbox.submitted_by(queued.code, "001090012345")
+    assert not outbox.submitted_by(queued.code, "001090012346")
+    assert [m.code for m in outbox.missing_receipts()] == [queued.code]
+    outbox.mark_receipt(queued.code, False, NOW)  # the printer failed: still missing
+    assert [m.code for m in outbox.missing_receipts()] == [queued.code]
+    outbox.mark_receipt(queued.code, True, NOW)
+    assert outbox.missing_receipts() == []
+    assert outbox.numbering_mark() == {"dossier": {"2026-11-20": 1}}
+    assert outbox.refusals() == {"count": 0, "last_at": None, "reason": None}

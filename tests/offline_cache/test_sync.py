@@ -37,7 +37,7 @@ def central(tmp_path: Path):
 
 @pytest.fixture
 def store(tmp_path: Path) -> SqlOutbox:
-    return SqlOutbox.open(tmp_path / "kiosk" / "kiosk.db")
+    return SqlOutbox.open(tmp_path / "kiosk" / "kiosk.db", enrol=True)
 
 
 def worker(store: SqlOutbox, central: Central, clock: Clock, **client: object) -> SyncWorker:

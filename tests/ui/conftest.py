@@ -46,6 +46,7 @@ class UiKiosk:
         self.sims.reader.insert(card)
         self.wait_for(Step.ACCESS_KEY)
         screen = self.window.screens[Step.ACCESS_KEY]
+        self.click("access_mode_numbers")  # the screen opens on the card's QR code
         self.qtbot.waitUntil(screen.edits["id_number"].isVisible, timeout=2000)
         screen.edits["id_number"].setText(card.id_number)
         screen.edits["birth"].setText(card.date_of_birth.strftime("%d/%m/%Y"))
@@ -65,7 +66,8 @@ class UiKiosk:
 
     def wait_page(self, key: str) -> None:
         self.qtbot.waitUntil(
-            lambda: self.core.forms.form is not None and self.core.forms.form.page_key == key, timeout=3000
+            lambda: self.core.forms.form is not None and self.core.forms.form.page_key == key,
+            timeout=3000,
         )
 
     def answer(self, key: str, value: str | dict[str, str] = "") -> None:
@@ -80,7 +82,9 @@ class UiKiosk:
         form = self.window.screens[Step.FILL_FORM]
         page = self.core.forms.form.page
         if page.input in ("choice", "yes_no"):
-            self.click(f"choice_{key}_{value}")
+            self.click(f"choice_{key}_{value}")  # the touch answers the page
+            self.qtbot.waitUntil(lambda: self.core.forms.form.page_key != key, timeout=3000)
+            return
         elif page.input == "address":
             assert isinstance(value, dict)
             for part in ("province", "commune"):

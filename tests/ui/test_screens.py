@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QWidget,
+)
 
 from kiosk.printing.fonts import FAMILY
 from kiosk.runtime.flow import Step, Trigger
+from kiosk.runtime.i18n import Translator
 from tests.pii import needles_for, objects_holding, unique_card
 from tests.ui.conftest import UiKiosk
 from ui.automatic import run_tour
+from ui.key_screens import key_screens
 from ui.main_window import KioskWindow
 from ui.screens.base import Tile
-from ui.theme import MIN_TOUCH_PX
+from ui.theme import MIN_TOUCH_PX, Theme
 
 RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
 VIETNAMESE = (
@@ -35,15 +45,32 @@ def visible_texts(window: KioskWindow) -> list[tuple[QWidget, str]]:
     return texts
 
 
-@pytest.mark.parametrize("lang", ["vi", "en"])
-def test_tour_visits_every_screen_with_readable_touch_sized_controls(
-    qtbot, tmp_path: Path, lang: str
-) -> None:
-    problems: list[str] = []
+def in_view(window: KioskWindow, widget: QWidget) -> bool:
+    """``widget`` whole on screen: inside the window and the shown part of its scroll area."""
+    rect = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QScrollArea):
+        parent = parent.parentWidget()
+    if parent is not None:
+        viewport = parent.viewport()
+        if not QRect(viewport.mapTo(window, QPoint(0, 0)), viewport.size()).contains(rect):
+            return False
+    return widget.isVisible() and window.rect().contains(rect)
+
+
+def inspector(
+    problems: list[str], size: tuple[int, int], seen: dict[str, str]
+) -> Callable[[KioskWindow, str], None]:
+    """What every screen of every tour must satisfy; ``seen`` keeps texts the test reads."""
+    width, height = size
 
     def inspect(window: KioskWindow, name: str) -> None:
-        if window.size().height() > 800 or window.size().width() > 1280:
-            problems.append(f"{name}: the window grew to {window.width()}x{window.height()}")
+        theme = window.theme
+        if (window.width(), window.height()) != size:
+            problems.append(f"{name}: the window is {window.width()}x{window.height()}")
+        needed = window.centralWidget().minimumSizeHint()
+        if needed.height() > height or needed.width() > width:
+            problems.append(f"{name}: the page needs {needed.width()}x{needed.height()}")
         for _widget, text in visible_texts(window):
             if RAW_KEY.match(text):
                 problems.append(f"{name}: untranslated {text!r}")
@@ -68,17 +95,74 @@ def test_tour_visits_every_screen_with_readable_touch_sized_controls(
                 problems.append(
                     f"{name}: text of {button.property('tour') or button.objectName()} is clipped"
                 )
+        # Body text at 24 px (32 px in larger text); the header's buttons grow with it.
+        for widget, text in visible_texts(window):
+            if text and window.stack.isAncestorOf(widget):
+                if widget.font().pixelSize() < theme.base_px:
+                    problems.append(
+                        f"{name}: {widget.objectName() or text[:20]!r} at "
+                        f"{widget.font().pixelSize()} px"
+                    )
+        if window.header.staff.font().pixelSize() != theme.header_px:
+            problems.append(f"{name}: the header's buttons ignore the text size")
+        if window.keyboard.isVisible() and window.keyboard.theme != theme:
+            problems.append(f"{name}: the keyboard ignores the theme")
+        # What is chosen says so in a mark, not by its colour alone.
+        for button in window.findChildren(QPushButton):
+            if button.isVisible() and button.isCheckable() and button.isChecked():
+                if not button.text().startswith(("✓", "◉")):
+                    problems.append(f"{name}: {button.objectName()} is chosen by colour only")
+        screen = window.stack.currentWidget()
+        if name == "receipt" and not in_view(window, screen.printer):
+            problems.append(f"{name}: 'take the receipt from the slot' is not all in sight")
+        if name.endswith("-error"):
+            # The error sits above the question, which stays the question.
+            if screen.title.text().startswith(("Lỗi", "Error")):
+                problems.append(f"{name}: the question was replaced by {screen.title.text()!r}")
+            if not in_view(window, screen.summary):
+                problems.append(f"{name}: the error summary is not all in sight")
+        busy = {"submitting": "busy", "papers-camera": "paperBusy"}.get(name)
+        if busy and not screen.findChild(QWidget, busy).spinner.turning:
+            problems.append(f"{name}: nothing shows that the kiosk is working")
+        seen[name] = screen.title.text()
+        if name == "lookup-result":
+            seen[name] = screen.result.text()
 
-    driver = run_tour(tmp_path / "shots", lang, data_dir=tmp_path / "data", inspect=inspect)
+    return inspect
+
+
+def test_tour_walks_every_screen_with_a_citizen_switching_to_english_half_way(
+    qtbot, tmp_path: Path
+) -> None:
+    """The full walk at 1280×800: readable, touch-sized, nothing under the keyboard (the
+    driver checks every screen with the keyboard up), and a citizen who turns to English
+    half-way reads the rest, the goodbye included, in English; the next one gets Vietnamese."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    inspect = inspector(problems, (1280, 800), seen)
+    driver = run_tour(
+        tmp_path / "shots",
+        "vi",
+        data_dir=tmp_path / "data",
+        inspect=inspect,
+        switch_language_at="papers",
+    )
     assert problems == []
+    languages = driver.languages
+    assert languages["requirements"] == "vi" and languages["papers"] == "en"
+    assert languages["goodbye"] == "en"
+    assert seen["goodbye"] == Translator.text("goodbye.title", "en")
+    assert languages["attract-after-timeout"] == "vi"  # the next citizen: the kiosk's own
+    appointment = Translator.text("lookup.appointment", "vi", date="")
+    assert appointment in seen["lookup-result"]  # the known return date is shown
     assert set(driver.visited) | {Step.ATTRACT} == set(Step)
     names = {path.stem.split("-", 1)[1] for path in driver.screenshots}
     # The interconnected birth registration: requirements, every form page, papers, check.
+    # (No page repeats the card's values, confirmed on the requirements screen; no page asks
+    # the 60-day question, which the child's birth date answers.)
     form_pages = [
-        "from-card",
         "declarant_role",
         "born_in_facility",
-        "late_registration",
         "parents_married",
         "child_name-error",
         "child_dob",
@@ -91,6 +175,64 @@ def test_tour_visits_every_screen_with_readable_touch_sized_controls(
     assert expected | {"requirements", "papers", "check-answers"} <= names
     for path in driver.screenshots:
         assert path.stat().st_size > 10_000  # a rendered screen, not a blank
+
+
+@pytest.mark.parametrize(
+    ("size", "large_text", "high_contrast", "language"),
+    [
+        pytest.param((1280, 800), True, True, "en", id="1280x800-large-contrast-en"),
+        pytest.param((1080, 1920), True, False, "vi", id="portrait-1080x1920-large"),
+        # 1920×1080 has room to spare: `make tour` shows it (out/tour-1080p).
+    ],
+)
+def test_key_screens_fit_every_screen_size_text_size_and_contrast(
+    qtbot,
+    tmp_path: Path,
+    size: tuple[int, int],
+    large_text: bool,
+    high_contrast: bool,
+    language: str,
+) -> None:
+    """The screens that got in the way, in the other variants: every form page (each text
+    page first left empty), the search, the look-up, with the keyboard up and nothing under
+    it; an upright kiosk gets its own layout, not a stretched landscape one."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    check = inspector(problems, size, seen)
+    portrait = size[1] > size[0]
+
+    def inspect(window: KioskWindow, name: str) -> None:
+        check(window, name)
+        if window.theme != Theme(high_contrast=high_contrast, large_text=large_text):
+            problems.append(f"{name}: the theme is {window.theme}")
+        if name == "attract":
+            tiles = window.screens[Step.ATTRACT].tiles
+            columns = {tile.geometry().x() for tile in tiles}
+            if portrait and (len(columns) != 1 or not window.header.wrapped):
+                problems.append("upright: the tiles are not in one column under a wrapped header")
+            if not portrait and len(columns) != 3:
+                problems.append("wide: the tiles are not in three columns")
+        keyboard = window.keyboard
+        if keyboard.isVisible() and keyboard.mode != "text":
+            zero = keyboard.findChild(QPushButton, "key_0")
+            if portrait and zero.width() < window.width() // 4:
+                problems.append(f"{name}: the digit pad is not across the screen")
+
+    driver = run_tour(
+        tmp_path / "shots",
+        language,
+        data_dir=tmp_path / "data",
+        inspect=inspect,
+        size=size,
+        large_text=large_text,
+        high_contrast=high_contrast,
+        walk=key_screens,
+    )
+    assert problems == []
+    names = {path.stem.split("-", 1)[1] for path in driver.screenshots}
+    assert {"choose-service-search", "lookup-keyboard", "rating-reasons", "goodbye"} <= names
+    assert any(name.endswith("-error") for name in names)  # a form page's error summary
+    assert seen["goodbye"] == Translator.text("goodbye.title", language)
 
 
 def test_the_font_covers_every_vietnamese_letter(qtbot) -> None:
@@ -123,7 +265,7 @@ def test_high_contrast_and_large_text_apply_and_reset(ui_kiosk: UiKiosk) -> None
     normal = app.styleSheet()
     ui_kiosk.click("high_contrast")
     ui_kiosk.click("large_text")
-    assert "#FFE500" in app.styleSheet() and "font-size: 26px" in app.styleSheet()
+    assert "#FFE500" in app.styleSheet() and "font-size: 32px" in app.styleSheet()
     ui_kiosk.click("tile_queue")
     ui_kiosk.wait_for(Step.QUEUE_TICKET)
     ui_kiosk.click("back")
@@ -157,20 +299,16 @@ def test_card_removal_through_the_ui_ends_the_session(ui_kiosk: UiKiosk) -> None
 
 def test_form_errors_link_to_each_field(ui_kiosk: UiKiosk) -> None:
     form = ui_kiosk.open_form("TP-LLTP")
-    # The first page shows what the card filled in, marked, with nothing to type.
-    card_value = form.findChild(QLabel, "card_full_name")
+    # What the card filled in was shown, and confirmed, on the requirements screen.
+    requirements = ui_kiosk.window.screens[Step.REQUIREMENTS]
+    card_value = requirements.findChild(QLabel, "card_full_name")
     assert card_value.text() == ui_kiosk.sims.card.full_name
-    assert "thẻ căn cước" in " ".join(w.text() for w in form.findChildren(QLabel, "badge"))
-    ui_kiosk.click("form_continue")
-    ui_kiosk.wait_page("certificate_type")
-    ui_kiosk.click("form_continue")  # nothing chosen
-    assert form.summary.isVisible()
-    assert form.title.text().startswith("Lỗi: ")
-    assert form.messages["certificate_type"].isVisible()
+    ui_kiosk.wait_page("certificate_type")  # the form starts with its first question
     ui_kiosk.fill([("certificate_type", "type_1"), ("fee_group", "standard"), ("father_name", "")])
     ui_kiosk.fill([("mother_name", ""), ("spouse_name", "")])
     ui_kiosk.wait_page("purpose")
-    ui_kiosk.click("form_continue")
+    ui_kiosk.click("form_continue")  # nothing typed
+    assert form.summary.isVisible() and form.messages["purpose"].isVisible()
     links = [b for b in form.summary.findChildren(QPushButton) if b.isVisible()]
     assert [b.text() for b in links] == [form.messages["purpose"].text()]
     ui_kiosk.qtbot.waitUntil(form.edits["purpose"].isVisible, timeout=2000)
@@ -188,14 +326,11 @@ def test_form_errors_link_to_each_field(ui_kiosk: UiKiosk) -> None:
 
 
 BIRTH_PAGES: list[tuple[str, str | dict[str, str]]] = [
-    ("from_card", ""),
     ("declarant_role", "mother"),
-    ("born_in_facility", "yes"),
+    ("born_in_facility", "yes"),  # the birth certificate gives the date, sex and place
     ("late_registration", "no"),
-    ("parents_married", "yes"),
+    ("parents_married", "yes"),  # the father is known: not asked
     ("child_name", "Bé Na"),
-    ("child_dob", "02/11/2026"),
-    ("father_name", ""),
     ("phone", "0987654321"),
 ]
 
@@ -249,7 +384,7 @@ def test_the_wipe_leaves_no_personal_data_on_screen_or_in_memory(
         ui_kiosk.click("home")
     else:
         ui_kiosk.open_form("CT-TT", card)
-        ui_kiosk.fill([("from_card", ""), ("residence_basis", "own"), ("fee_exempt", "no")])
+        ui_kiosk.fill([("residence_basis", "own"), ("fee_exempt", "no")])
         ui_kiosk.wait_page("new_address")
         ui_kiosk.answer(
             "new_address",
@@ -309,7 +444,6 @@ def test_change_on_the_check_answers_page_goes_to_that_question(ui_kiosk: UiKios
     form = ui_kiosk.open_form("CT-TT")
     ui_kiosk.fill(
         [
-            ("from_card", ""),
             ("residence_basis", "relative"),
             ("fee_exempt", "no"),
             (
@@ -355,6 +489,7 @@ def test_a_keyboard_wedge_mrz_scanner_opens_the_chip(ui_kiosk: UiKiosk) -> None:
     ui_kiosk.sims.reader.insert(card)
     ui_kiosk.wait_for(Step.ACCESS_KEY)
     screen = ui_kiosk.window.screens[Step.ACCESS_KEY]
+    ui_kiosk.click("access_mode_numbers")
     ui_kiosk.qtbot.waitUntil(screen.edits["id_number"].isVisible, timeout=2000)
     mrz = cccd_td1(
         card.id_number, card.date_of_birth, card.date_of_expiry, "F", "Tran", "Thi Ngoc Anh"

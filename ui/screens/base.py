@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -63,13 +64,53 @@ class Tile(QPushButton):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(self.caption)
+        self._text = ""
+        self.toggled.connect(lambda _on: self.setText(self._text))
 
     def setText(self, text: str) -> None:
-        self.caption.setText(text)
+        self._text = text
+        # A chosen tile says so in words and a mark, not only by its colour (WCAG 1.4.1).
+        checked = self.isCheckable() and self.isChecked()
+        self.caption.setText(f"{CHECK_MARK} {text}" if checked and text else text)
+        self.caption.setProperty("checked", checked)
+        self.caption.style().unpolish(self.caption)
+        self.caption.style().polish(self.caption)
         self.setAccessibleName(text.replace("\n", " "))
 
     def text(self) -> str:
         return self.caption.text()
+
+
+CHECK_MARK = "✓"
+CHOSEN, NOT_CHOSEN = "◉", "○"
+"""One of several choices: a filled and an empty circle, as on a paper form."""
+
+
+class ChoiceButton(QPushButton):
+    """A checkable button whose text carries its state: ``◉``/``○`` for one choice among
+    several (``exclusive``), ``✓`` for an on/off setting.  Colour alone never tells which
+    is chosen (WCAG 1.4.1); the mark is also read out as part of the name."""
+
+    def __init__(self, name: str, *, exclusive: bool = False) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setCheckable(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.exclusive = exclusive
+        self.caption = ""
+        self.toggled.connect(lambda _on: self._show())
+
+    def setText(self, text: str) -> None:
+        self.caption = text
+        self._show()
+
+    def _show(self) -> None:
+        if self.exclusive:
+            mark = CHOSEN if self.isChecked() else NOT_CHOSEN
+        else:
+            mark = CHECK_MARK if self.isChecked() else ""
+        super().setText(f"{mark} {self.caption}" if mark and self.caption else self.caption)
 
 
 def label(name: str = "", *, wrap: bool = True) -> QLabel:
@@ -111,10 +152,89 @@ class Screen(QWidget):
         # A touch on the page's background must not take the focus from the field.
         self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.scroll_area.setWidget(content)
+        # Its own minimum, not its scroll bar's: with the keyboard up on a short screen the
+        # window must not grow past the screen (the page scrolls instead).
+        self.scroll_area.setMinimumHeight(64)
         outer.addWidget(self.scroll_area, 1)
         self.nav = QHBoxLayout()
         self.nav.setSpacing(16)
         outer.addLayout(self.nav)
+        self._outer = outer
+        self.compact = False
+        self.portrait = False
+        self._subtitle_shown = True
+
+    # Layout ------------------------------------------------------------------
+    def set_compact(self, compact: bool) -> None:
+        """The on-screen keyboard is up (``True``) or gone: with the keyboard the page gives
+        its room to the question and the field (smaller margins, no subtitle)."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        side = self._outer.contentsMargins().left()
+        self._outer.setContentsMargins(side, 8 if compact else 28, side, 8 if compact else 24)
+        self._outer.setSpacing(8 if compact else 16)
+        if compact:
+            self._subtitle_shown = not self.subtitle.isHidden()
+            self.subtitle.hide()
+        else:
+            self.subtitle.setVisible(self._subtitle_shown)
+
+    def set_portrait(self, portrait: bool) -> None:
+        """The kiosk's screen is upright (taller than wide); screens rearrange what they show."""
+        self.portrait = portrait
+        side = 32 if portrait else 48
+        margins = self._outer.contentsMargins()
+        self._outer.setContentsMargins(side, margins.top(), side, margins.bottom())
+
+    def companions(self, field: QWidget) -> list[QWidget]:
+        """What must stay in sight with ``field`` while the citizen types into it: the widget
+        it controls (its ``controls`` property: search results, a list to pick from) and what
+        a screen adds (the error summary, the field's message)."""
+        controlled = field.property("controls")
+        return [controlled] if isinstance(controlled, QWidget) else []
+
+    def keep_in_view(self, field: QWidget) -> None:
+        """Scroll the page so that ``field`` and its :meth:`companions` are in sight.
+
+        When they do not all fit, the field wins, then what lies under it (the first
+        results), then what lies above (the error summary).
+        """
+        area = self.scroll_area
+        content = area.widget()
+        if content is None or not content.isAncestorOf(field) or not field.isVisible():
+            return
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        content_layout = content.layout()
+        if content_layout is not None:
+            content_layout.activate()
+
+        def span(widget: QWidget) -> tuple[int, int]:
+            top = widget.mapTo(content, QPoint(0, 0)).y()
+            return top, top + widget.height()
+
+        field_top, field_bottom = span(field)
+        top, bottom = field_top, field_bottom
+        for widget in self.companions(field):
+            if widget is None or not widget.isVisible() or not content.isAncestorOf(widget):
+                continue
+            first, last = span(widget)
+            top, bottom = min(top, first), max(bottom, last)
+        height = area.viewport().height()
+        bar = area.verticalScrollBar()
+        margin = 8
+        if bottom - top + 2 * margin <= height:
+            value = bar.value()
+            if top - margin < value:
+                value = top - margin
+            elif bottom + margin > value + height:
+                value = bottom + margin - height
+        else:
+            # Everything does not fit: the field in sight first, then what lies under it.
+            value = min(field_top - margin, max(top - margin, bottom + margin - height))
+        bar.setValue(max(bar.minimum(), min(bar.maximum(), value)))
 
     # Translation -------------------------------------------------------------
     def bind(self, setter: Callable[[str], None], key: str, **params: TextParam) -> None:
@@ -176,6 +296,13 @@ def clear_layout(layout: Any) -> None:
         item = layout.takeAt(0)
         widget = item.widget()
         if widget is not None:
+            # A touched button that goes (a category, an answer) holds the focus: hidden, it
+            # would pass it to a sibling about to be parentless, a window of its own that
+            # takes the kiosk's activation (and the keyboard, which follows the focus, stays
+            # away).  Let it go nowhere instead.
+            focus = QApplication.focusWidget()
+            if focus is not None and (focus is widget or widget.isAncestorOf(focus)):
+                focus.clearFocus()
             blank(widget)
             widget.hide()
             widget.setParent(None)

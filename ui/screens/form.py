@@ -1,4 +1,4 @@
-"""Requirements, the one-question-per-page form, and the check-answers page.
+"""The one-question-per-page form and the check-answers page (requirements: requirements.py).
 
 Thin views over :class:`kiosk.forms.engine.FormSession` (``core.forms.form``): the page to
 show, its problems, the rows to check all come from there.
@@ -20,108 +20,15 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.core import KioskCore
-from kiosk.forms.engine import (
-    PageKind,
-    condition_text,
-    money_text,
-    requirements,
-    time_text,
-)
+from kiosk.forms.engine import AddressOffer, PageKind, money_text
 from kiosk.runtime.flow import Step, Transition, Trigger
-from ui.screens.base import Screen, button, clear_layout, label
+from ui.screens.base import ChoiceButton, Screen, button, clear_layout, label
+from ui.screens.requirements import RequirementsScreen, info_row, section
+
+__all__ = ["CheckAnswersScreen", "FormScreen", "RequirementsScreen"]
 
 TEXT_INPUTS = {"text": "text", "phone": "numeric", "number": "numeric", "id_number": "numeric"}
 """Page input kind → on-screen keyboard mode (``date`` has its own)."""
-
-
-def section(title: str) -> QLabel:
-    heading = label("sectionTitle")
-    heading.setText(title)
-    heading.setStyleSheet("font-weight: 700; margin-top: 8px;")
-    return heading
-
-
-def info_row(text: str, note: str = "", *, name: str = "answerRow") -> QFrame:
-    frame = QFrame()
-    frame.setObjectName(name)
-    column = QVBoxLayout(frame)
-    column.setContentsMargins(16, 10, 16, 10)
-    main = label()
-    main.setText(text)
-    column.addWidget(main)
-    if note:
-        hint = label("hint")
-        hint.setText(note)
-        column.addWidget(hint)
-    return frame
-
-
-class RequirementsScreen(Screen):
-    """Before the form: what the card fills in, papers no longer needed and why, fee, time."""
-
-    step = Step.REQUIREMENTS
-
-    def __init__(self, core: KioskCore) -> None:
-        super().__init__(core)
-        self.forms = core.forms
-        self.service = core.service
-        self.bind(self.subtitle.setText, "req.subtitle")
-        self.facts = QVBoxLayout()
-        self.facts.setSpacing(8)
-        self.body.addLayout(self.facts)
-        self.body.addStretch(1)
-        self.add_back()
-        self.add_cancel()
-        self.add_stretch()
-        start = button("req_start", primary=True)
-        self.bind(start.setText, "req.start")
-        start.clicked.connect(self.forms.start)
-        self.nav.addWidget(start)
-
-    def refresh(self) -> None:
-        clear_layout(self.facts)
-        procedure = self.service.procedure
-        if procedure is None:
-            return
-        tr, lang = self.core.tr, self.core.tr.language
-        self.title.setText(procedure.name(lang))
-        needs = requirements(procedure)
-        summary = [tr("req.fee", fee=procedure.fee(lang))]
-        summary.append(tr("procedure.time", time=time_text(procedure.processing_time, tr)))
-        if procedure.agency is not None:
-            summary.append(tr("req.agency", agency=procedure.agency.name(lang)))
-        if procedure.result is not None:
-            summary.append(tr("req.collect", place=procedure.result.collect_at(lang)))
-        self.facts.addWidget(info_row("\n".join(summary), name="notice"))
-
-        if needs.from_card:
-            self.facts.addWidget(section("✓ " + tr("req.from_card")))
-            names = ", ".join(f.label(lang) for f in needs.from_card)
-            self.facts.addWidget(info_row(names))
-        if needs.replaced:
-            self.facts.addWidget(section("✓ " + tr("req.replaced")))
-            for document in needs.replaced:
-                notes = []
-                if document.replaced_by:
-                    source = self.core.catalogue.data_source(document.replaced_by)
-                    notes.append(tr("req.replaced_by", source=source.name(lang)))
-                condition = condition_text(procedure, document, lang)
-                if condition:
-                    notes.append(tr("req.only_if", condition=condition))
-                self.facts.addWidget(info_row(document.name(lang), "\n".join(notes)))
-        self.facts.addWidget(section("• " + tr("req.still_needed")))
-        if needs.still_needed:
-            for document in needs.still_needed:
-                condition = condition_text(procedure, document, lang)
-                note = tr("req.only_if", condition=condition) if condition else ""
-                self.facts.addWidget(info_row(document.name(lang), note))
-        else:
-            self.facts.addWidget(info_row(tr("req.none_needed")))
-
-    def reset(self) -> None:
-        clear_layout(self.facts)
-        self.title.setText("")
-        super().reset()
 
 
 class FormScreen(Screen):
@@ -140,7 +47,9 @@ class FormScreen(Screen):
         self.summary_items = QVBoxLayout()
         summary_layout.addLayout(self.summary_items)
         self.summary.hide()
-        self.body.addWidget(self.summary)
+        # Above the question, outside the part that scrolls: the question stays as it was,
+        # and the summary is never scrolled away or clipped (nor hidden by the keyboard).
+        self._outer.insertWidget(0, self.summary)
         self.hint = label("hint")
         self.body.addWidget(self.hint)
         self.area = QVBoxLayout()
@@ -157,6 +66,9 @@ class FormScreen(Screen):
         self.bind(go.setText, "nav.continue")
         go.clicked.connect(self.submit)
         self.nav.addWidget(go)
+        self.go = go  # hidden on a choice page: the choice itself moves on
+        self._choosing: str | None = None  # a choice touched, its page about to be left
+        self._offered = False  # an address page offers addresses the kiosk already has
         # What the current page's inputs are, for reading them and pointing at problems.
         self.edits: dict[str, QLineEdit] = {}
         self.messages: dict[str, QLabel] = {}
@@ -185,23 +97,20 @@ class FormScreen(Screen):
         self.subtitle.setText(
             f"{tr('form.progress', n=number, total=total)} · {form.procedure.name(lang)}"
         )
-        optional = "" if page.required or page.kind is PageKind.CARD else " " + tr("form.optional")
-        if page.kind is PageKind.CARD:
-            self.title.setText(tr("form.card_page.title"))
-            self.hint.setText(tr("form.card_page.hint"))
-            self._card_page()
+        optional = "" if page.required else " " + tr("form.optional")
+        self.title.setText(page.label(lang) + optional)
+        hint = page.hint(lang) if page.hint else ""
+        if page.input == "date":
+            hint = (hint + "\n" if hint else "") + tr("form.date_hint")
+        self.hint.setText(hint)
+        self._choosing = None
+        self.go.setVisible(page.input not in ("choice", "yes_no"))
+        if page.input in ("choice", "yes_no"):
+            self._choice_page(page.key, page.choices, form.value(page.key))
+        elif page.input == "address":
+            self._address_page(page.key)
         else:
-            self.title.setText(page.label(lang) + optional)
-            hint = page.hint(lang) if page.hint else ""
-            if page.input == "date":
-                hint = (hint + "\n" if hint else "") + tr("form.date_hint")
-            self.hint.setText(hint)
-            if page.input in ("choice", "yes_no"):
-                self._choice_page(page.key, page.choices, form.value(page.key))
-            elif page.input == "address":
-                self._address_page(page.key)
-            else:
-                self._text_page(page.key, page.input, form.value(page.key), page.label(lang))
+            self._text_page(page.key, page.input, form.value(page.key), page.label(lang))
         self.hint.setVisible(bool(self.hint.text()))
         if form.errors:
             self.show_errors(form.errors)
@@ -218,6 +127,7 @@ class FormScreen(Screen):
         self.lists.clear()
         self.address.clear()
         self.address_detail = ""
+        self._offered = False
         self.hint.setText("")
 
     def _message(self, key: str) -> QLabel:
@@ -226,27 +136,6 @@ class FormScreen(Screen):
         self.messages[key] = message
         self.area.addWidget(message)
         return message
-
-    def _card_page(self) -> None:
-        form = self.forms.form
-        assert form is not None
-        lang = self.core.tr.language
-        for form_field in form.card_fields():
-            frame = QFrame()
-            frame.setObjectName("answerRow")
-            row = QHBoxLayout(frame)
-            name = label()
-            name.setText(form_field.label(lang))
-            value = label()
-            value.setObjectName(f"card_{form_field.key}")
-            value.setText(form.card_value(form_field))
-            value.setStyleSheet("font-weight: 600;")
-            badge = label("badge")
-            badge.setText("✓ " + self.core.tr("form.from_card"))
-            row.addWidget(name, 2)
-            row.addWidget(value, 3)
-            row.addWidget(badge, 2)
-            self.area.addWidget(frame)
 
     def _text_page(self, key: str, kind: str, value: str, caption: str) -> None:
         self._message(key)
@@ -258,7 +147,7 @@ class FormScreen(Screen):
         edit.setMaxLength({"phone": 13, "id_number": 14, "date": 10}.get(kind, 120))
         edit.setProperty("keyboard", "date" if kind == "date" else TEXT_INPUTS.get(kind, "text"))
         if kind == "date":
-            edit.setPlaceholderText("dd/mm/yyyy")
+            edit.setPlaceholderText(self.core.tr("form.date_placeholder"))
         edit.returnPressed.connect(self.submit)
         self.edits[key] = edit
         self.area.addWidget(edit)
@@ -267,15 +156,30 @@ class FormScreen(Screen):
         self._message(key)
         lang = self.core.tr.language
         for value, caption in choices:
-            choice = button(f"choice_{key}_{value}")
-            choice.setCheckable(True)
+            choice = ChoiceButton(f"choice_{key}_{value}", exclusive=True)
             choice.setAutoExclusive(True)
             choice.setText(caption(lang))
             choice.setMinimumHeight(72)
             choice.setChecked(value == current)
             choice.setStyleSheet("text-align: left; padding: 12px 24px;")
+            choice.clicked.connect(lambda _=False, k=key, v=value: self._chosen(k, v))
             self.choices[value] = choice
             self.area.addWidget(choice)
+
+    CHOICE_PAUSE_MS = 150  # the touched answer is seen marked before the next page
+
+    def _chosen(self, key: str, value: str) -> None:
+        """One touch on an answer answers the page (Back is there to go back to it)."""
+        if self._choosing is not None:
+            return  # a second touch while the first one moves on
+        self._choosing = key
+
+        def answer() -> None:
+            form = self.forms.form
+            if self._choosing == key and form is not None and form.page_key == key:
+                self.forms.answer_page(value)
+
+        QTimer.singleShot(self.CHOICE_PAUSE_MS, answer)
 
     def _address_page(self, key: str) -> None:
         """Province, then commune or ward, then house and street: one choice at a time."""
@@ -285,7 +189,46 @@ class FormScreen(Screen):
         if picked is not None and not self.address:
             self.address = {"province": picked.province_code, "commune": picked.commune_code}
             self.address_detail = picked.detail
+        elif picked is None:
+            self._address_offers(key)
         self._address_parts(key)
+
+    def _address_offers(self, key: str) -> None:
+        """The addresses the kiosk already has: one touch answers the page."""
+        form = self.forms.form
+        assert form is not None
+        tr, lang = self.core.tr, self.core.tr.language
+        offers = form.address_offers(key)
+        # The keyboard waits for a touch on the search: it would cover these answers.
+        self._offered = bool(offers)
+        for offer in offers:
+            what = (
+                tr("form.address.same_as_card")
+                if offer.label is None
+                else tr("form.address.same_as", what=offer.label(lang))
+            )
+            choice = button(f"same_{key}_{offer.source}")
+            choice.setText(f"{what}\n{offer.text}")
+            choice.setMinimumHeight(96)
+            choice.setStyleSheet("text-align: left; padding: 12px 24px;")
+            choice.clicked.connect(lambda _=False, k=key, o=offer: self._same_as(k, o))
+            self.area.addWidget(choice)
+        if offers:
+            self.area.addWidget(section(tr("form.address.other")))
+
+    def _same_as(self, key: str, offer: AddressOffer) -> None:
+        self._offered = False
+        known = offer.address
+        if known.complete:
+            parts = {"province": known.province_code, "commune": known.commune_code}
+            self.forms.answer_page({**parts, "detail": known.detail})
+            return
+        # Only the province is known (an address from before July 2025): pick the rest.
+        self.address = {"province": known.province_code}
+        if known.commune_code:
+            self.address["commune"] = known.commune_code
+        self.address_detail = known.detail
+        self._rebuild_address(key)
 
     def _address_parts(self, key: str) -> None:
         form = self.forms.form
@@ -327,6 +270,7 @@ class FormScreen(Screen):
             items.setObjectName(f"list_{key}_{part}")
             items.setMinimumHeight(300)
             items.setStyleSheet("QListWidget::item { min-height: 56px; padding-left: 12px; }")
+            search.setProperty("controls", items)  # the keyboard never hides the list
             self.lists[f"{key}.{part}"] = items
             self.area.addWidget(items)
             search.textChanged.connect(lambda _t, k=key, p=part: self._fill_list(k, p))
@@ -395,6 +339,7 @@ class FormScreen(Screen):
         self.edits.clear()
         self.messages.clear()
         self.lists.clear()
+        self._offered = False  # a part was picked: the offers are gone
         self._address_parts(key)
         QTimer.singleShot(0, self._focus_first)
 
@@ -402,7 +347,7 @@ class FormScreen(Screen):
     def value(self) -> str | dict[str, str]:
         form = self.forms.form
         page = form.page if form else None
-        if page is None or page.kind is PageKind.CARD:
+        if page is None:
             return ""
         if page.input in ("choice", "yes_no"):
             return next((v for v, b in self.choices.items() if b.isChecked()), "")
@@ -427,7 +372,6 @@ class FormScreen(Screen):
         clear_layout(self.summary_items)
         for key, message in self.messages.items():
             problem = errors.get(key)
-            message.setVisible(bool(problem))
             message.setText(tr(problem, field=page.label(lang)) if problem else "")
         for key, edit in self.edits.items():
             invalid = key in errors or key.removesuffix(".filter") in errors
@@ -443,11 +387,23 @@ class FormScreen(Screen):
         if errors:
             self.summary_title.setText(tr("form.error_summary"))
             self.summary.show()
-            self.title.setText(tr("form.error_prefix") + page.label(lang))
-            self.scroll_area.ensureWidgetVisible(self.summary)
+            self._show_messages()
             self.focus_input(next(iter(errors)))
         else:
             self.summary.hide()
+            self._show_messages()
+
+    def _show_messages(self) -> None:
+        """Each problem beside its input too; but with the keyboard up the summary right
+        above the question says it, and the input keeps the room."""
+        for message in self.messages.values():
+            message.setVisible(
+                bool(message.text()) and not (self.compact and self.summary.isVisibleTo(self))
+            )
+
+    def set_compact(self, compact: bool) -> None:
+        super().set_compact(compact)
+        self._show_messages()
 
     def focus_input(self, key: str) -> None:
         widget: QWidget | None = (
@@ -457,11 +413,24 @@ class FormScreen(Screen):
             or next(iter(self.choices.values()), None)
         )
         if widget is not None:
-            self.scroll_area.ensureWidgetVisible(widget, 50, 120)
             widget.setFocus()
+            # Once laid out with its message: the input and what goes with it in sight.
+            QTimer.singleShot(0, self, lambda: self.keep_in_view(widget))
+
+    def companions(self, field: QWidget) -> list[QWidget]:
+        """With a field: the error summary, its message, and the list it filters."""
+        companions = super().companions(field)
+        if self.summary.isVisible():
+            companions.insert(0, self.summary)
+        for key, edit in self.edits.items():
+            if edit is field:
+                message = self.messages.get(key.removesuffix(".filter"))
+                if message is not None:
+                    companions.append(message)
+        return companions
 
     def _focus_first(self) -> None:
-        if self.edits:
+        if self.edits and not self._offered:
             next(iter(self.edits.values())).setFocus()
 
     def reset(self) -> None:
@@ -496,7 +465,9 @@ class CheckAnswersScreen(Screen):
         send.clicked.connect(self.forms.confirm_answers)
         self.nav.addWidget(send)
 
-    def _row(self, caption: str, value: str, *, badge: str = "", change: str = "") -> QFrame:
+    def _row(
+        self, caption: str, value: str, *, badge: str = "", change: str = "", note: str = ""
+    ) -> QFrame:
         frame = QFrame()
         frame.setObjectName("answerRow")
         row = QHBoxLayout(frame)
@@ -506,7 +477,15 @@ class CheckAnswersScreen(Screen):
         shown.setText(value)
         shown.setStyleSheet("font-weight: 600;")
         row.addWidget(name, 2)
-        row.addWidget(shown, 3)
+        if note:  # under the value: how the kiosk knew it
+            cell = QVBoxLayout()
+            cell.addWidget(shown)
+            how = label("badge")
+            how.setText(note)
+            cell.addWidget(how)
+            row.addLayout(cell, 3)
+        else:
+            row.addWidget(shown, 3)
         if badge:
             mark = label("badge")
             mark.setText(badge)
@@ -545,7 +524,11 @@ class CheckAnswersScreen(Screen):
                 if row.from_card:
                     widget = self._row(row.label(lang), row.value, badge=tr("form.from_card"))
                 else:
-                    widget = self._row(row.label(lang), row.value or "—", change=row.key)
+                    # A worked-out answer says so, and can be changed like any other.
+                    source = row.derived_from(lang) if row.derived_from else ""
+                    note = "✓ " + tr("check.derived", source=source) if source else ""
+                    value = row.value or "—"
+                    widget = self._row(row.label(lang), value, note=note, change=row.key)
                 self.rows.addWidget(widget)
         papers = self.papers.needed()
         if papers:

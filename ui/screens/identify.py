@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
@@ -35,7 +35,10 @@ from kiosk.core import KioskCore
 from kiosk.face.check import FaceProgress, Phase
 from kiosk.runtime.flow import Step, Transition, Trigger
 from kiosk.runtime.i18n import N_
-from ui.screens.base import Screen, button, label
+from ui.screens.base import ChoiceButton, Screen, button, label
+
+if TYPE_CHECKING:  # frames come from the camera thread: numpy is not needed to start
+    import numpy as np
 
 READ_STEP_KEYS = {
     ReadStep.CONNECTING: N_("reading.step.connecting"),
@@ -45,9 +48,16 @@ READ_STEP_KEYS = {
     ReadStep.CHECKING: N_("reading.step.checking"),
 }
 
+REJECTED_KEYS = {
+    "numbers": N_("access.error.numbers_rejected"),
+    "can": N_("access.error.can_rejected"),
+}
+"""The chip refused the key: what to check, by the way the citizen gave it."""
+
 READER_STATE_KEYS: dict[ReaderState, str] = {
     ReaderState.NO_READER: N_("reader.no_reader"),
     ReaderState.NO_SERVICE: N_("reader.no_service"),
+    ReaderState.NOT_RESPONDING: N_("reader.not_responding"),
 }
 
 
@@ -234,7 +244,10 @@ class CameraPreview(QWidget):
         p.setBrush(Qt.BrushStyle.NoBrush)
         h = self.height()
         if self.guide == "card":
-            card = QRectF(self.width() / 2 - h * 0.6, h * 0.12, h * 1.2, h * 0.76)
+            # An ID card's shape (85.6 × 54 mm), as large as fits: wide or upright screens.
+            width = min(self.width() * 0.9, h * 0.76 * 85.6 / 54)
+            height = width * 54 / 85.6
+            card = QRectF((self.width() - width) / 2, (h - height) / 2, width, height)
             p.drawRoundedRect(card, 16, 16)
         else:
             p.drawEllipse(QRectF(self.width() / 2 - h * 0.28, h * 0.1, h * 0.56, h * 0.78))
@@ -268,8 +281,7 @@ class FaceCheckScreen(Screen):
         left.addStretch(1)
         row.addLayout(left)
         right = QVBoxLayout()
-        self.guidance = label("faceGuidance")
-        self.guidance.setStyleSheet("font-size: 30px; font-weight: 700;")
+        self.guidance = label("faceGuidance")  # its colour follows its tone (ui/theme.py)
         right.addWidget(self.guidance)
         self.preview = CameraPreview(core)
         self.preview.setMinimumHeight(260)
@@ -329,10 +341,9 @@ class FaceCheckScreen(Screen):
             text = tr(progress.reason) + " " + tr("face.attempts_left", n=remaining)
             value, tone, retry = 0, "bad", True
         self.guidance.setText(text)
-        colours = {"good": "#1E7B34", "bad": "#A4161A", "challenge": "#0B5CAD"}
-        self.guidance.setStyleSheet(
-            f"font-size: 30px; font-weight: 700; color: {colours.get(tone, '#1A1A1A')};"
-        )
+        self.guidance.setProperty("tone", tone)
+        self.guidance.style().unpolish(self.guidance)
+        self.guidance.style().polish(self.guidance)
         self.progress.setValue(value)
         self.retry.setVisible(retry)
         self.preview.set_tone(tone)
@@ -375,10 +386,9 @@ class AccessKeyScreen(Screen):
         modes = QHBoxLayout()
         self.mode_buttons: dict[str, QPushButton] = {}
         for mode, key in self.MODES:
-            choice = button(f"access_mode_{mode}")
-            choice.setCheckable(True)
+            choice = ChoiceButton(f"access_mode_{mode}", exclusive=True)
             self.bind(choice.setText, key)
-            choice.clicked.connect(lambda _=False, m=mode: self.set_mode(m))
+            choice.clicked.connect(lambda _=False, m=mode: self.choose_mode(m))
             modes.addWidget(choice)
             self.mode_buttons[mode] = choice
         modes.addStretch(1)
@@ -416,7 +426,8 @@ class AccessKeyScreen(Screen):
                 edit = QLineEdit()
                 edit.setObjectName(f"access_{name}")
                 edit.setMaxLength(length)
-                edit.setPlaceholderText("dd/mm/yyyy" if name in ("birth", "expiry") else "")
+                if name in ("birth", "expiry"):
+                    self.bind(edit.setPlaceholderText, "form.date_placeholder")
                 # The window's on-screen keyboard serves them: a date pad puts in the slashes.
                 edit.setProperty("keyboard", "date" if name in ("birth", "expiry") else "numeric")
                 message = label("errorText")
@@ -436,10 +447,12 @@ class AccessKeyScreen(Screen):
         self.bind(self.go.setText, "access.read")
         self.go.clicked.connect(self.submit)
         self.nav.addWidget(self.go)
-        self.mode = "numbers"
+        self.mode = "qr"  # the camera reads the card's QR code: nothing to type
         self._wedge: list[str] = []
         self._wedge_last = 0.0
-        self.identify.qr_result.connect(lambda _key: self.refresh())
+        self._used: str | None = None  # the way the last key was given: numbers, can, mrz
+        self._error_for: str | None = None  # the mode the error on screen is about
+        self.identify.qr_result.connect(self.on_qr_result)
 
     # Keyboard-wedge MRZ scanners type the whole zone in a burst, then Enter. ----------
     WEDGE_GAP_S = 0.05
@@ -459,6 +472,7 @@ class AccessKeyScreen(Screen):
                 # Scanners send each MRZ line followed by Enter: this was the last one.
                 self._wedge.clear()
                 self.reset()  # what the burst typed into a field is not an answer
+                self._used = "mrz"
                 key = self.identify.submit_mrz(burst)
                 if key:
                     self.error.setText(self.core.tr(key))
@@ -474,6 +488,17 @@ class AccessKeyScreen(Screen):
     def showEvent(self, event: QShowEvent) -> None:
         QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
         super().showEvent(event)
+
+    def choose_mode(self, mode: str) -> None:
+        """The citizen touched another way to give the key: the last way's error goes."""
+        if mode != self.mode:
+            self._error_for = None
+        self.set_mode(mode)
+        self.refresh()
+
+    def on_qr_result(self, key: str | None) -> None:
+        self._error_for = "qr" if key else None
+        self.refresh()
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
@@ -503,17 +528,24 @@ class AccessKeyScreen(Screen):
             self.edits["birth"].setText(prefill[1])
             self.set_mode("numbers")
         else:
-            self.set_mode(self.mode if rejected else "numbers")
+            # A new card: the QR code first (the camera is already looking for it);
+            # typing the numbers or the CAN is one touch away.
+            self.set_mode(self.mode if rejected else "qr")
+        self._error_for = self.mode if rejected else None
         self.refresh()
         if rejected and self.mode == "numbers":
             self.edits["expiry"].setFocus()
 
     def refresh(self) -> None:
-        key = self.core.session.error_key
+        key = self.core.session.error_key if self._error_for == self.mode else None
+        if key == "card.error.access_denied" and self._used in REJECTED_KEYS:
+            # Say which numbers to check: those typed, not always the expiry date.
+            key = REJECTED_KEYS[self._used]
         self.error.setText(self.core.tr(key) if key else "")
         self.error.setVisible(bool(key))
 
     def submit(self) -> None:
+        self._used = self.mode
         if self.mode == "can":
             errors = self.identify.submit_can(self.edits["can"].text())
         else:

@@ -2,23 +2,45 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QHideEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLineEdit,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.core import KioskCore
 from kiosk.journeys.lookup import LookupResult
+from kiosk.journeys.rating import RATING_REASONS
 from kiosk.journeys.ticket import QueueTicket
 from kiosk.runtime.flow import Step, Transition, Trigger
 from kiosk.runtime.i18n import N_
-from ui.screens.base import Screen, Tile, button, clear_layout, label
+from ui.screens.base import ChoiceButton, Screen, Tile, button, clear_layout, label
+from ui.screens.identify import CameraPreview
 
 RATING_BUTTONS = (
     ("very_satisfied", N_("rating.very_satisfied"), "★★★"),
     ("satisfied", N_("rating.satisfied"), "★★"),
     ("dissatisfied", N_("rating.dissatisfied"), "★"),
 )
+REASON_KEYS = {
+    "waiting": N_("rating.reason.waiting"),
+    "hard_to_use": N_("rating.reason.hard_to_use"),
+    "unclear": N_("rating.reason.unclear"),
+    "staff": N_("rating.reason.staff"),
+    "other": N_("rating.reason.other"),
+}
+assert tuple(REASON_KEYS) == RATING_REASONS
 
 
 class RatingScreen(Screen):
+    """Three tiles; "not satisfied" stays chosen (a mark and its colour) and offers the
+    common reasons to touch, typing more being optional."""
+
     step = Step.RATING
 
     def __init__(self, core: KioskCore) -> None:
@@ -26,20 +48,41 @@ class RatingScreen(Screen):
         self.rating = core.rating
         self.bind(self.title.setText, "rating.title")
         self.bind(self.subtitle.setText, "rating.subtitle")
-        row = QHBoxLayout()
-        row.setSpacing(20)
+        self.levels = QGridLayout()
+        self.levels.setSpacing(20)
+        self.tiles: dict[str, Tile] = {}
         for level, key, face in RATING_BUTTONS:
-            choice = Tile(f"rate_{level}")
+            choice = Tile(f"rate_{level}", height=110)
+            choice.setCheckable(True)
+            choice.setAutoExclusive(True)
             self.bind(lambda text, c=choice, f=face: c.setText(f"{f}\n{text}"), key)
             choice.clicked.connect(lambda _=False, lv=level: self.choose(lv))
-            row.addWidget(choice)
-        self.body.addLayout(row)
+            self.tiles[level] = choice
+        self._place_tiles()
+        self.body.addLayout(self.levels)
         self.reason_caption = label()
         self.bind(self.reason_caption.setText, "rating.reason")
+        self.body.addWidget(self.reason_caption)
+        self.reasons = QGridLayout()
+        self.reasons.setSpacing(12)
+        self.reason_buttons: dict[str, ChoiceButton] = {}
+        for key, text_key in REASON_KEYS.items():
+            reason = ChoiceButton(f"reason_{key}", exclusive=True)
+            reason.setAutoExclusive(True)
+            reason.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            reason.setStyleSheet("text-align: left; padding: 8px 20px;")
+            self.bind(reason.setText, text_key)
+            reason.clicked.connect(lambda _=False: self.error.hide())
+            self.reason_buttons[key] = reason
+        self._place_reasons()
+        self.body.addLayout(self.reasons)
+        self.more_caption = label()
+        self.bind(self.more_caption.setText, "rating.reason_more")
         self.reason = QLineEdit()
         self.reason.setObjectName("rating_reason")
+        self.reason.setMaxLength(300)
         self.error = label("errorText")
-        for widget in (self.reason_caption, self.reason, self.error):
+        for widget in (self.more_caption, self.reason, self.error):
             self.body.addWidget(widget)
         self.body.addStretch(1)
         skip = button("rating_skip")
@@ -49,33 +92,74 @@ class RatingScreen(Screen):
         self.add_stretch()
         self.send = button("rating_send", primary=True)
         self.bind(self.send.setText, "rating.send")
-        self.send.clicked.connect(lambda: self.rating.rate("dissatisfied", self.reason.text()))
+        self.send.clicked.connect(self.send_reason)
         self.nav.addWidget(self.send)
         self.rating.errors.connect(self.on_error)
         self._show_reason(False)
 
+    def _place_tiles(self) -> None:
+        for index, tile in enumerate(self.tiles.values()):
+            self.levels.removeWidget(tile)
+            if self.portrait:
+                self.levels.addWidget(tile, index, 0)
+            else:
+                self.levels.addWidget(tile, 0, index)
+
+    def _place_reasons(self) -> None:
+        columns = 1 if self.portrait else 2
+        for index, reason in enumerate(self.reason_buttons.values()):
+            self.reasons.removeWidget(reason)
+            self.reasons.addWidget(reason, index // columns, index % columns)
+
+    def set_portrait(self, portrait: bool) -> None:
+        super().set_portrait(portrait)
+        self._place_tiles()
+        self._place_reasons()
+
     def _show_reason(self, visible: bool) -> None:
-        for widget in (self.reason_caption, self.reason, self.send):
+        self.subtitle.setVisible(not visible)  # the reasons need the room more
+        widgets = (self.reason_caption, *self.reason_buttons.values(), self.more_caption)
+        for widget in (*widgets, self.reason, self.send):
             widget.setVisible(visible)
         self.error.hide()
 
+    def chosen_reason(self) -> str | None:
+        return next((k for k, b in self.reason_buttons.items() if b.isChecked()), None)
+
     def choose(self, level: str) -> None:
         if level == "dissatisfied":
-            self._show_reason(True)
-            self.reason.setFocus()
+            self._show_reason(True)  # the tile stays chosen: the reasons belong to it
+            QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(self.send))
         else:
             self.rating.rate(level)
+
+    def send_reason(self) -> None:
+        self.rating.rate("dissatisfied", self.reason.text(), self.chosen_reason())
 
     def on_error(self, key: str) -> None:
         self.error.setText(self.core.tr(key))
         self.error.show()
+        QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(self.error))
+
+    def companions(self, field: QWidget) -> list[QWidget]:
+        return [self.more_caption, self.error] if field is self.reason else []
 
     def on_enter(self, transition: Transition) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        super().reset()
+        for choice in (*self.tiles.values(), *self.reason_buttons.values()):
+            choice.setAutoExclusive(False)  # an exclusive group never lets all go otherwise
+            choice.setChecked(False)
+            choice.setAutoExclusive(True)
         self._show_reason(False)
-        self.reason.setText("")
 
 
 class LookupScreen(Screen):
+    """The dossier code read from the receipt's QR code (or typed), the ID number typed;
+    the status, and the return date when this kiosk took the dossier."""
+
     step = Step.LOOKUP
 
     def __init__(self, core: KioskCore) -> None:
@@ -84,10 +168,15 @@ class LookupScreen(Screen):
         self.bind(self.title.setText, "lookup.title")
         self.bind(self.subtitle.setText, "lookup.subtitle")
         grid = QGridLayout()
+        grid.setColumnStretch(0, 1)
         code_caption = label()
         self.bind(code_caption.setText, "lookup.code")
         self.code = QLineEdit()
         self.code.setObjectName("lookup_code")
+        self.code.setMaxLength(40)
+        self.scan = ChoiceButton("lookup_scan")
+        self.bind(self.scan.setText, "lookup.scan")
+        self.scan.clicked.connect(self.toggle_scan)
         id_caption = label()
         self.bind(id_caption.setText, "lookup.id_number")
         self.id_number = QLineEdit()
@@ -96,15 +185,37 @@ class LookupScreen(Screen):
         self.id_number.setProperty("keyboard", "numeric")
         grid.addWidget(code_caption, 0, 0)
         grid.addWidget(self.code, 1, 0)
-        grid.addWidget(id_caption, 2, 0)
-        grid.addWidget(self.id_number, 3, 0)
-        self.body.addLayout(grid)
+        grid.addWidget(self.scan, 2, 0, Qt.AlignmentFlag.AlignLeft)
+        grid.addWidget(id_caption, 3, 0)
+        grid.addWidget(self.id_number, 4, 0)
         self.error = label("errorText")
-        self.body.addWidget(self.error)
         self.result = label("notice")
         self.result.hide()
-        self.body.addWidget(self.result)
-        self.body.addStretch(1)
+        fields = QWidget()
+        column = QVBoxLayout(fields)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(grid)
+        column.addWidget(self.error)
+        column.addWidget(self.result)
+        column.addStretch(1)
+        # The camera, while it looks for the receipt's QR code: beside the fields on a wide
+        # screen (both in sight), under them on an upright one.
+        self.camera = QWidget()
+        camera_column = QVBoxLayout(self.camera)
+        camera_column.setContentsMargins(0, 0, 0, 0)
+        self.scan_hint = label("hint")
+        self.bind(self.scan_hint.setText, "lookup.scan_hint")
+        self.preview = CameraPreview(core, guide="card")
+        self.preview.mirrored = False  # the receipt as it is held, not as in a mirror
+        self.preview.setMinimumHeight(200)
+        camera_column.addWidget(self.scan_hint)
+        camera_column.addWidget(self.preview, 1)
+        self.camera.hide()
+        self.parts = QGridLayout()
+        self.parts.setSpacing(24)
+        self._fields = fields
+        self._place_parts()
+        self.body.addLayout(self.parts, 1)
         self.add_back()
         self.add_stretch()
         search = button("lookup_search", primary=True)
@@ -112,6 +223,59 @@ class LookupScreen(Screen):
         search.clicked.connect(self.search)
         self.nav.addWidget(search)
         self.lookup.finished.connect(self.on_result)
+        self.lookup.code_scanned.connect(self.on_code_scanned)
+
+    def _place_parts(self) -> None:
+        for widget in (self._fields, self.camera):
+            self.parts.removeWidget(widget)
+        self.parts.addWidget(self._fields, 0, 0)
+        if self.portrait:
+            self.parts.addWidget(self.camera, 1, 0)
+        else:
+            self.parts.addWidget(self.camera, 0, 1)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Side by side, the camera takes half the width while it looks; none once done."""
+        beside = not self.portrait and self.lookup.scanning
+        self.parts.setColumnStretch(0, 1)
+        self.parts.setColumnStretch(1, 1 if beside else 0)
+
+    def set_portrait(self, portrait: bool) -> None:
+        super().set_portrait(portrait)
+        self._place_parts()
+
+    def toggle_scan(self) -> None:
+        if self.lookup.scanning:
+            self.stop_scan()
+        else:
+            self.start_scan()
+
+    def start_scan(self) -> None:
+        self.error.hide()
+        self.lookup.scan_code()
+        self.scan.setChecked(self.lookup.scanning)
+        self.camera.setVisible(self.lookup.scanning)
+        self._fit_columns()
+        if self.lookup.scanning:
+            self.preview.start()
+
+    def stop_scan(self) -> None:
+        self.lookup.stop_scan()
+        self.preview.stop()
+        self.camera.hide()
+        self.scan.setChecked(False)
+        self._fit_columns()
+
+    def on_code_scanned(self, code: str | None) -> None:
+        if code is None:
+            self.error.setText(self.core.tr("lookup.error.qr"))
+            self.error.show()
+            return
+        self.stop_scan()
+        self.code.setText(code)
+        self.error.hide()
+        self.id_number.setFocus()  # the code is in: only the ID number is left to type
 
     def search(self) -> None:
         self.result.hide()
@@ -120,14 +284,36 @@ class LookupScreen(Screen):
         self.error.setVisible(bool(key))
 
     def on_result(self, result: LookupResult) -> None:
-        self.result.setText(self.core.tr(result.status_key, code=result.code))
+        text = self.core.tr(result.status_key, code=result.code)
+        if result.appointment is not None:
+            date = f"{result.appointment:%d/%m/%Y}"
+            text += "\n" + self.core.tr("lookup.appointment", date=date)
+        self.result.setText(text)
         self.result.show()
+        QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(self.result))
+
+    def companions(self, field: QWidget) -> list[QWidget]:
+        """With the code or the ID number: the other field, the error and the answer."""
+        if field in (self.code, self.id_number):
+            return [self.code, self.id_number, self.error, self.result]
+        return []
+
+    def set_compact(self, compact: bool) -> None:
+        if compact and self.lookup.scanning:
+            self.stop_scan()  # typing instead: the camera gives its room to the keyboard
+        super().set_compact(compact)
 
     def on_enter(self, transition: Transition) -> None:
         self.reset()
+        self.start_scan()  # holding the receipt up is easier than typing 21 characters
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.preview.stop()
+        super().hideEvent(event)
 
     def reset(self) -> None:
         super().reset()
+        self.stop_scan()
         self.error.hide()
         self.result.setText("")
         self.result.hide()

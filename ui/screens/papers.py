@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBox
 from kiosk.core import KioskCore
 from kiosk.runtime.flow import Step, Transition, Trigger
 from ui.screens.base import Screen, button, clear_layout, label
+from ui.screens.busy import BusyIndicator
 from ui.screens.identify import CameraPreview
 
 
@@ -72,9 +73,13 @@ class PapersScreen(Screen):
         column = QVBoxLayout(camera)
         column.setContentsMargins(0, 0, 0, 0)
         self.guidance = label("notice")
+        # The kiosk takes the picture by itself: something must show that it is looking.
+        self.busy = BusyIndicator("paperBusy")
+        self.bind(self.busy.setText, "papers.looking")
         self.preview = PagePreview(core)
-        self.preview.setMinimumHeight(300)
+        self.preview.setMinimumHeight(200)
         column.addWidget(self.guidance)
+        column.addWidget(self.busy)
         column.addWidget(self.preview, 1)
         self.views.addWidget(camera)
         # The photo taken.
@@ -84,7 +89,7 @@ class PapersScreen(Screen):
         self.photo = QLabel()
         self.photo.setObjectName("paperPhoto")
         self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.photo.setMinimumHeight(240)
+        self.photo.setMinimumHeight(200)
         rows.addWidget(self.photo, 1)
         self.views.addWidget(review)
 
@@ -148,16 +153,22 @@ class PapersScreen(Screen):
         for document in self.papers.needed():
             frame = QFrame()
             frame.setObjectName("answerRow")
-            row = QHBoxLayout(frame)
+            # The paper's name on its own line (long names, larger text), then what is
+            # done with it and the two ways to hand it in.
+            column = QVBoxLayout(frame)
+            column.setContentsMargins(16, 12, 16, 12)
             name = label()
             name.setText(document.name(lang))
-            row.addWidget(name, 3)
+            name.setStyleSheet("font-weight: 600;")
+            column.addWidget(name)
+            row = QHBoxLayout()
+            column.addLayout(row)
             status = label("badge")
             if document.key in papers:
                 status.setText(
                     tr("papers.attached") if papers[document.key] else tr("papers.deferred")
                 )
-            row.addWidget(status, 2)
+            row.addWidget(status, 1)
             capture = button(f"paper_capture_{document.key}")
             capture.setText(tr("papers.capture"))
             capture.clicked.connect(lambda _=False, k=document.key: self.papers.start_capture(k))

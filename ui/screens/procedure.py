@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QVBoxLayout,
@@ -18,9 +21,8 @@ from kiosk.catalogue.search import search
 from kiosk.core import KioskCore
 from kiosk.forms.engine import time_text
 from kiosk.runtime.flow import Step, Transition, Trigger
-from ui.screens.base import Screen, button, clear_layout, label
-
-CATEGORY_COLUMNS = 5
+from ui.screens.base import ChoiceButton, Screen, Tile, button, clear_layout, label
+from ui.screens.busy import BusyIndicator
 
 
 def scroll_area(inner: QWidget) -> QScrollArea:
@@ -65,17 +67,60 @@ class ProcedureList(Screen):
 
     def _category_buttons(self) -> None:
         clear_layout(self.categories)
+        self._chip_rows = []
+        self._chip_fit = None
         lang = self.core.tr.language
         entries = [(None, self.core.tr("choose.all"))]
         entries += [(c.key, c.name(lang)) for c in self.core.catalogue.categories]
-        for index, (key, caption) in enumerate(entries):
-            chip = button(f"category_{key or 'all'}")
-            chip.setCheckable(True)
+        self.chips: list[QPushButton] = []
+        for key, caption in entries:
+            chip = ChoiceButton(f"category_{key or 'all'}", exclusive=True)
             chip.setChecked(key == self.category)
             chip.setText(caption)
             chip.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             chip.clicked.connect(lambda _=False, k=key: self.pick_category(k))
-            self.categories.addWidget(chip, index // CATEGORY_COLUMNS, index % CATEGORY_COLUMNS)
+            self.chips.append(chip)
+        self._place_chips()
+
+    def _place_chips(self) -> None:
+        """Row by row, as many as fit the width at their own size (larger text, an upright
+        screen, long English names): no category button is ever cut off, and short names
+        share a row."""
+        chips = getattr(self, "chips", [])
+        if not chips:
+            return
+        width = self.scroll_area.viewport().width() or self.width() - 96
+        spacing = self.categories.horizontalSpacing()
+        for chip in chips:
+            chip.ensurePolished()
+        sizes = [chip.sizeHint().width() for chip in chips]
+        if (width, sizes) == getattr(self, "_chip_fit", None):
+            return
+        self._chip_fit = (width, sizes)
+        for row in getattr(self, "_chip_rows", []):
+            while row.count():
+                row.takeAt(0)
+            self.categories.removeItem(row)
+        self._chip_rows: list[QHBoxLayout] = []
+        used = width + 1
+        for chip, size in zip(chips, sizes, strict=True):
+            if used + spacing + size > width:
+                row = QHBoxLayout()
+                row.setSpacing(spacing)
+                self.categories.addLayout(row, len(self._chip_rows), 0)
+                self._chip_rows.append(row)
+                used = -spacing
+            self._chip_rows[-1].addWidget(chip)
+            used += spacing + size
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._place_chips)  # a new width, or new text sizes
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            QTimer.singleShot(0, self, self._place_chips)
 
     def pick_category(self, key: str | None) -> None:
         self.category = key
@@ -86,6 +131,8 @@ class ProcedureList(Screen):
 
     def refresh(self) -> None:
         self._category_buttons()
+        if self.compact:
+            self.set_compact(True)  # the new category buttons stay out of the way too
         self.keep_out_of_list()
         clear_layout(self.list)
         self.items.clear()
@@ -93,20 +140,37 @@ class ProcedureList(Screen):
         found = search(self.core.catalogue, self.search.text(), category=self.category)
         self.empty.setVisible(not found)
         for procedure in found:
-            item = button("procedure")
-            item.setProperty("tour", f"procedure_{procedure.code}")
+            # A tile, not a plain button: a long name wraps instead of being cut off.
+            item = Tile(f"procedure_{procedure.code}", height=96)
+            item.setObjectName("procedure")
+            item.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            item.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             item.setText(
                 f"{procedure.name(lang)}\n"
                 + tr("procedure.time", time=time_text(procedure.processing_time, tr))
             )
-            item.setMinimumHeight(96)
-            item.setStyleSheet("text-align: left; padding: 12px 20px;")
             item.clicked.connect(lambda _=False, p=procedure: self.chosen(p))
             self.list.addWidget(item)
             self.items[procedure.code] = item
 
     def chosen(self, procedure: Procedure) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def set_compact(self, compact: bool) -> None:
+        """Typing a search: the category buttons give their room to the results."""
+        super().set_compact(compact)
+        for chip in getattr(self, "chips", []):
+            chip.setVisible(not compact)
+
+    def set_portrait(self, portrait: bool) -> None:
+        super().set_portrait(portrait)
+        self.refresh()
+
+    def companions(self, field: QWidget) -> list[QWidget]:
+        """With the search box: the first result (or the "nothing found" notice)."""
+        if field is not self.search:
+            return super().companions(field)
+        return [self.empty, *list(self.items.values())[:1]]
 
 
 class ChooseServiceScreen(ProcedureList):
@@ -133,7 +197,6 @@ class BrowseScreen(ProcedureList):
         self.bind(self.subtitle.setText, "browse.subtitle")
         # The detail opens right under the procedure touched, and is scrolled into view.
         self.detail = label("notice")
-        self.detail.setObjectName("procedure_detail")
         self.detail.hide()
         self.add_back()
         self.add_stretch()
@@ -199,6 +262,9 @@ class SubmittingScreen(Screen):
         super().__init__(core)
         self.bind(self.title.setText, "submitting.title")
         self.bind(self.subtitle.setText, "submitting.subtitle")
+        self.busy = BusyIndicator()  # something moves: the kiosk has not frozen
+        self.bind(self.busy.setText, "submitting.busy")
+        self.body.addWidget(self.busy)
         self.body.addStretch(1)
 
 
@@ -216,19 +282,17 @@ class ReceiptScreen(Screen):
         inner.setContentsMargins(32, 24, 32, 24)
         self.code_caption = label("hint")
         self.bind(self.code_caption.setText, "receipt_screen.code_caption")
-        self.code = label("bigNumber")
+        self.code = label("dossierCode")
         self.code.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.code.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.procedure = label()
         self.appointment = label()
-        self.printer = label("hint")
-        for widget in (
-            self.code_caption,
-            self.code,
-            self.procedure,
-            self.appointment,
-            self.printer,
-        ):
+        # What to do now (take the receipt from the slot) comes first, never scrolled away
+        # nor cut off by the ticket's frame in larger text.
+        self.printer = label("notice")
+        for widget in (self.code_caption, self.code, self.procedure, self.appointment):
             inner.addWidget(widget)
+        self.body.addWidget(self.printer)
         self.body.addWidget(ticket)
         self.body.addStretch(1)
         self.add_stretch()
@@ -240,7 +304,9 @@ class ReceiptScreen(Screen):
 
     def refresh(self) -> None:
         session = self.core.session
-        self.code.setText(session.dossier_code or "")
+        # A break allowed after each dash: in large text on an upright screen the code
+        # wraps at its dashes rather than running off the edge.
+        self.code.setText((session.dossier_code or "").replace("-", "-\u200b"))
         procedure = self.service.procedure
         lang = self.core.tr.language
         self.procedure.setText(procedure.name(lang) if procedure else "")
@@ -254,7 +320,7 @@ class ReceiptScreen(Screen):
             if key
             else self.core.tr("receipt_screen.printing")
         )
-        self.printer.setObjectName("errorText" if key else "hint")
+        self.printer.setObjectName("errorText" if key else "notice")
         self.printer.style().unpolish(self.printer)
         self.printer.style().polish(self.printer)
         self.subtitle.setText(self.core.tr("receipt_screen.subtitle"))

@@ -35,23 +35,51 @@ class AttractScreen(Screen):
         self.notice = label("notice")
         self.notice.hide()
         self.body.addWidget(self.notice)
-        grid = QGridLayout()
-        grid.setSpacing(20)
-        for i, (name, key, trigger, primary) in enumerate(TILES):
+        self.grid = QGridLayout()
+        self.grid.setSpacing(20)
+        self.tiles: list[Tile] = []
+        for name, key, trigger, primary in TILES:
             tile = Tile(name, primary=primary)
             self.bind(tile.setText, key)
             tile.clicked.connect(lambda _=False, t=trigger: self.core.fire(t))
-            if i == 0:
-                grid.addWidget(tile, 0, 0, 2, 1)
-            else:
-                grid.addWidget(tile, (i - 1) // 2, 1 + (i - 1) % 2)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(2, 1)
-        self.body.addLayout(grid, 1)
+            self.tiles.append(tile)
+        self._place_tiles()
+        self.body.addLayout(self.grid, 1)
         self.card_hint = label("hint")
         self.bind(self.card_hint.setText, "attract.card_hint")
         self.body.addWidget(self.card_hint)
+
+    def _place_tiles(self) -> None:
+        """Landscape: "Submit a dossier" tall on the left, the four others two by two.
+        Portrait (an upright kiosk): one column, "Submit" first and twice as tall, every
+        tile the full width a hand reaches across."""
+        grid = self.grid
+        for tile in self.tiles:
+            grid.removeWidget(tile)
+        for column in range(3):
+            grid.setColumnStretch(column, 0)
+        for row in range(6):
+            grid.setRowStretch(row, 0)
+        first, *others = self.tiles
+        if self.portrait:
+            grid.addWidget(first, 0, 0)
+            grid.setRowStretch(0, 2)
+            for row, tile in enumerate(others, start=1):
+                grid.addWidget(tile, row, 0)
+                grid.setRowStretch(row, 1)
+            grid.setColumnStretch(0, 1)
+        else:
+            grid.addWidget(first, 0, 0, 2, 1)
+            for i, tile in enumerate(others):
+                grid.addWidget(tile, i // 2, 1 + i % 2)
+            for column in range(3):
+                grid.setColumnStretch(column, 1)
+            grid.setRowStretch(0, 1)
+            grid.setRowStretch(1, 1)
+
+    def set_portrait(self, portrait: bool) -> None:
+        super().set_portrait(portrait)
+        self._place_tiles()
 
     def refresh(self) -> None:
         key = END_NOTICES.get(self.core.last_end_reason or "")

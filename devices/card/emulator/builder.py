@@ -1,10 +1,14 @@
 """Card profile → LDS files, with an EF.SOD signed by the test document signer.
 
-The tampered profiles the tests need come from the same builder:
+An ordinary TD3 passport (no DG13) comes from :func:`build_passport`.  The
+tampered profiles the tests need come from the same builder:
 
 - ``altered``: DG13 is changed after the SOD was signed (hash mismatch);
 - ``untrusted``: the SOD is signed by a document signer no trusted CSCA issued;
-- ``clone``: the chip's active-authentication key does not match DG15.
+- ``clone``: the chip's active-authentication key does not match DG15;
+- ``altered_certificate``: one byte of the document signer's certificate inside
+  EF.SOD is changed (the tag of its subject's common name);
+- ``no_sod``: the chip has no EF.SOD at all (nothing to check the data against).
 """
 
 from __future__ import annotations
@@ -12,17 +16,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-import cv2
-import numpy as np
 from asn1crypto import algos, cms, core
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from devices.card.emulator.pki import TestPki, create_test_pki
 from devices.card.mrtd.aa import ID_AA
 from devices.card.mrtd.ca import build_dg14_ca_infos
-from devices.card.mrtd.mrz import cccd_td1, parse_mrz
+from devices.card.mrtd.lds import DG_TAGS
+from devices.card.mrtd.mrz import cccd_td1, parse_mrz, passport_td3
 from devices.card.mrtd.pace import PaceInfo, card_access_file, encode_oid
 from devices.card.mrtd.sod import LDS_SECURITY_OBJECT_OID, DataGroupHash, LdsSecurityObject
 from devices.card.mrtd.tlv import tlv
@@ -101,6 +105,9 @@ def face_record(jpeg: bytes, width: int, height: int) -> bytes:
 
 
 def build_dg2(photo: bytes, quality: int = 90) -> bytes:
+    import cv2  # when a chip is built (a card placed), not when the kiosk starts
+    import numpy as np
+
     image = cv2.imdecode(np.frombuffer(photo, np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise ValueError("the profile photo is not an image")
@@ -168,22 +175,11 @@ def build_sod(files: dict[int, bytes], pki: TestPki) -> bytes:
     return tlv(0x77, info.dump())
 
 
-def build_chip(
-    identity: CitizenIdentity,
-    pki: TestPki,
-    can: str = "",
-    tamper: str | None = None,
-    parents: tuple[str, str] = ("", ""),
-    pace_parameter: int | None = None,
-) -> ChipContent:
-    """All files of a CCCD chip for ``identity``, signed by ``pki``'s document signer."""
-    surname, _, given = identity.full_name.partition(" ")
-    expiry = identity.date_of_expiry or NO_EXPIRY
-    sex = {"Nữ": "F", "Nam": "M"}.get(identity.sex, "<")
-    mrz = cccd_td1(identity.id_number, identity.date_of_birth, expiry, sex, surname, given)
-    dg1 = tlv(0x61, tlv(0x5F1F, mrz.replace("\n", "").encode("ascii")))
-    dg2 = build_dg2(bytes(identity.photo or b""))
-    dg13 = build_dg13(identity, parents)
+def _chip_keys_and_groups(
+    photo: bytes,
+) -> tuple[dict[int, bytes], ec.EllipticCurvePrivateKey, ec.EllipticCurvePrivateKey]:
+    """DG2, DG14 and DG15 with the chip's active and chip authentication keys."""
+    dg2 = build_dg2(photo)
     aa_key = ec.generate_private_key(ec.SECP256R1())
     dg15 = tlv(
         0x6F,
@@ -200,29 +196,111 @@ def build_chip(
     )
     ca_key = ec.generate_private_key(ec.SECP256R1())
     dg14 = tlv(0x6E, tlv(0x31, aa_info + build_dg14_ca_infos(ca_key.public_key())))
-    groups = {1: dg1, 2: dg2, 13: dg13, 14: dg14, 15: dg15}
-    signer = create_test_pki("Untrusted") if tamper == "untrusted" else pki
-    sod = build_sod(groups, signer)
+    return {2: dg2, 14: dg14, 15: dg15}, aa_key, ca_key
+
+
+def _com(groups: dict[int, bytes]) -> bytes:
+    tags = {number: tag for tag, number in DG_TAGS.items()}
+    return tlv(
+        0x60,
+        tlv(0x5F01, b"0107")
+        + tlv(0x5F36, b"040000")
+        + tlv(0x5C, bytes(tags[n] for n in (1, 2, 13, 14, 15) if n in groups)),
+    )
+
+
+def build_chip(
+    identity: CitizenIdentity,
+    pki: TestPki,
+    can: str = "",
+    tamper: str | None = None,
+    parents: tuple[str, str] = ("", ""),
+    pace_parameter: int | None = None,
+) -> ChipContent:
+    """All files of a CCCD chip for ``identity``, signed by ``pki``'s document signer."""
+    surname, _, given = identity.full_name.partition(" ")
+    expiry = identity.date_of_expiry or NO_EXPIRY
+    sex = {"Nữ": "F", "Nam": "M"}.get(identity.sex, "<")
+    mrz = cccd_td1(identity.id_number, identity.date_of_birth, expiry, sex, surname, given)
+    dg13 = build_dg13(identity, parents)
+    content = _signed_chip(identity, mrz, {13: dg13}, pki, tamper, can or identity.id_number[-6:])
     if tamper == "altered":
         # A forger makes the holder ten years younger: same length, different hash.
         born = identity.date_of_birth.strftime("%d/%m/%Y").encode()
         younger = identity.date_of_birth.replace(year=identity.date_of_birth.year + 10)
-        groups[13] = dg13.replace(born, younger.strftime("%d/%m/%Y").encode())
+        content.files[13] = dg13.replace(born, younger.strftime("%d/%m/%Y").encode())
+    if pace_parameter is not None:
+        # PACE on the CCCD (CAN = last 6 digits of the ID number) is reported by one
+        # source only: a profile option, so both paths are exercised.
+        content.pace = PaceInfo(PACE_ECDH_GM_AES_128, 2, pace_parameter)
+        content.files["CardAccess"] = card_access_file(content.pace.oid, pace_parameter)
+    return content
+
+
+def build_passport(
+    identity: CitizenIdentity,
+    pki: TestPki,
+    document_number: str = "L898902C",
+    issuing_state: str = "UTO",
+    tamper: str | None = None,
+) -> ChipContent:
+    """An ordinary ICAO TD3 passport chip (9303-4): DG1, DG2, DG14, DG15, no DG13.
+
+    "UTO" is ICAO's own fictional state (Utopia), so no real document is imitated.
+    """
+    surname, _, given = identity.full_name.partition(" ")
+    sex = {"Nữ": "F", "Nam": "M"}.get(identity.sex, "<")
+    expiry = identity.date_of_expiry or NO_EXPIRY
+    mrz = passport_td3(
+        document_number,
+        issuing_state,
+        issuing_state,
+        identity.date_of_birth,
+        expiry,
+        sex,
+        surname,
+        given,
+    )
+    return _signed_chip(identity, mrz, {}, pki, tamper, "")
+
+
+def _signed_chip(
+    identity: CitizenIdentity,
+    mrz: str,
+    extra: dict[int, bytes],
+    pki: TestPki,
+    tamper: str | None,
+    can: str,
+) -> ChipContent:
+    dg1 = tlv(0x61, tlv(0x5F1F, mrz.replace("\n", "").encode("ascii")))
+    chip_groups, aa_key, ca_key = _chip_keys_and_groups(bytes(identity.photo or b""))
+    groups = {1: dg1, **extra, **chip_groups}
+    signer = create_test_pki("Untrusted") if tamper == "untrusted" else pki
+    sod = build_sod(groups, signer)
     if tamper == "clone":
         # The data was copied, the keys inside the chip cannot be: DG14/DG15 no longer match.
         aa_key = ec.generate_private_key(ec.SECP256R1())
         ca_key = ec.generate_private_key(ec.SECP256R1())
-    com = tlv(
-        0x60,
-        tlv(0x5F01, b"0107")
-        + tlv(0x5F36, b"040000")
-        + tlv(0x5C, bytes([0x61, 0x75, 0x6D, 0x6E, 0x6F])),
-    )
-    files: dict[str | int, bytes] = {"COM": com, **groups, "SOD": sod}
-    pace = None
-    if pace_parameter is not None:
-        # PACE on the CCCD (CAN = last 6 digits of the ID number) is reported by one
-        # source only: a profile option, so both paths are exercised.
-        pace = PaceInfo(PACE_ECDH_GM_AES_128, 2, pace_parameter)
-        files["CardAccess"] = card_access_file(pace.oid, pace_parameter)
-    return ChipContent(files, mrz, can or identity.id_number[-6:], aa_key, pace, ca_key)
+    if tamper == "altered_certificate":
+        sod = alter_signer_certificate(sod, signer)
+    files: dict[str | int, bytes] = {"COM": _com(groups), **groups, "SOD": sod}
+    if tamper == "no_sod":
+        del files["SOD"]
+    return ChipContent(files, mrz, can, aa_key, None, ca_key)
+
+
+def alter_signer_certificate(sod: bytes, pki: TestPki) -> bytes:
+    """EF.SOD with one byte of its document signer certificate changed.
+
+    The tag of the subject's common name turns from UTF8String into a context-specific
+    tag: the certificate still splits into its parts, but its subject no longer parses
+    (what made the X.509 library raise ValueError in passive authentication).
+    """
+    der = pki.ds.public_bytes(serialization.Encoding.DER)
+    name = pki.ds.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    text = str(name).encode("utf-8")
+    at = der.index(bytes([0x0C, len(text)]) + text)
+    start = sod.index(der)
+    altered = bytearray(sod)
+    altered[start + at] ^= 0x80
+    return bytes(altered)

@@ -5,7 +5,9 @@ SELECT by AID and by file identifier, GET CHALLENGE, EXTERNAL AUTHENTICATE
 (BAC), READ BINARY by SFI or offset, short and extended length, and, after
 BAC, secure messaging on every command.  BAC is enforced: reading a data group
 in the clear is refused with 6982.  Knobs make it misbehave the way cards do
-in the field (``corrupt_mac``).
+in the field: ``corrupt_mac``, ``refuse_extended``, ``mute`` (no answer, said at
+once) and ``silent_after`` (answers that many commands after power-up, then
+nothing while the connection stays open: a failing chip or a damaged antenna).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import threading
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from devices.card.base import CardError
 from devices.card.emulator.builder import ChipContent
+from devices.card.errors import CardLinkError
 from devices.card.mrtd import bac, crypto
 from devices.card.mrtd.aa import sign_challenge
 from devices.card.mrtd.apdu import Response
@@ -39,6 +41,14 @@ _FILES_BY_SFI = {
     EF_CARD_ACCESS[1]: "CardAccess",
     **{sfi: n for n, (_, sfi) in DG_FILES.items()},
 }
+
+
+class ChipSilentError(CardLinkError):
+    """The chip gives no answer at all (``silent_after``).
+
+    Raised in-process only: over vpcd the emulator simply sends nothing back and
+    the reader's call blocks, which is what the kiosk's deadlines are for.
+    """
 
 
 def _parse_command(apdu: bytes) -> tuple[bytes, bytes, int | None]:
@@ -70,11 +80,18 @@ class EmulatedChip:
         self.corrupt_mac = False
         self.refuse_extended = False
         self.mute = False  # a damaged chip: no answer at all
+        self.silent_after: int | None = None  # answers this many commands, then nothing
         self._lock = threading.Lock()
         self.reset()
 
+    @property
+    def silent(self) -> bool:
+        """True once a ``silent_after`` chip has answered its last command since power-up."""
+        return self.silent_after is not None and self._answered >= self.silent_after
+
     def reset(self) -> None:
         """Power cycle: back to nothing selected, no keys."""
+        self._answered = 0
         self._selected_app = False
         self._keys: SessionKeys | None = None
         self._rnd_ic = b""
@@ -100,8 +117,11 @@ class EmulatedChip:
 
     def transmit(self, apdu: bytes) -> bytes:
         if self.mute:
-            raise CardError("the chip does not answer")
+            raise CardLinkError("the chip does not answer")
         with self._lock:
+            if self.silent:
+                raise ChipSilentError(f"the chip went silent after {self._answered} commands")
+            self._answered += 1
             return self._process(bytes(apdu))
 
     # Dispatch ------------------------------------------------------------------------

@@ -107,6 +107,8 @@ class VpcdCard:
             if code == GET_ATR:
                 return self.chip.atr
             return None
+        if self.chip.silent:
+            return None  # a silent chip: no answer, the connection stays open
         self.apdus += 1
         try:
             return self.chip.transmit(payload)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 from enum import StrEnum
 
@@ -23,11 +24,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from devices.card.errors import CardLinkError
 from devices.card.mrtd.apdu import Command
 from devices.card.mrtd.errors import ChipDataError
 from devices.card.mrtd.lds import parse_dg15
 from devices.card.mrtd.pace import decode_oid
 from devices.card.mrtd.tlv import parse_tlv
+
+log = logging.getLogger(__name__)
 
 ID_AA = "2.23.136.1.1.5"
 ECDSA_PLAIN = {  # BSI TR-03111 ecdsa-plain-signatures
@@ -122,13 +126,41 @@ def sign_challenge(key: ec.EllipticCurvePrivateKey, challenge: bytes) -> bytes:
     return r.to_bytes(size, "big") + s.to_bytes(size, "big")
 
 
+def failure_reason(exc: BaseException) -> str:
+    """Why an authentication step failed, for the log: our message or the error's type.
+
+    Chip errors carry no personal data by design; a library's message might quote
+    bytes of the chip's answer, so only its type is kept.
+    """
+    if isinstance(exc, ChipDataError):
+        return str(exc)
+    return type(exc).__name__
+
+
 def active_authentication(send: object, dg15: bytes | None, dg14: bytes | None) -> AaStatus:
-    """Run AA through ``send`` (a callable Command → Response, under secure messaging)."""
+    """Run AA through ``send`` (a callable Command → Response, under secure messaging).
+
+    Never raises but for a failed link (:class:`CardLinkError`: the card taken off, no
+    answer in time), which says nothing about the chip.  Anything else that fails
+    (the chip's answer, DG15's key, the signature, the libraries) is FAILED: no
+    proof of the key, so not genuine.  The reason is logged without personal data.
+    """
     if not dg15:
         return AaStatus.NOT_CHECKED
-    challenge = os.urandom(8)
-    response = send(internal_authenticate(challenge))  # type: ignore[operator]
-    if not response.ok or not response.data:
-        return AaStatus.FAILED
-    ok = verify(parse_dg15(dg15), challenge, response.data, aa_hash_from_dg14(dg14))
-    return AaStatus.VERIFIED if ok else AaStatus.FAILED
+    try:
+        challenge = os.urandom(8)
+        response = send(internal_authenticate(challenge))  # type: ignore[operator]
+        if not response.ok or not response.data:
+            reason = f"INTERNAL AUTHENTICATE answered {response.sw:04X}"
+            ok = False
+        else:
+            ok = verify(parse_dg15(dg15), challenge, response.data, aa_hash_from_dg14(dg14))
+            reason = "the signature does not verify with DG15's key"
+    except CardLinkError:
+        raise
+    except Exception as exc:  # DG15, the answer or a library failed: no proof either way
+        ok, reason = False, failure_reason(exc)
+    if ok:
+        return AaStatus.VERIFIED
+    log.warning("active_authentication_failed", extra={"fields": {"reason": reason}})
+    return AaStatus.FAILED

@@ -13,6 +13,7 @@ ChipAuthenticationPublicKeyInfo (id-PK-ECDH).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,12 +22,16 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from devices.card.errors import CardLinkError
 from devices.card.mrtd import crypto
+from devices.card.mrtd.aa import failure_reason
 from devices.card.mrtd.apdu import Command, Response
-from devices.card.mrtd.errors import ChipDataError, SecureMessagingError
+from devices.card.mrtd.errors import ChipDataError
 from devices.card.mrtd.pace import decode_oid, encode_oid
 from devices.card.mrtd.sm import SessionKeys
 from devices.card.mrtd.tlv import parse_tlv, tlv
+
+log = logging.getLogger(__name__)
 
 CA_ECDH_AES = {
     "0.4.0.127.0.7.2.2.3.2.2": 128,
@@ -49,26 +54,33 @@ class CaInfo:
 
 
 def parse_dg14_ca(dg14: bytes | None) -> CaInfo | None:
-    """The supported ChipAuthenticationInfo with its public key, if DG14 has one."""
+    """The supported ChipAuthenticationInfo with its public key, if DG14 has one.
+
+    None when DG14 offers no chip authentication we support; :class:`ChipDataError`
+    when DG14 (which passive authentication vouched for) cannot be read, or names our
+    protocol with a key that cannot be loaded.
+    """
     if not dg14:
         return None
     protocol: str | None = None
     key: ec.EllipticCurvePublicKey | None = None
-    try:
-        for info in parse_tlv(dg14, 0x6E).require(0x31).children():
-            fields = info.children()
-            if not fields or fields[0].tag != 0x06:
-                continue
-            oid = decode_oid(fields[0].value)
-            if oid in CA_ECDH_AES:
-                protocol = oid
-            elif oid == PK_ECDH and len(fields) > 1 and fields[1].tag == 0x30:
-                spki = tlv(0x30, fields[1].value)
+    for info in parse_tlv(dg14, 0x6E).require(0x31).children():
+        fields = info.children()
+        if not fields or fields[0].tag != 0x06:
+            continue
+        oid = decode_oid(fields[0].value)
+        if oid in CA_ECDH_AES:
+            protocol = oid
+        elif oid == PK_ECDH and len(fields) > 1 and fields[1].tag == 0x30:
+            spki = tlv(0x30, fields[1].value)
+            try:
                 loaded = serialization.load_der_public_key(spki)
-                if isinstance(loaded, ec.EllipticCurvePublicKey):
-                    key = loaded
-    except (ChipDataError, ValueError, UnsupportedAlgorithm):
-        return None
+            except UnsupportedAlgorithm:
+                continue  # a curve we do not support: as if absent
+            except ValueError as exc:
+                raise ChipDataError("DG14's chip authentication key is malformed") from exc
+            if isinstance(loaded, ec.EllipticCurvePublicKey):
+                key = loaded
     if protocol is None or key is None:
         return None
     return CaInfo(protocol, key)
@@ -91,29 +103,50 @@ def chip_authentication(
     switch_keys: Callable[[SessionKeys], None],
     dg14: bytes | None,
 ) -> CaStatus:
-    """Run CA over the current secure channel, then prove the chip follows the new keys."""
-    info = parse_dg14_ca(dg14)
-    if info is None:
-        return CaStatus.NOT_CHECKED
+    """Run CA over the current secure channel, then prove the chip follows the new keys.
+
+    Never raises but for a failed link (:class:`CardLinkError`).  Anything else that
+    fails (DG14, the chip's answers, secure messaging under the new keys, the
+    libraries) is FAILED, logged with its reason (no personal data).
+    """
+    try:
+        info = parse_dg14_ca(dg14)
+        if info is None:
+            return CaStatus.NOT_CHECKED
+        reason = _run(send, switch_keys, info)
+    except CardLinkError:
+        raise
+    except Exception as exc:  # a chip that cannot continue under the new keys: a clone
+        reason = failure_reason(exc)
+    if reason is None:
+        return CaStatus.VERIFIED
+    log.warning("chip_authentication_failed", extra={"fields": {"reason": reason}})
+    return CaStatus.FAILED
+
+
+def _run(
+    send: Callable[[Command], Response],
+    switch_keys: Callable[[SessionKeys], None],
+    info: CaInfo,
+) -> str | None:
+    """The protocol (9303-11 §6.2.3); None when it succeeded, else why it failed."""
     ephemeral = ec.generate_private_key(info.public_key.curve)
     set_at = Command(0x00, 0x22, 0x41, 0xA4, tlv(0x80, encode_oid(info.oid)))
-    try:
-        if not send(set_at).ok:
-            return CaStatus.FAILED
-        answer = send(
-            Command(
-                0x00, 0x86, 0x00, 0x00, tlv(0x7C, tlv(0x80, _point(ephemeral.public_key()))), le=256
-            )
+    answer = send(set_at)
+    if not answer.ok:
+        return f"MSE:Set AT answered {answer.sw:04X}"
+    answer = send(
+        Command(
+            0x00, 0x86, 0x00, 0x00, tlv(0x7C, tlv(0x80, _point(ephemeral.public_key()))), le=256
         )
-        if not answer.ok:
-            return CaStatus.FAILED
-        shared = ephemeral.exchange(ec.ECDH(), info.public_key)
-        switch_keys(session_keys(shared, CA_ECDH_AES[info.oid]))
-        # Implicit authentication: a protected command under the new keys must verify.
-        probe = send(Command(0x00, 0xB0, 0x9E, 0x00, le=1))  # one byte of EF.COM
-        return CaStatus.VERIFIED if probe.ok and probe.data else CaStatus.FAILED
-    except SecureMessagingError:
-        return CaStatus.FAILED
+    )
+    if not answer.ok:
+        return f"GENERAL AUTHENTICATE answered {answer.sw:04X}"
+    shared = ephemeral.exchange(ec.ECDH(), info.public_key)
+    switch_keys(session_keys(shared, CA_ECDH_AES[info.oid]))
+    # Implicit authentication: a protected command under the new keys must verify.
+    probe = send(Command(0x00, 0xB0, 0x9E, 0x00, le=1))  # one byte of EF.COM
+    return None if probe.ok and probe.data else "the chip did not answer under the new keys"
 
 
 def build_dg14_ca_infos(

@@ -6,7 +6,7 @@ and a message for technicians that never contains personal data or keys.
 
 from __future__ import annotations
 
-from devices.card.errors import AccessDeniedError, CardError
+from devices.card.errors import AccessDeniedError, CardError, CardLinkError
 
 
 class ChipDataError(CardError):
@@ -43,5 +43,5 @@ class CanNotAcceptedError(AccessControlError):
     message_key = "card.error.can_unsupported"
 
 
-class ExtendedLengthRefusedError(CardError):
+class ExtendedLengthRefusedError(CardLinkError):
     """The reader or card refused an extended-length APDU during secure messaging."""

@@ -7,10 +7,13 @@ anything is decoded (a hostile DG2 cannot make us decode a gigapixel image).
 
 from __future__ import annotations
 
+import functools
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 
 from devices.card.mrtd.errors import ChipDataError
 from devices.card.mrtd.mrz import MrzInfo, parse_mrz
@@ -40,6 +43,25 @@ DG_TAGS = {
     0x70: 16,
 }
 
+T = TypeVar("T")
+
+
+def names_file(name: str) -> Callable[[Callable[[bytes], T]], Callable[[bytes], T]]:
+    """A parser's errors name the file it parses: "DG2: holds no JPEG…" (no personal data)."""
+
+    def wrap(parse: Callable[[bytes], T]) -> Callable[[bytes], T]:
+        @functools.wraps(parse)
+        def named(data: bytes) -> T:
+            try:
+                return parse(data)
+            except ChipDataError as exc:
+                raise exc.at(name) from None
+
+        return named
+
+    return wrap
+
+
 MAX_FILE_BYTES = 256 * 1024  # no LDS1 file of an ID card comes near this
 MAX_IMAGE_SIDE = 4096
 MAX_IMAGE_PIXELS = 4096 * 4096
@@ -52,6 +74,7 @@ class ComFile:
     data_groups: tuple[int, ...]
 
 
+@names_file("EF.COM")
 def parse_com(data: bytes) -> ComFile:
     """EF.COM (tag 60): LDS version 5F01, Unicode version 5F36, tag list 5C."""
     com = parse_tlv(data, 0x60)
@@ -70,6 +93,7 @@ def parse_com(data: bytes) -> ComFile:
     )
 
 
+@names_file("DG1")
 def parse_dg1(data: bytes) -> MrzInfo:
     """DG1 (tag 61): the MRZ in 5F1F."""
     mrz = parse_tlv(data, 0x61).require(0x5F1F).value
@@ -99,6 +123,7 @@ class FaceImage:
     height: int
 
 
+@names_file("DG2")
 def parse_dg2(data: bytes) -> FaceImage:
     """DG2 (tag 75): the first facial image (9303-10 §4.7.2, ISO/IEC 19794-5).
 
@@ -225,6 +250,7 @@ def _strings(item: Tlv, depth: int = 0) -> list[str]:
     return []
 
 
+@names_file("DG13")
 def parse_dg13(data: bytes) -> dict[str, str | list[str]]:
     """DG13 (tag 6D): Vietnamese personal data, parsed by field number, never by position.
 
@@ -282,6 +308,7 @@ def parse_vn_date(text: str) -> date | None:
 # DG15 ---------------------------------------------------------------------------------
 
 
+@names_file("DG15")
 def parse_dg15(data: bytes) -> bytes:
     """DG15 (tag 6F): the active authentication public key (SubjectPublicKeyInfo, DER)."""
     return parse_tlv(data, 0x6F).value

@@ -190,3 +190,29 @@ def cccd_td1(id_number: str, birth: date, expiry: date, sex: str, surname: str, 
     l3 = mrz_name(surname) + "<<" + mrz_name(given)
     l3 = l3[:30].ljust(30, "<")
     return "\n".join((l1, l2, l3))
+
+
+def passport_td3(
+    document_number: str,
+    issuing_state: str,
+    nationality: str,
+    birth: date,
+    expiry: date,
+    sex: str,
+    surname: str,
+    given: str,
+) -> str:
+    """Build the TD3 MRZ of an ordinary passport (9303-4; used by the emulator and tests)."""
+    if not re.fullmatch(r"[A-Z0-9]{1,9}", document_number):
+        raise ValueError("a TD3 document number has up to 9 letters or digits")
+    number = document_number.ljust(9, "<")
+    names = (mrz_name(surname) + "<<" + mrz_name(given))[:39].ljust(39, "<")
+    l1 = f"P<{issuing_state}{names}"
+    b, e = yymmdd(birth), yymmdd(expiry)
+    optional = "<" * 14
+    l2 = (
+        f"{number}{check_digit(number)}{nationality}{b}{check_digit(b)}{sex or '<'}"
+        f"{e}{check_digit(e)}{optional}{check_digit(optional)}"
+    )
+    l2 += check_digit(l2[0:10] + l2[13:20] + l2[21:43])
+    return "\n".join((l1, l2))

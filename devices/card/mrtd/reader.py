@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from devices.card.access import AccessKey
-from devices.card.base import ReadStep
+from devices.card.base import CardError, ReadStep
 from devices.card.mrtd import bac
 from devices.card.mrtd.apdu import Command, Response, Transport, read_binary, select_applet
 from devices.card.mrtd.errors import (
@@ -226,7 +226,11 @@ class ChipReader:
 
         def timed(name: str, fn: Callable[[], object]) -> object:
             started, apdus = time.perf_counter(), self.stats.apdus
-            value = fn()
+            try:
+                value = fn()
+            except CardError as exc:
+                # For technicians: "EF.SOD: truncated TLV: no tag", "DG2: no answer within…".
+                raise exc.at(name.replace("_", " ")) from None
             self.stats.timings_ms[name] = (time.perf_counter() - started) * 1000
             self.stats.apdus_per_step[name] = self.stats.apdus - apdus
             return value

@@ -16,19 +16,26 @@ never accepted silently.
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
 from asn1crypto import algos, cms, core
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from devices.card.mrtd.errors import ChipDataError
-from devices.card.mrtd.tlv import parse_tlv
+from devices.card.mrtd.lds import names_file
+from devices.card.mrtd.tlv import read_tlv, tlv
+
+log = logging.getLogger(__name__)
 
 
 class DataGroupHash(core.Sequence):
@@ -87,10 +94,15 @@ class Sod:
     encap_content: bytes = field(repr=False)
 
 
+@names_file("EF.SOD")
 def parse_sod(data: bytes) -> Sod:
     """EF.SOD (tag 77) → the data-group hashes and the CMS structure."""
     try:
-        content = parse_tlv(data, 0x77).value
+        # Exactly one TLV: the reader reads a file to its TLV's end, so nothing follows.
+        sod, end = read_tlv(data)
+        if sod.tag != 0x77 or end != len(data):
+            raise ChipDataError("EF.SOD is not exactly one object of tag 77")
+        content = sod.value
         info = cms.ContentInfo.load(content, strict=True)
         if info["content_type"].native != "signed_data":
             raise ChipDataError("EF.SOD is not CMS SignedData")
@@ -148,6 +160,41 @@ def _verify(public_key: object, signature: bytes, data: bytes, digest: str, sig_
         raise InvalidSignature("unsupported document signer key")
 
 
+class _VerdictError(Exception):
+    """Ends passive authentication early with ``result``."""
+
+    def __init__(self, result: PaResult) -> None:
+        super().__init__(result.detail)
+        self.result = result
+
+
+def _altered(detail: str) -> _VerdictError:
+    return _VerdictError(PaResult(PaStatus.DATA_ALTERED, detail))
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, for technicians: our own message, or the library's error type.
+
+    The SOD holds hashes and the signer's certificate, never personal data; library
+    messages are still cut short (they may quote a few bytes).
+    """
+    if isinstance(exc, ChipDataError):
+        return str(exc)
+    text = str(exc).splitlines()[0][:100] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+@contextmanager
+def _step(name: str, status: PaStatus = PaStatus.DATA_ALTERED) -> Iterator[None]:
+    """Any failure inside is a verdict naming the step, never a crash."""
+    try:
+        yield
+    except _VerdictError:
+        raise
+    except Exception as exc:  # the parsers, asn1crypto and cryptography raise many kinds
+        raise _VerdictError(PaResult(status, f"{name}: {_reason(exc)}")) from exc
+
+
 def passive_authentication(
     sod_bytes: bytes | None,
     groups: dict[int, bytes],
@@ -155,13 +202,39 @@ def passive_authentication(
     now: datetime | None = None,
     expected_groups: tuple[int, ...] = (1, 2, 13, 14, 15),
 ) -> PaResult:
-    """Check the SOD signature, the DS → CSCA chain and every read group's hash."""
+    """Check the SOD signature, the DS → CSCA chain and every read group's hash.
+
+    Never raises: whatever fails while parsing or verifying the SOD, the certificates
+    or the signatures is a verdict (``data_altered`` unless it says otherwise), logged
+    with its reason, so a hostile EF.SOD ends with "not genuine", never with a crash.
+    """
     if sod_bytes is None:
         return PaResult(PaStatus.NOT_CHECKED, "the card has no EF.SOD")
     try:
+        result = _passive_authentication(sod_bytes, groups, trust_store, now, expected_groups)
+    except _VerdictError as verdict:
+        result = verdict.result
+    except Exception as exc:  # a defence in depth: _step should have named it already
+        result = PaResult(PaStatus.DATA_ALTERED, f"EF.SOD: {_reason(exc)}")
+    if result.status is not PaStatus.VERIFIED:
+        log.warning(
+            "passive_authentication",
+            extra={"fields": {"status": result.status.value, "reason": result.detail}},
+        )
+    return result
+
+
+def _passive_authentication(
+    sod_bytes: bytes,
+    groups: dict[int, bytes],
+    trust_store: list[x509.Certificate],
+    now: datetime | None,
+    expected_groups: tuple[int, ...],
+) -> PaResult:
+    try:
         sod = parse_sod(sod_bytes)
     except ChipDataError as exc:
-        return PaResult(PaStatus.DATA_ALTERED, f"EF.SOD unreadable: {exc}")
+        return PaResult(PaStatus.DATA_ALTERED, str(exc))
     # 3. Data-group hashes (checked first: an altered group is the most serious finding).
     # A group the SOD lists but the chip did not give is hidden, not absent: a clone that
     # hides DG14/DG15 to dodge active and chip authentication is caught here.
@@ -181,55 +254,184 @@ def passive_authentication(
             return PaResult(PaStatus.DATA_ALTERED, f"DG{number} hash does not match EF.SOD")
         checked.append(number)
     # 1. The CMS signature.
-    signed = sod.signed_data
+    with _step("EF.SOD signer info"):
+        signer_info, digest, sig_algo = _signer_info(sod.signed_data)
+    with _step("EF.SOD document signer certificate"):
+        ds = _document_signer(sod.signed_data, signer_info)
+        signer = ds.subject.rfc4514_string()
+        public_key = ds.public_key()
+    with _step("EF.SOD signed attributes"):
+        signed_bytes = _signed_attributes(signer_info, sod.encap_content, digest)
     try:
-        signer_info = signed["signer_infos"][0]
-        certificates = [c.chosen for c in signed["certificates"]]
-        sid = signer_info["sid"]
-        ds_asn1 = None
-        for cert in certificates:
-            if sid.name == "issuer_and_serial_number":
-                if (
-                    cert.issuer == sid.chosen["issuer"]
-                    and cert.serial_number == sid.chosen["serial_number"].native
-                ):
-                    ds_asn1 = cert
-            elif cert.key_identifier == sid.chosen.native:
-                ds_asn1 = cert
-        if ds_asn1 is None:
-            return PaResult(PaStatus.SIGNER_NOT_TRUSTED, "EF.SOD carries no signer certificate")
-        ds = x509.load_der_x509_certificate(ds_asn1.dump())
-        digest = signer_info["digest_algorithm"]["algorithm"].native
-        sig_algo = signer_info["signature_algorithm"].signature_algo
-        signed_attrs = signer_info["signed_attrs"]
-        if signed_attrs.native is None or len(signed_attrs) == 0:
-            signed_bytes = sod.encap_content
-        else:
-            message_digest = next(
-                a["values"][0].native for a in signed_attrs if a["type"].native == "message_digest"
-            )
-            if hashlib.new(digest, sod.encap_content).digest() != message_digest:
-                return PaResult(PaStatus.DATA_ALTERED, "EF.SOD content does not match its digest")
-            content_type = next(
-                (a["values"][0].dotted for a in signed_attrs if a["type"].native == "content_type"),
-                None,
-            )
-            if content_type != LDS_SECURITY_OBJECT_OID:
-                return PaResult(PaStatus.DATA_ALTERED, "EF.SOD signs another content type")
-            signed_bytes = signed_attrs.untag().dump(force=True)
-        _verify(ds.public_key(), signer_info["signature"].native, signed_bytes, digest, sig_algo)
+        _verify(public_key, signer_info["signature"].native, signed_bytes, digest, sig_algo)
     except InvalidSignature:
         return PaResult(PaStatus.DATA_ALTERED, "EF.SOD signature does not verify", tuple(checked))
-    except (KeyError, ValueError, TypeError, StopIteration) as exc:
-        return PaResult(PaStatus.DATA_ALTERED, f"EF.SOD signature unreadable: {exc}")
+    except Exception as exc:
+        return PaResult(PaStatus.DATA_ALTERED, f"EF.SOD signature: {_reason(exc)}")
     # 2. The chain to a trusted CSCA.
-    now = now or datetime.now(UTC)
-    signer = ds.subject.rfc4514_string()
+    with _step("document signer certificate"):
+        return _chain(ds, signer, trust_store, now or datetime.now(UTC), tuple(checked))
+
+
+def _signer_info(signed: cms.SignedData) -> tuple[cms.SignerInfo, str, str]:
+    """The one SignerInfo, checked for what 9303-10 §4.6.2.3 and RFC 5652 §5.3 require.
+
+    Fields the signature does not cover are checked too, so that an EF.SOD altered
+    anywhere is never "verified".
+    """
+    if signed["version"].native != "v3":
+        raise _altered("EF.SOD SignedData is not version 3")
+    infos = signed["signer_infos"]
+    if len(infos) != 1:
+        raise _altered("EF.SOD has not exactly one signer")
+    signer_info = infos[0]
+    # Parse every field now (asn1crypto parses lazily): a damaged field the checks below
+    # do not read would otherwise go unnoticed.
+    signer_info.native  # noqa: B018
+    for algorithm in signed["digest_algorithms"]:
+        algorithm.native  # noqa: B018
+    sid = signer_info["sid"]
+    version = {"issuer_and_serial_number": "v1", "subject_key_identifier": "v3"}[sid.name]
+    if signer_info["version"].native != version:
+        raise _altered("EF.SOD signer info version is wrong")
+    digest = signer_info["digest_algorithm"]["algorithm"].native
+    if digest not in _HASHES:
+        raise _altered(f"EF.SOD signed with {digest}")
+    if digest not in [a["algorithm"].native for a in signed["digest_algorithms"]]:
+        raise _altered("EF.SOD does not list its signer's digest")
+    algorithm = signer_info["signature_algorithm"]
+    sig_algo = algorithm.signature_algo
+    if algorithm["algorithm"].native not in ("ecdsa", "rsassa_pkcs1v15", "rsassa_pss"):
+        if algorithm.hash_algo != digest:  # e.g. sha256_ecdsa with a SHA-384 digest
+            raise _altered("EF.SOD signature and digest disagree")
+    return signer_info, digest, sig_algo
+
+
+def _document_signer(signed: cms.SignedData, signer_info: cms.SignerInfo) -> x509.Certificate:
+    sid = signer_info["sid"]
+    ds_asn1 = None
+    for choice in signed["certificates"]:
+        cert = choice.chosen
+        # Byte for byte (not by RFC 5280 name matching): the signer copies these from its
+        # certificate, and a signer identifier changed in any way is an altered EF.SOD.
+        if sid.name == "issuer_and_serial_number":
+            if (
+                cert.issuer.dump() == sid.chosen["issuer"].dump()
+                and cert.serial_number == sid.chosen["serial_number"].native
+            ):
+                ds_asn1 = cert
+        elif cert.key_identifier == sid.chosen.native:
+            ds_asn1 = cert
+    if ds_asn1 is None:
+        # Nothing to check the signature with (or the signer's name was altered).
+        raise _VerdictError(
+            PaResult(PaStatus.NOT_CHECKED, "EF.SOD carries no certificate of its signer")
+        )
+    if ds_asn1["signature_value"].contents[:1] != b"\x00":
+        # A signature is whole bytes (RFC 5280 §4.1.1.3); the X.509 library would read past
+        # a changed unused-bits count, so an altered certificate could still verify.
+        raise _altered("the document signer certificate's signature is not whole bytes")
+    return x509.load_der_x509_certificate(ds_asn1.dump())
+
+
+def _signed_attributes(signer_info: cms.SignerInfo, content: bytes, digest: str) -> bytes:
+    """What the signature covers: the signed attributes, checked against the content."""
+    signed_attrs = signer_info["signed_attrs"]
+    if signed_attrs.native is None or len(signed_attrs) == 0:
+        return content
+    types = [a["type"].native for a in signed_attrs]
+    if types.count("message_digest") != 1 or types.count("content_type") != 1:
+        raise _altered("EF.SOD signed attributes are incomplete")
+    message_digest = next(
+        a["values"][0].native for a in signed_attrs if a["type"].native == "message_digest"
+    )
+    if hashlib.new(digest, content).digest() != message_digest:
+        raise _altered("EF.SOD content does not match its digest")
+    content_type = next(
+        a["values"][0].dotted for a in signed_attrs if a["type"].native == "content_type"
+    )
+    if content_type != LDS_SECURITY_OBJECT_OID:
+        raise _altered("EF.SOD signs another content type")
+    # RFC 5652 §5.4: the DER of the attributes as a SET OF, exactly as received (re-encoding
+    # them would let a differently encoded, altered EF.SOD still verify).
+    return tlv(0x31, signed_attrs.contents)
+
+
+def _authority_key_id(ds: x509.Certificate) -> bytes | None:
+    try:
+        return ds.extensions.get_extension_for_class(
+            x509.AuthorityKeyIdentifier
+        ).value.key_identifier
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _subject_key_id(csca: x509.Certificate) -> bytes | None:
+    try:
+        return csca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    except (x509.ExtensionNotFound, ValueError):
+        return None
+
+
+def _chain(
+    ds: x509.Certificate,
+    signer: str,
+    trust_store: list[x509.Certificate],
+    now: datetime,
+    checked: tuple[int, ...],
+) -> PaResult:
+    """DS → a trusted CSCA (9303-11 §5.1.1), then the DS's own validity and usage.
+
+    A DS certificate naming a CSCA we trust, by name and key identifier, whose
+    signature then fails was altered or forged: ``data_altered``.  One naming a CSCA
+    or key we do not have (another state's, or a CSCA's new key not yet in the trust
+    store) is ``signer_not_trusted``.
+    """
+    issuer_key = _authority_key_id(ds)
+    # Names compare as RFC 5280 §7.1 says (case and spaces ignored): a DS certificate whose
+    # issuer name differs from a trusted CSCA's only in case still names that CSCA.
+    issuer_name = asn1_x509.Name.load(ds.issuer.public_bytes())
+    named = [
+        csca
+        for csca in trust_store
+        if asn1_x509.Name.load(csca.subject.public_bytes()) == issuer_name
+        and (issuer_key is None or _subject_key_id(csca) in (None, issuer_key))
+    ]
+    if not named:
+        return PaResult(
+            PaStatus.SIGNER_NOT_TRUSTED,
+            f"no trusted CSCA issued the document signer {signer}",
+            checked,
+            signer,
+        )
+    issuer = None
+    for csca in named:
+        try:
+            ds.verify_directly_issued_by(csca)
+        except Exception:  # InvalidSignature, or a certificate too damaged to check
+            continue
+        issuer = csca
+        break
+    if issuer is None:
+        return PaResult(
+            PaStatus.DATA_ALTERED,
+            "the document signer certificate names a trusted CSCA but its signature "
+            "does not verify",
+            checked,
+            signer,
+        )
+    if not (issuer.not_valid_before_utc <= ds.not_valid_before_utc <= issuer.not_valid_after_utc):
+        return PaResult(
+            PaStatus.SIGNER_NOT_TRUSTED,
+            f"document signer {signer} was issued outside its CSCA's validity",
+            checked,
+            signer,
+        )
     if not (ds.not_valid_before_utc <= now <= ds.not_valid_after_utc):
         return PaResult(
             PaStatus.SIGNER_NOT_TRUSTED,
             f"document signer {signer} is not valid today",
-            tuple(checked),
+            checked,
             signer,
         )
     try:
@@ -238,24 +440,9 @@ def passive_authentication(
             return PaResult(
                 PaStatus.SIGNER_NOT_TRUSTED,
                 "document signer certificate may not sign",
-                tuple(checked),
+                checked,
                 signer,
             )
     except x509.ExtensionNotFound:
         pass
-    for csca in trust_store:
-        if csca.subject != ds.issuer:
-            continue
-        try:
-            ds.verify_directly_issued_by(csca)
-        except (ValueError, TypeError, InvalidSignature):
-            continue
-        if not (csca.not_valid_before_utc <= ds.not_valid_before_utc <= csca.not_valid_after_utc):
-            continue
-        return PaResult(PaStatus.VERIFIED, f"signed by {signer}", tuple(checked), signer)
-    return PaResult(
-        PaStatus.SIGNER_NOT_TRUSTED,
-        f"no trusted CSCA issued the document signer {signer}",
-        tuple(checked),
-        signer,
-    )
+    return PaResult(PaStatus.VERIFIED, f"signed by {signer}", checked, signer)

@@ -3,7 +3,8 @@
 Hostile input is expected: every length is checked against the bytes that
 are actually there before anything is sliced or allocated, and nesting depth
 is bounded, so a truncated or forged file raises :class:`ChipDataError` and
-never allocates without bound.
+never allocates without bound.  Messages give the byte offset; the caller
+names the file (``EF.SOD: truncated TLV at byte 812: no length``).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Tlv:
 def read_tag(data: bytes, offset: int) -> tuple[int, bool, int]:
     """Return (tag, constructed, next offset)."""
     if offset >= len(data):
-        raise ChipDataError("truncated TLV: no tag")
+        raise ChipDataError(f"truncated TLV at byte {offset}: no tag")
     first = data[offset]
     constructed = bool(first & 0x20)
     tag = first
@@ -51,40 +52,43 @@ def read_tag(data: bytes, offset: int) -> tuple[int, bool, int]:
     if first & 0x1F == 0x1F:  # multi-byte tag number
         for _ in range(3):
             if offset >= len(data):
-                raise ChipDataError("truncated TLV: tag")
+                raise ChipDataError(f"truncated TLV at byte {offset}: tag")
             byte = data[offset]
             tag = (tag << 8) | byte
             offset += 1
             if not byte & 0x80:
                 break
         else:
-            raise ChipDataError("TLV tag longer than 4 bytes")
+            raise ChipDataError(f"TLV tag at byte {offset} longer than 4 bytes")
     return tag, constructed, offset
 
 
 def read_length(data: bytes, offset: int) -> tuple[int, int]:
     """Return (length, next offset); definite lengths only (DER as 9303 requires)."""
     if offset >= len(data):
-        raise ChipDataError("truncated TLV: no length")
+        raise ChipDataError(f"truncated TLV at byte {offset}: no length")
     first = data[offset]
     offset += 1
     if first < 0x80:
         return first, offset
     count = first & 0x7F
     if count == 0 or count > 4:
-        raise ChipDataError("TLV length form not supported")
+        raise ChipDataError(f"TLV length form at byte {offset - 1} not supported")
     if offset + count > len(data):
-        raise ChipDataError("truncated TLV: length")
+        raise ChipDataError(f"truncated TLV at byte {offset}: length")
     length = int.from_bytes(data[offset : offset + count], "big")
     return length, offset + count
 
 
 def read_tlv(data: bytes, offset: int = 0) -> tuple[Tlv, int]:
+    start = offset
     tag, constructed, offset = read_tag(data, offset)
     length, offset = read_length(data, offset)
     end = offset + length
     if end > len(data):
-        raise ChipDataError(f"TLV {tag:X} claims {length} bytes, only {len(data) - offset} there")
+        raise ChipDataError(
+            f"TLV {tag:X} at byte {start} claims {length} bytes, only {len(data) - offset} there"
+        )
     return Tlv(tag, bytes(data[offset:end]), constructed), end
 
 
@@ -94,7 +98,7 @@ def parse_tlv(data: bytes, expected_tag: int | None = None) -> Tlv:
     if expected_tag is not None and tlv.tag != expected_tag:
         raise ChipDataError(f"expected tag {expected_tag:X}, found {tlv.tag:X}")
     if any(b not in (0x00, 0xFF) for b in data[end:]):
-        raise ChipDataError("unexpected bytes after the TLV")
+        raise ChipDataError(f"unexpected bytes after the TLV, from byte {end}")
     return tlv
 
 

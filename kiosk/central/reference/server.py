@@ -4,16 +4,22 @@ A real HTTP server (loopback by default, TLS optional) with its own SQLite
 database, for tests, demos and integrators.  It does what the provincial
 system must do for the kiosk to be trustworthy:
 
-- authenticates every request (kiosk credential, timestamp, nonce);
-- records each dossier exactly once (idempotency key and dossier code are
-  unique; a repeated request gets the first answer back);
-- validates, and opens each sealed dossier with its private key to check the
-  box was made for that dossier;
+- authenticates every request: HTTP Message Signatures (RFC 9421, Ed25519) with
+  the kiosk's credential, or during the transition the previous ``X-Kiosk-*``
+  scheme; a fresh ``created`` time and a nonce never seen before;
+- enforces the API's limits (:mod:`kiosk.central.reference.limits`, the HTTP side
+  in :mod:`kiosk.central.reference.transport`): lengths before reading, deadlines,
+  connections, look-up rates, bounded fields;
+- records each dossier exactly once (idempotency key and dossier code are unique;
+  a repeated request gets the first answer back), and only from the kiosk whose
+  numbering its code uses; ratings once per idempotency key too;
+- validates, and opens each sealed dossier with its private key to check the box
+  was made for that dossier (HPKE boxes and the older ``KS1`` ones);
 - serves the catalogue in a signed envelope.
 
-:class:`FaultPlan` injects latency, errors, throttling, dropped and reset
-connections and slow bodies, so the sync worker can be tested against the
-network it will meet.  Not a production service: one process, SQLite.
+Anything malformed about an item is answered with a 4xx naming what, which the
+kiosk sets aside with that reason; 401/403 are about the kiosk, never the item.
+Not a production service: one process, SQLite, rate counters in memory.
 """
 
 from __future__ import annotations
@@ -22,126 +28,63 @@ import hashlib
 import hmac
 import json
 import logging
-import random
 import secrets
-import socket
-import ssl
-import struct
-import threading
 import time
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import Boolean, Date, DateTime, Integer, LargeBinary, String, Text, delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
+from kiosk.base.dossier import CODE_PATTERN, code_day_and_number
 from kiosk.central import protocol as p
+from kiosk.central.reference.auth import ROUTES, Admission, Gatekeeper
+from kiosk.central.reference.limits import Limits, TokenBuckets, retry_after
+from kiosk.central.reference.models import (
+    Base,
+    Heartbeat,
+    KioskRow,
+    ReceivedDossier,
+    ReceivedRating,
+    add_missing_columns,
+    make_engine,
+)
+from kiosk.central.reference.transport import (
+    FaultPlan,
+    Response,
+    RunningCentral,
+    error,
+    json_response,
+)
+from offline_cache.numbering import RETENTION_DAYS, Numbers, clean_numbers, merge
 from offline_cache.sealing import SealError, open_sealed
-from offline_cache.store import make_engine
 
 log = logging.getLogger(__name__)
+_json, _error = json_response, error
 
 
-class _Base(DeclarativeBase):
-    pass
-
-
-class KioskRow(_Base):
-    __tablename__ = "kiosks"
-    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    public_key: Mapped[bytes] = mapped_column(LargeBinary)
-    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class ReceivedDossier(_Base):
-    __tablename__ = "received_dossiers"
-    code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
-    kiosk_id: Mapped[str] = mapped_column(String(64))
-    procedure_code: Mapped[str] = mapped_column(String(40))
-    received_at: Mapped[datetime] = mapped_column(DateTime)
-    appointment: Mapped[date | None] = mapped_column(Date, nullable=True)
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)
-    content_sha256: Mapped[str] = mapped_column(String(64))
-    id_hash: Mapped[str] = mapped_column(String(64))
-    central_ref: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(24), default="received")
-
-
-class ReceivedRating(_Base):
-    __tablename__ = "received_ratings"
-    idempotency_key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    kiosk_id: Mapped[str] = mapped_column(String(64))
-    level: Mapped[str] = mapped_column(String(24))
-    procedure_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-
-
-class Heartbeat(_Base):
-    __tablename__ = "heartbeats"
-    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime)
-    payload: Mapped[str] = mapped_column(Text)
-
-
-class SeenNonce(_Base):
-    __tablename__ = "seen_nonces"
-    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
-    at: Mapped[int] = mapped_column(Integer, index=True)
-
-
-@dataclass
-class FaultPlan:
-    """What goes wrong, per request, at random (seeded for reproducible tests)."""
-
-    latency_s: float = 0.0
-    error_rate: float = 0.0  # 503 before doing anything
-    throttle_rate: float = 0.0  # 429 with Retry-After
-    retry_after_s: int = 1
-    drop_rate: float = 0.0  # the request is processed, then the connection closes silently
-    reset_rate: float = 0.0  # TCP reset before any processing
-    slow_body_s: float = 0.0  # the response body trickles out over this long
-    seed: int | None = None
-    rng: random.Random = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.rng = random.Random(self.seed)
-
-    def roll(self, rate: float) -> bool:
-        return rate > 0 and self.rng.random() < rate
-
-
-@dataclass
-class Response:
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def _json(status: int, payload: dict[str, Any], **headers: str) -> Response:
-    return Response(status, json.dumps(payload).encode("utf-8"), headers)
-
-
-def _error(status: int, error: str, detail: str = "") -> Response:
-    return _json(status, {"error": error, "detail": detail})
+class _InvalidContentError(ValueError):
+    """Sealed content that does not hold what it must (answered 422 with the reason)."""
 
 
 class CentralService:
-    """The service's logic, independent of HTTP (``handle`` is called per request)."""
+    """The service's logic, independent of HTTP.
+
+    :meth:`admit` is called with the head of a request, before its body is read;
+    :meth:`handle` with the whole request (it admits it first when not yet done).
+    """
 
     def __init__(self, data_dir: Path, catalogue: bytes | None = None) -> None:
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.engine = make_engine(f"sqlite:///{data_dir / 'central.db'}")
-        _Base.metadata.create_all(self.engine)  # a reference service: no migrations
+        self.engine = make_engine(data_dir / "central.db")
+        Base.metadata.create_all(self.engine)  # a reference service: no migrations
+        add_missing_columns(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.seal_key = self._key(data_dir / "seal-key.pem", X25519PrivateKey)
         self.catalogue_key = self._key(data_dir / "catalogue-key.pem", Ed25519PrivateKey)
@@ -155,9 +98,27 @@ class CentralService:
         self._lookup_secret = secret_file.read_bytes()
         self.faults = FaultPlan()
         self.clock = time.time
+        self.gate = Gatekeeper(self._sessions, lambda: self.clock())
+        self.limits = Limits()
         self.catalogue_envelope: bytes | None = None
         if catalogue is not None:
             self.publish_catalogue(catalogue)
+
+    @property
+    def limits(self) -> Limits:
+        return self._limits
+
+    @limits.setter
+    def limits(self, limits: Limits) -> None:
+        self._limits = limits
+        self._lookups_by_kiosk = TokenBuckets(
+            limits.lookups_per_kiosk, limits.lookups_per_kiosk_period_s, limits.max_rate_keys
+        )
+        self._failed_lookups_by_code = TokenBuckets(
+            limits.failed_lookups_per_code,
+            limits.failed_lookups_per_code_period_s,
+            limits.max_rate_keys,
+        )
 
     @staticmethod
     def _key(path: Path, kind: Any) -> Any:
@@ -171,10 +132,32 @@ class CentralService:
         return key
 
     # Administration ----------------------------------------------------------------
-    def register_kiosk(self, kiosk_id: str, credential_path: Path) -> None:
-        """Issue a credential: the kiosk's private key goes to ``credential_path``."""
-        if not p.KIOSK_ID.match(kiosk_id):
+    def register_kiosk(
+        self,
+        kiosk_id: str,
+        credential_path: Path,
+        *,
+        unit_code: str | None = None,
+        kiosk_number: int | None = None,
+    ) -> tuple[str, int]:
+        """Issue a credential: the kiosk's private key goes to ``credential_path``.
+
+        The kiosk's numbering (unit code, kiosk number) is read from an id of the form
+        ``<unit code>-K<nn>`` unless given; returns it.  Only codes in this numbering
+        are accepted from this kiosk.
+        """
+        if not p.KIOSK_ID.fullmatch(kiosk_id):
             raise ValueError(f"kiosk id {kiosk_id!r}: letters, digits, '.', '_', '-' only")
+        numbering = p.KIOSK_NUMBERING.fullmatch(kiosk_id)
+        if unit_code is None and numbering:
+            unit_code = numbering["unit"]
+        if kiosk_number is None and numbering:
+            kiosk_number = int(numbering["number"])
+        if not unit_code or kiosk_number is None or not 0 <= kiosk_number <= 99:
+            raise ValueError(
+                f"kiosk {kiosk_id!r}: give its unit code and kiosk number (0–99), or use an "
+                "id of the form <unit code>-K<nn>"
+            )
         if credential_path.exists():
             key = p.load_ed25519_private(credential_path)
         else:
@@ -186,8 +169,10 @@ class CentralService:
         with self._sessions() as session:
             row = session.get(KioskRow, kiosk_id) or KioskRow(kiosk_id=kiosk_id)
             row.public_key, row.revoked = public, False
+            row.unit_code, row.kiosk_number = unit_code.upper(), kiosk_number
             session.add(row)
             session.commit()
+        return unit_code.upper(), kiosk_number
 
     def revoke_kiosk(self, kiosk_id: str) -> None:
         with self._sessions() as session:
@@ -205,6 +190,10 @@ class CentralService:
         with self._sessions() as session:
             return list(session.scalars(select(ReceivedDossier).order_by(ReceivedDossier.code)))
 
+    def ratings(self) -> list[ReceivedRating]:
+        with self._sessions() as session:
+            return list(session.scalars(select(ReceivedRating)))
+
     def open_dossier(self, code: str) -> dict[str, Any]:
         """Decrypt a received dossier (the centre's side; for checks and tests)."""
         with self._sessions() as session:
@@ -213,74 +202,101 @@ class CentralService:
                 raise KeyError(code)
             return json.loads(open_sealed(row.sealed, self.seal_key, code.encode("ascii")))
 
-    # Requests ----------------------------------------------------------------------
+    # Authentication ----------------------------------------------------------------
     def _id_hash(self, id_number: str) -> str:
         return hmac.new(self._lookup_secret, id_number.encode(), hashlib.sha256).hexdigest()
 
-    def authenticate(
-        self, method: str, path: str, headers: dict[str, str], body: bytes
-    ) -> Response | str:
-        """The kiosk id, or the refusal (401 unknown/forged/stale/replayed, 403 revoked)."""
-        kiosk_id = headers.get(p.H_KIOSK, "")
-        with self._sessions() as session:
-            row = session.get(KioskRow, kiosk_id) if p.KIOSK_ID.match(kiosk_id) else None
-            if row is None:
-                return _error(401, "unknown_kiosk")
-            if row.revoked:
-                return _error(403, "revoked")
-            key = Ed25519PublicKey.from_public_bytes(row.public_key)
-            if not p.verify_signature(key, headers, method, path, body):
-                return _error(401, "bad_signature")
-            try:
-                stamp = int(headers.get(p.H_TIME, ""))
-            except ValueError:
-                return _error(401, "bad_timestamp")
-            now = int(self.clock())
-            if abs(now - stamp) > p.MAX_SKEW_S:
-                return _error(401, "stale_request", "check the kiosk's clock")
-            session.execute(delete(SeenNonce).where(SeenNonce.at < now - 2 * p.MAX_SKEW_S))
-            session.add(SeenNonce(kiosk_id=kiosk_id, nonce=headers.get(p.H_NONCE, "")[:64], at=now))
-            try:
-                session.commit()
-            except IntegrityError:
-                return _error(401, "replayed")
-        return kiosk_id
+    def admit(
+        self, method: str, target: str, headers: dict[str, str], length: int
+    ) -> Admission | Response:
+        """Before the body is read: route, length and (RFC 9421) the signature."""
+        return self.gate.admit(method, target, _lower(headers), length)
 
-    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Response:
-        auth = self.authenticate(method, path, headers, body)
-        if isinstance(auth, Response):
-            return auth
-        route = path.split("?", 1)[0]
+    @property
+    def accept_legacy_signatures(self) -> bool:
+        """Whether kiosks not yet updated (X-Kiosk-* signatures) are still let in."""
+        return self.gate.accept_legacy
+
+    @accept_legacy_signatures.setter
+    def accept_legacy_signatures(self, accept: bool) -> None:
+        self.gate.accept_legacy = accept
+
+    # Requests ----------------------------------------------------------------------
+    def handle(
+        self,
+        method: str,
+        target: str,
+        headers: dict[str, str],
+        body: bytes,
+        admission: Admission | None = None,
+    ) -> Response:
+        headers = _lower(headers)
+        if admission is None:
+            admitted = self.admit(method, target, headers, len(body))
+            if isinstance(admitted, Response):
+                return admitted
+            admission = admitted
+        route = admission.route
+        if len(body) > route.max_body:
+            return _error(413, "too_large", f"at most {route.max_body} bytes")
+        refused = self.gate.finish(admission, method, target, headers, body)
+        if refused is not None:
+            return refused
+        kiosk_id = admission.kiosk_id
         try:
-            if method == "POST" and route == f"{p.API}/dossiers":
-                return self._submit(auth, headers, body)
-            if (
-                method == "POST"
-                and route.startswith(f"{p.API}/dossiers/")
-                and route.endswith("/status")
-            ):
-                return self._status(route[len(f"{p.API}/dossiers/") : -len("/status")], body)
-            if method == "POST" and route == f"{p.API}/ratings":
-                return self._rating(auth, headers, body)
-            if method == "POST" and route == f"{p.API}/heartbeat":
-                return self._heartbeat(auth, body)
-            if method == "GET" and route == f"{p.API}/catalogue":
-                return self._catalogue(headers)
+            if route.name == "submit":
+                return self._submit(kiosk_id, headers, body)
+            if route.name == "status":
+                return self._status(kiosk_id, route.code, body)
+            if route.name == "rating":
+                return self._rating(kiosk_id, headers, body)
+            if route.name == "heartbeat":
+                return self._heartbeat(kiosk_id, body)
+            return self._catalogue(headers)
         except p.ProtocolError as exc:
             return _error(422, "invalid", str(exc))
-        return _error(404, "no_such_endpoint")
+
+    def _idempotency_key(self, headers: dict[str, str]) -> str | None:
+        key = headers.get(p.H_IDEMPOTENCY.lower(), "")
+        return key if p.IDEMPOTENCY_KEY.fullmatch(key) else None
+
+    def _numbering(self, session: Session, kiosk_id: str) -> tuple[str, int] | None:
+        row = session.get(KioskRow, kiosk_id)
+        if row is not None and row.unit_code and row.kiosk_number is not None:
+            return row.unit_code, row.kiosk_number
+        derived = p.KIOSK_NUMBERING.fullmatch(kiosk_id)  # registered before numbering was kept
+        return (derived["unit"].upper(), int(derived["number"])) if derived else None
+
+    def _sealed_id_number(self, code: str, sealed: bytes) -> str:
+        """The citizen's ID number from the sealed content, or :class:`_InvalidContentError`."""
+        try:
+            content = json.loads(open_sealed(sealed, self.seal_key, code.encode("ascii")))
+        except SealError as exc:
+            raise _InvalidContentError(str(exc)) from None
+        except (ValueError, RecursionError):
+            raise _InvalidContentError("the sealed content is not JSON") from None
+        if not isinstance(content, dict):
+            raise _InvalidContentError("the sealed content is not a JSON object")
+        if content.get("code") != code:
+            raise _InvalidContentError("the sealed content names another dossier")
+        citizen = content.get("citizen")
+        id_number = citizen.get("id_number") if isinstance(citizen, dict) else None
+        if not isinstance(id_number, str) or not 1 <= len(id_number) <= 32:
+            raise _InvalidContentError("the sealed content has no citizen ID number")
+        return id_number
 
     def _submit(self, kiosk_id: str, headers: dict[str, str], body: bytes) -> Response:
-        key = headers.get(p.H_IDEMPOTENCY, "")
-        if not 16 <= len(key) <= 64:
-            return _error(400, "missing_idempotency_key")
+        key = self._idempotency_key(headers)
+        if key is None:
+            return _error(400, "missing_idempotency_key", "16–64 of A-Z a-z 0-9 _ -")
         upload = p.parse_dossier_upload(body)
+        with self._sessions() as session:
+            numbering = self._numbering(session, kiosk_id)
+        if numbering != p.code_numbering(upload.code):
+            return _error(422, "code_not_this_kiosk", "the code is not in this kiosk's numbering")
         try:
-            content = json.loads(open_sealed(upload.sealed, self.seal_key, upload.code.encode()))
-            if content.get("code") != upload.code:
-                raise p.ProtocolError("the sealed content names another dossier")
-            id_number = str(content["citizen"]["id_number"])
-        except (SealError, ValueError, KeyError, TypeError) as exc:
+            id_number = self._sealed_id_number(upload.code, upload.sealed)
+        except _InvalidContentError as exc:
             return _error(422, "sealed_content_invalid", str(exc))
         digest = hashlib.sha256(upload.sealed).hexdigest()
         with self._sessions() as session:
@@ -319,12 +335,24 @@ class CentralService:
                 return _error(409, "conflict", "this code or key was used for another dossier")
             return _json(200, {"code": previous.code, "central_ref": previous.central_ref})
 
-    def _status(self, code: str, body: bytes) -> Response:
-        id_number = str(p.parse_object(body).get("id_number", ""))
+    def _status(self, kiosk_id: str, code: str, body: bytes) -> Response:
+        wait = self._lookups_by_kiosk.take(kiosk_id)
+        if wait:
+            return _error(429, "rate_limited", "too many look-ups from this kiosk", _after(wait))
+        id_number = p.parse_lookup(body)
+        code = code.upper()
+        if not CODE_PATTERN.fullmatch(code):
+            raise p.ProtocolError("code: expected a dossier code")
+        # A code that has had too many wrong ID numbers answers 429 to every ID number,
+        # the right one too: guessing gets no further and learns nothing.
+        wait = self._failed_lookups_by_code.wait_s(code)
+        if wait:
+            return _error(429, "rate_limited", "too many look-ups of this code", _after(wait))
         with self._sessions() as session:
-            row = session.get(ReceivedDossier, code.upper())
+            row = session.get(ReceivedDossier, code)
             # One answer for "no such code" and "not your dossier": no enumeration.
             if row is None or not hmac.compare_digest(row.id_hash, self._id_hash(id_number)):
+                self._failed_lookups_by_code.take(code)
                 return _error(404, "not_found")
             return _json(
                 200,
@@ -336,155 +364,95 @@ class CentralService:
             )
 
     def _rating(self, kiosk_id: str, headers: dict[str, str], body: bytes) -> Response:
-        key = headers.get(p.H_IDEMPOTENCY, "")
-        raw = p.parse_object(body)
-        if raw.get("level") not in p.RATING_LEVELS:
-            raise p.ProtocolError(f"level: expected one of {', '.join(p.RATING_LEVELS)}")
-        reason = raw.get("reason_sealed")
+        key = self._idempotency_key(headers)
+        if key is None:
+            return _error(400, "missing_idempotency_key", "16–64 of A-Z a-z 0-9 _ -")
+        rating = p.parse_rating(body)
+        reason = p.b64(rating.reason_sealed) if rating.reason_sealed else None
+        digest = hashlib.sha256(
+            json.dumps([kiosk_id, rating.level, rating.procedure_code, reason]).encode()
+        ).hexdigest()
         row = ReceivedRating(
-            idempotency_key=key or secrets.token_hex(16),
+            idempotency_key=key,
             kiosk_id=kiosk_id,
-            level=raw["level"],
-            procedure_code=raw.get("procedure_code"),
-            reason_sealed=p.unb64(reason, "reason_sealed") if reason else None,
+            level=rating.level,
+            procedure_code=rating.procedure_code,
+            reason_sealed=rating.reason_sealed,
+            content_sha256=digest,
         )
         with self._sessions() as session:
-            if session.get(ReceivedRating, row.idempotency_key) is None:
+            previous = session.get(ReceivedRating, key)
+            if previous is None:
                 session.add(row)
-                session.commit()
-        return _json(201, {"ok": True})
+                try:
+                    session.commit()
+                    return _json(201, {"ok": True})
+                except IntegrityError:  # the same rating arrived twice at once
+                    session.rollback()
+                    previous = session.get(ReceivedRating, key)
+            assert previous is not None
+            if previous.content_sha256 not in (digest, None):
+                return _error(409, "conflict", "this key was used for another rating")
+            return _json(200, {"ok": True})
 
     def _heartbeat(self, kiosk_id: str, body: bytes) -> Response:
         payload = p.parse_object(body)
         with self._sessions() as session:
+            numbering = _last_numbers(session, kiosk_id, payload)
+            payload["numbering"] = numbering  # kept: a kiosk that lost its mark gets it back
             session.merge(
                 Heartbeat(kiosk_id=kiosk_id, at=datetime.now(), payload=json.dumps(payload))
             )
             session.commit()
-        return _json(200, {"server_time": int(self.clock())})
+        return _json(200, {"server_time": int(self.clock()), "numbering": numbering})
 
     def _catalogue(self, headers: dict[str, str]) -> Response:
         if self.catalogue_envelope is None:
             return _error(404, "no_catalogue")
         etag = '"' + hashlib.sha256(self.catalogue_envelope).hexdigest()[:32] + '"'
-        if headers.get("If-None-Match") == etag:
+        if headers.get("if-none-match") == etag:
             return Response(304, b"", {"ETag": etag})
         return Response(
             200, self.catalogue_envelope, {"ETag": etag, "Content-Type": "application/json"}
         )
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"  # keep-alive: the kiosk reuses its connection
+def _last_numbers(session: Session, kiosk_id: str, payload: dict[str, Any]) -> Numbers:
+    """The highest numbers seen from this kiosk: every mark it reported, every code it sent.
 
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body leave in two writes: without TCP_NODELAY, Nagle's algorithm
-        # and the client's delayed ACK add 40 ms to every answer.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("central_request", extra={"fields": {"line": format % args}})
-
-    def _serve(self, method: str) -> None:
-        service, faults = self.server.service, self.server.service.faults
-        if faults.roll(faults.reset_rate):
-            self._reset()
-            return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > p.MAX_BODY:
-            self._send(_error(413, "too_large"), close=True)
-            return
-        body = self.rfile.read(length) if length else b""
-        if faults.latency_s:
-            time.sleep(faults.latency_s)
-        if faults.roll(faults.error_rate):
-            self._send(_error(503, "unavailable", "injected fault"))
-            return
-        if faults.roll(faults.throttle_rate):
-            self._send(_error(429, "slow_down"), {"Retry-After": str(faults.retry_after_s)})
-            return
-        headers = {k: v for k, v in self.headers.items()}
-        response = service.handle(method, self.path, headers, body)
-        if faults.roll(faults.drop_rate):
-            self.close_connection = True  # processed, but the kiosk never hears back
-            return
-        self._send(response, response.headers)
-
-    def _reset(self) -> None:
-        # SO_LINGER with a zero timeout: close() sends RST instead of FIN.
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.close_connection = True
-
-    def _send(
-        self, response: Response, headers: dict[str, str] | None = None, close: bool = False
-    ) -> None:
-        self.send_response(response.status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(response.body)))
-        if close:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        slow = self.server.service.faults.slow_body_s
-        if slow and response.body:
-            pieces = 10
-            step = max(1, len(response.body) // pieces)
-            for i in range(0, len(response.body), step):
-                self.wfile.write(response.body[i : i + step])
-                self.wfile.flush()
-                time.sleep(slow / pieces)
-        else:
-            self.wfile.write(response.body)
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    service: CentralService
-
-
-class RunningCentral:
-    """A central service listening on a port, in a background thread."""
-
-    def __init__(
-        self,
-        service: CentralService,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        tls: ssl.SSLContext | None = None,
-    ) -> None:
-        self.service = service
-        self.httpd = _Server((host, port), _Handler)
-        self.httpd.service = service
-        if tls is not None:
-            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
-        self.scheme = "https" if tls else "http"
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, name="central-service", daemon=True
+    Never lowered by a kiosk reporting less (one that lost its data folder): the kiosk
+    takes the answer as its high-water mark, so its numbers never repeat.
+    """
+    previous = session.get(Heartbeat, kiosk_id)
+    kept: object = json.loads(previous.payload).get("numbering") if previous else None
+    since = datetime.now() - timedelta(days=RETENTION_DAYS + 1)
+    sent: Numbers = {"dossier": {}}
+    for code in session.scalars(
+        select(ReceivedDossier.code).where(
+            ReceivedDossier.kiosk_id == kiosk_id, ReceivedDossier.received_at >= since
         )
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"{self.scheme}://{host!s}:{port}"
-
-    def start(self) -> RunningCentral:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(timeout=5)
+    ):
+        parsed = code_day_and_number(code)
+        if parsed is not None:
+            day = parsed[0].isoformat()
+            sent["dossier"][day] = max(sent["dossier"].get(day, 0), parsed[1])
+    return merge(clean_numbers(kept), clean_numbers(payload.get("numbering")), sent)
 
 
-__all__ = ["CentralService", "FaultPlan", "Response", "RunningCentral"]
+def _lower(headers: dict[str, str]) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
+
+
+def _after(wait_s: float) -> dict[str, str]:
+    return {"Retry-After": retry_after(wait_s)}
+
+
+__all__ = [
+    "ROUTES",
+    "Admission",
+    "CentralService",
+    "FaultPlan",
+    "Limits",
+    "Response",
+    "RunningCentral",
+]

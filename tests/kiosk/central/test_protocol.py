@@ -1,4 +1,5 @@
-"""Kiosk authentication, the signed catalogue and payload checks at the reference centre."""
+"""Kiosk authentication (RFC 9421 and, during the transition, the X-Kiosk-* scheme), the
+signed catalogue and payload checks at the reference centre."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from cryptography.x509.oid import NameOID
 
 from kiosk.base.central import Accepted, KioskRefused
 from kiosk.central import protocol as p
+from kiosk.central import signatures as sig
 from kiosk.central.reference.server import CentralService, RunningCentral
 from tests.central_helpers import KIOSK_ID, start_central
 
 NOW = 1_795_000_000.0
+SCHEMES = ("rfc9421", "legacy")
 
 
 @pytest.fixture
@@ -31,49 +34,96 @@ def service(tmp_path: Path) -> tuple[CentralService, Ed25519PrivateKey]:
     return service, p.load_ed25519_private(tmp_path / "cred.pem")
 
 
-def call(service: CentralService, key: Ed25519PrivateKey, body: bytes = b"{}", **changes):
+def signed(
+    scheme: str, key: Ed25519PrivateKey, path: str, body: bytes, at: float = NOW, **extra: str
+) -> dict[str, str]:
+    """A request's headers signed the way a kiosk of that generation signs them."""
+    if scheme == "legacy":
+        return {**extra, **p.sign_headers(key, KIOSK_ID, "POST", path, body, at)}
+    return {**extra, **sig.sign_request(key, KIOSK_ID, "POST", path, extra, body, int(at))}
+
+
+def call(
+    service: CentralService,
+    key: Ed25519PrivateKey,
+    body: bytes = b"{}",
+    scheme: str = "rfc9421",
+    **changes,
+):
     path = f"{p.API}/heartbeat"
-    headers = p.sign_headers(key, KIOSK_ID, "POST", path, body, changes.pop("at", NOW))
+    headers = signed(scheme, key, path, body, changes.pop("at", NOW))
     headers.update(changes.pop("headers", {}))
     return service.handle("POST", changes.pop("path", path), headers, changes.pop("sent", body))
 
 
-def test_a_signed_request_passes_once_and_its_replay_is_refused(service) -> None:
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_a_signed_request_passes_once_and_its_replay_is_refused(service, scheme) -> None:
     svc, key = service
     path = f"{p.API}/heartbeat"
-    headers = p.sign_headers(key, KIOSK_ID, "POST", path, b"{}", NOW)
+    headers = signed(scheme, key, path, b"{}")
     assert svc.handle("POST", path, headers, b"{}").status == 200
     replay = svc.handle("POST", path, headers, b"{}")
     assert (replay.status, json.loads(replay.body)["error"]) == (401, "replayed")
 
 
 @pytest.mark.parametrize(
-    ("change", "status", "error"),
+    ("change", "status", "errors"),
     [
-        ({"sent": b'{"queue_depth": 0}'}, 401, "bad_signature"),  # body altered in transit
-        ({"path": f"{p.API}/ratings"}, 401, "bad_signature"),  # signature moved to another call
-        ({"at": NOW - 301}, 401, "stale_request"),  # captured and replayed later
-        ({"at": NOW + 301}, 401, "stale_request"),
-        ({"headers": {p.H_KIOSK: "someone-else"}}, 401, "unknown_kiosk"),
-        ({"headers": {p.H_SIG: "AAAA"}}, 401, "bad_signature"),
+        # body altered in transit
+        ({"sent": b'{"queue_depth": 0}'}, 401, {"bad_signature", "bad_digest"}),
+        # signature moved to another call
+        ({"path": f"{p.API}/ratings"}, 401, {"bad_signature"}),
+        ({"at": NOW - 301}, 401, {"stale_request"}),  # captured and replayed later
+        ({"at": NOW + 301}, 401, {"stale_request"}),
     ],
 )
-def test_forged_stale_and_unknown_requests_are_refused(service, change, status, error) -> None:
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_forged_and_stale_requests_are_refused(service, scheme, change, status, errors) -> None:
     svc, key = service
-    response = call(svc, key, **change)
-    assert (response.status, json.loads(response.body)["error"]) == (status, error)
+    response = call(svc, key, scheme=scheme, **change)
+    assert response.status == status and json.loads(response.body)["error"] in errors
 
 
-def test_a_key_the_centre_never_issued_is_refused(service) -> None:
+@pytest.mark.parametrize(
+    ("scheme", "headers", "error"),
+    [
+        ("legacy", {p.H_KIOSK: "someone-else"}, "unknown_kiosk"),
+        ("legacy", {p.H_SIG: "AAAA"}, "bad_signature"),
+        ("legacy", {p.H_NONCE: ""}, "bad_nonce"),
+        ("legacy", {p.H_NONCE: "a" * 65}, "bad_nonce"),
+        ("legacy", {p.H_TIME: "-5"}, "bad_timestamp"),
+        ("rfc9421", {sig.H_SIGNATURE: "kiosk=:AAAA:"}, "bad_signature"),
+        ("rfc9421", {sig.H_SIGNATURE_INPUT: 'kiosk=("@method");keyid="x'}, "bad_signature"),
+    ],
+)
+def test_unknown_garbled_and_unbounded_credentials_are_refused(
+    service, scheme, headers, error
+) -> None:
+    svc, key = service
+    response = call(svc, key, scheme=scheme, headers=headers)
+    assert (response.status, json.loads(response.body)["error"]) == (401, error)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_a_key_the_centre_never_issued_is_refused(service, scheme) -> None:
     svc, _ = service
-    response = call(svc, Ed25519PrivateKey.generate())
+    response = call(svc, Ed25519PrivateKey.generate(), scheme=scheme)
     assert (response.status, json.loads(response.body)["error"]) == (401, "bad_signature")
 
 
-def test_a_revoked_kiosk_is_refused(service) -> None:
+def test_the_previous_scheme_can_be_turned_off_once_every_kiosk_is_updated(service) -> None:
+    svc, key = service
+    svc.accept_legacy_signatures = False
+    refused = call(svc, key, scheme="legacy")
+    assert refused.status == 401 and "RFC 9421" in json.loads(refused.body)["detail"]
+    assert call(svc, key, scheme="rfc9421").status == 200
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_a_revoked_kiosk_is_refused(service, scheme) -> None:
     svc, key = service
     svc.revoke_kiosk(KIOSK_ID)
-    assert call(svc, key).status == 403
+    assert call(svc, key, scheme=scheme).status == 403
 
 
 def test_a_tampered_catalogue_envelope_is_rejected() -> None:

@@ -1,4 +1,5 @@
-"""Embedders: SFace (default), dlib, a deployment's own ONNX file; cosine convention."""
+"""Embedders: SFace (default, mesh-aligned + mirror), dlib (benchmark only), a deployment's
+own ONNX file; cosine convention."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kiosk.face.align import refined_landmarks
+from kiosk.face.detect import DetectedFace
 from kiosk.face.embed import (
     DEFAULT_THRESHOLDS,
     DLIB_DESCRIPTOR_NORM,
+    DLIB_PUBLISHED_THRESHOLD,
     OnnxEmbedder,
     cosine,
     make_embedder,
+    sface_plain,
 )
 from kiosk.face.errors import FaceError
 from kiosk.face.models import SFACE, YUNET, ModelFile, forget_checks
@@ -56,7 +61,7 @@ def test_sface_does_not_take_biden_for_obama(name: str) -> None:
 
 def test_dlib_matches_obama_and_rejects_biden_in_the_same_convention() -> None:
     embedder = shared_dlib()
-    assert embedder.name == "dlib" and embedder.threshold == DEFAULT_THRESHOLDS["dlib"]
+    assert embedder.name == "dlib" and embedder.threshold == DLIB_PUBLISHED_THRESHOLD
     obama = [embedding(embedder, n) for n in DISTINCT_OBAMA]
     biden = embedding(embedder, "biden.jpg")
     assert all(cosine(a, b) >= embedder.threshold for a, b in combinations(obama, 2))
@@ -65,7 +70,7 @@ def test_dlib_matches_obama_and_rejects_biden_in_the_same_convention() -> None:
 
 def test_dlib_threshold_is_its_0_6_distance_on_raw_descriptors() -> None:
     # d^2 = 2 n^2 (1 - cos) for two descriptors of length n.
-    cos = DEFAULT_THRESHOLDS["dlib"]
+    cos = DLIB_PUBLISHED_THRESHOLD
     distance = DLIB_DESCRIPTOR_NORM * np.sqrt(2 * (1 - cos))
     assert abs(distance - 0.6) < 0.002
 
@@ -79,11 +84,31 @@ def test_cosine_is_symmetric_scale_free_and_checks_sizes() -> None:
         cosine(a, np.ones(4))
 
 
-def test_make_embedder_knows_sface_and_dlib_only() -> None:
-    assert make_embedder("sface").threshold == DEFAULT_THRESHOLDS["sface"]
+def test_make_embedder_knows_the_calibrated_sface_only() -> None:
+    assert make_embedder("sface").threshold == DEFAULT_THRESHOLDS["sface"] == 0.42
     assert make_embedder("sface", threshold=0.5).threshold == 0.5
-    with pytest.raises(ValueError):
-        make_embedder("facenet")
+    for name in ("facenet", "dlib"):
+        with pytest.raises(ValueError, match="no threshold measured"):
+            make_embedder(name)
+
+
+def test_the_kiosk_pipeline_adds_the_mirror_and_aligns_on_the_mesh() -> None:
+    kiosk, plain = shared_sface(), sface_plain()
+    assert kiosk.mirror and kiosk.landmarker is not None
+    assert not plain.mirror and plain.landmarker is None
+    a, b = embedding(kiosk, "obama2.jpg"), embedding(plain, "obama2.jpg")
+    assert 0.8 < cosine(a, b) < 0.9999  # the same face, not the same vector
+
+
+def test_refined_landmarks_move_a_little_and_fall_back_when_the_mesh_slipped() -> None:
+    face = largest_face("obama2.jpg")
+    mesh = shared_sface().landmarker
+    refined = refined_landmarks(photo("obama2.jpg"), face, mesh)
+    shift = np.linalg.norm(refined.landmarks5 - face.landmarks5, axis=1)
+    assert 0 < shift.max() < 0.25 * face.eye_distance
+    shifted = face.landmarks5 + np.float32([face.eye_distance, 0])
+    wrong = DetectedFace(face.box, shifted, face.score)
+    assert refined_landmarks(photo("obama2.jpg"), wrong, mesh) is wrong
 
 
 def _sha256(path: Path) -> str:
@@ -95,7 +120,7 @@ def test_a_custom_model_file_checked_by_sha256_gives_the_same_vectors(tmp_path: 
     shutil.copyfile(SFACE.locate(), copy)
     custom = OnnxEmbedder.custom(copy, _sha256(copy), threshold=0.5, input_name="data")
     assert custom.name == "custom" and custom.threshold == 0.5
-    reference = embedding(shared_sface(), "obama2.jpg")
+    reference = embedding(sface_plain(), "obama2.jpg")  # a custom file is run as is
     assert cosine(embedding(custom, "obama2.jpg"), reference) > 0.9999
 
 

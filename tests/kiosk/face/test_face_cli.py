@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from devices.card.emulator.builder import build_dg2
 from kiosk.cli.face import add_face_parser, run_face_command
+from kiosk.face.models import SFACE
 from tests.face_images import photo, photo_bytes, side_by_side
 
 
@@ -58,11 +60,23 @@ def test_verify_json_says_biden_is_not_obama(
     assert {"reference_detect", "probe_align", "probe_embed"} <= set(report["timings_ms"])
 
 
-def test_verify_with_the_dlib_backend(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_dlib_is_no_longer_offered_and_a_custom_model_needs_its_threshold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     reference = write(tmp_path / "ref.jpg", photo_bytes("obama.jpg"))
     probe = write(tmp_path / "probe.jpg", photo_bytes("obama2.jpg"))
-    code, out, _err = run(capsys, "verify", reference, probe, "--embedder", "dlib", "--json")
-    assert code == 0 and json.loads(out)["embedder"] == "dlib"
+    with pytest.raises(SystemExit):
+        run(capsys, "verify", reference, probe, "--embedder", "dlib")
+    assert "invalid choice: 'dlib'" in capsys.readouterr().err
+    model = tmp_path / "site.onnx"
+    model.write_bytes(SFACE.locate().read_bytes())
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()
+    args = ("verify", reference, probe, "--embedder", "custom", "--model", model)
+    args += ("--model-input", "data")  # this file keeps unused graph inputs
+    code, _out, err = run(capsys, *args, "--model-sha256", digest)
+    assert code == 2 and "no calibrated threshold" in err
+    code, out, _err = run(capsys, *args, "--model-sha256", digest, "--threshold", "0.3", "--json")
+    assert code == 0 and json.loads(out)["embedder"] == "custom"
 
 
 def test_a_greyscale_probe_still_matches(
@@ -88,6 +102,9 @@ def _bad_inputs(tmp_path: Path) -> dict[str, Path]:
         "face.error.photo_too_small": write(
             tmp_path / "tiny.jpg", jpeg(cv2.resize(image, (32, 40), interpolation=cv2.INTER_AREA))
         ),
+        "face.error.unsupported_format": write(
+            tmp_path / "bitmap.jpg", cv2.imencode(".bmp", image)[1].tobytes()
+        ),
     }
 
 
@@ -98,6 +115,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, Path]:
         ("face.error.several_faces", "There is more than one face in the picture"),
         ("face.error.corrupt_image", "The picture cannot be read"),
         ("face.error.photo_too_small", "The photo on the card is too small to compare"),
+        ("face.error.unsupported_format", "in a format the kiosk does not read"),
     ],
 )
 @pytest.mark.parametrize("side", ["reference", "probe"])
@@ -154,6 +172,13 @@ def test_evaluate_reports_pairs_rates_and_that_4_people_are_not_enough(
     assert report["enough_pairs"] is False
     assert report["impostor"]["max"] < report["threshold_for_target"] < 0.3
     assert report["fnmr_at_target"] == 0.0
+    points = {p["target_fmr"]: p for p in report["operating_points"]}
+    assert set(points) == {0.001, 0.0001}
+    for point in points.values():
+        assert point["fnmr"] == 0.0 and point["genuine_pairs"] == 3
+        low, high = point["fnmr_ci95"]
+        assert low == 0.0 and 0.7 < high < 0.72  # 0 of 3: the exact bound is 1 - 0.025^(1/3)
+        assert point["enough_pairs"] is False
 
 
 def test_evaluate_text_says_plainly_when_the_data_is_too_small(
@@ -171,3 +196,63 @@ def test_evaluate_of_a_missing_folder_exits_2(
 ) -> None:
     code, _out, err = run(capsys, "evaluate", tmp_path / "nowhere")
     assert code == 2 and "not a folder" in err
+
+
+def test_evaluate_names_bmp_and_gif_saved_as_jpg_as_unsupported_formats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _people(tmp_path)
+    image = photo("obama3.jpg")
+    write(root / "person-a" / "scan.jpg", cv2.imencode(".bmp", image)[1].tobytes())
+    gif = b"GIF89a" + b"\x10\x00\x10\x00" + bytes(200)  # a GIF header: OpenCV reads none
+    write(root / "person-b" / "animation.jpg", gif)
+    code, out, _err = run(capsys, "evaluate", root, "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert report["skipped"] == {
+        "face.error.corrupt_image": 1,
+        "face.error.unsupported_format": 2,
+    }
+    assert report["unsupported_formats"] == {"BMP": 1, "GIF": 1}
+    code, out, _err = run(capsys, "evaluate", root)
+    assert "2 in a format the kiosk does not read (BMP 1, GIF 1)" in out
+    assert "1: The picture cannot be read" in out
+
+
+def test_evaluate_draws_the_det_curve_and_gives_fnmr_with_intervals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    det = tmp_path / "det.png"
+    code, out, _err = run(capsys, "evaluate", _people(tmp_path), "--det", det, "--draws", "50")
+    assert code == 0 and f"DET curve: {det}" in out
+    assert cv2.imread(str(det)) is not None
+    assert "FMR <= 0.10 %: threshold" in out and "FMR <= 0.01 %: threshold" in out
+    assert "by pairs" in out and "resampling people" in out
+
+
+def test_evaluate_tells_a_custom_model_its_threshold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = tmp_path / "site.onnx"
+    model.write_bytes(SFACE.locate().read_bytes())
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()
+    code, out, _err = run(
+        capsys,
+        "evaluate",
+        _people(tmp_path),
+        "--embedder",
+        "custom",
+        "--model",
+        model,
+        "--model-sha256",
+        digest,
+        "--model-input",
+        "data",
+        "--json",
+        "--draws",
+        "20",
+    )
+    report = json.loads(out)
+    assert code == 0 and report["embedder"] == "custom"
+    assert report["default_threshold"] is None
+    assert report["threshold_for_target"] is not None

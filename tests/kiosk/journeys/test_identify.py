@@ -34,6 +34,18 @@ def test_a_placed_card_and_its_typed_key_identify_the_citizen(rig: Rig) -> None:
     assert rig.context.session.access_key is None  # the key has done its job
 
 
+def test_a_placed_card_is_opened_by_its_qr_code_without_a_touch(rig: Rig) -> None:
+    """The camera looks for the QR code as soon as the card is placed: no mode to choose."""
+    from kiosk.scan.qr import qr_frame
+
+    journey = IdentifyJourney(rig.context)
+    _card_placed(rig, journey)
+    rig.camera.show([qr_frame(rig.card.qr_text())])
+    rig.wait_for(Step.FACE_CHECK, timeout=10)
+    identity = rig.context.session.identity
+    assert identity is not None and identity.id_number == rig.card.id_number
+
+
 def test_a_typed_key_with_mistakes_names_each_wrong_field_and_stays(rig: Rig) -> None:
     journey = IdentifyJourney(rig.context)
     _card_placed(rig, journey)

@@ -40,6 +40,50 @@ def test_choosing_a_procedure_shows_its_requirements_and_starts_its_form(rig: Ri
     assert forms.form is not None and forms.form.position == 0
 
 
+def test_the_form_opens_on_its_first_question_and_a_choice_answers_its_page(rig: Rig) -> None:
+    """The card's values were confirmed on the requirements screen: no page repeats them."""
+    service, forms = ServiceJourney(rig.context), FormJourney(rig.context)
+    _identified(rig)
+    rig.route(service, forms, at=Step.CHOOSE_SERVICE)
+    service.choose(PROCEDURE)
+    forms.start()
+    assert forms.form is not None and forms.form.page_key == "declarant_role"
+    shown: list[str | None] = []
+    forms.page_changed.connect(lambda: shown.append(forms.form.page_key if forms.form else None))
+    assert forms.answer_page("mother") == {}
+    assert shown == ["born_in_facility"]
+
+
+def test_a_home_birth_is_never_asked_the_60_day_question_and_the_dossier_says_why(
+    rig: Rig,
+) -> None:
+    service, forms = ServiceJourney(rig.context), FormJourney(rig.context)
+    submit = SubmitJourney(rig.context)
+    _identified(rig)
+    rig.route(service, forms, PapersJourney(rig.context), submit, at=Step.CHOOSE_SERVICE)
+    service.choose(PROCEDURE)
+    forms.start()
+    asked: list[str] = []
+    home = {"province": "01", "commune": "00070", "detail": "Số 5"}
+    answers = {
+        **BIRTH_ANSWERS,
+        "born_in_facility": "no",
+        "child_sex": "male",
+        "child_dob": "01/08/2026",  # 111 days before 20/11/2026: late
+        "child_birthplace": home,
+    }
+    while rig.step is Step.FILL_FORM and forms.form is not None and forms.form.page_key:
+        key = forms.form.page_key
+        asked.append(key)
+        assert forms.answer_page(answers.get(key, "")) == {}, key
+    assert "late_registration" not in asked
+    assert rig.step is Step.CAPTURE_PAPERS
+    form = forms.form
+    assert form is not None and form.values["late_registration"] == "yes"
+    assert form.fee()[0] is None  # late: the province's fee, said on the check page
+    assert form.draft().as_content()["derived"] == {"late_registration": "child_dob"}
+
+
 def test_a_wrong_answer_keeps_the_page_and_names_the_problem(rig: Rig) -> None:
     service, forms = ServiceJourney(rig.context), FormJourney(rig.context)
     _identified(rig)
@@ -134,7 +178,7 @@ def test_a_full_disk_refuses_the_dossier_and_keeps_the_answers(rig: Rig) -> None
     service.choose(PROCEDURE)
     assert forms.complete(dict(BIRTH_ANSWERS)) == {}
 
-    def full(*_args: object) -> None:
+    def full(*_args: object, **_kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
     rig.outbox.submit = full  # type: ignore[method-assign]
