@@ -265,6 +265,19 @@ class AutomaticDriver(QObject):
         self.type_into("access_expiry", expiry or f"{card.date_of_expiry:%d/%m/%Y}")  # type: ignore[attr-defined]
         self.click("access_read")
 
+    def open_birth_registration(self) -> Iterator[Condition]:
+        """From the procedure list to the form's first page: searched without accents (as
+        many citizens type), its requirements read, the card's data confirmed."""
+        self.type_into("procedure_search", "khai sinh")
+        yield self.settle()
+        self.shot("choose-service-search")
+        self.click("procedure_LT-KS-TT-BHYT")
+        yield self.at(Step.REQUIREMENTS)
+        yield self.settle()
+        self.shot("requirements")
+        self.click("req_start")
+        yield self.at(Step.FILL_FORM)
+
     # The script ----------------------------------------------------------------
     def citizen_tour(self) -> Iterator[Condition]:
         core, sims, window = self.core, self.sims, self.window
@@ -319,16 +332,7 @@ class AutomaticDriver(QObject):
         yield self.at(S.CHOOSE_SERVICE)
         yield self.settle()
         self.shot("choose-service")
-        # Search without accents, as many citizens type.
-        self.type_into("procedure_search", "khai sinh")
-        yield self.settle()
-        self.shot("choose-service-search")
-        self.click("procedure_LT-KS-TT-BHYT")
-        yield self.at(S.REQUIREMENTS)
-        yield self.settle()
-        self.shot("requirements")
-        self.click("req_start")
-        yield self.at(S.FILL_FORM)
+        yield from self.open_birth_registration()
         yield self.settle()
         # The eligibility questions, one per page, one touch each (the touch moves on); a
         # home birth adds pages and a paper; the 60-day question is never asked: the

@@ -254,30 +254,32 @@ def test_the_adapter_survives_a_pcscd_restart(pcscd, reader, pki, card) -> None:
         vpcd.remove()
 
 
-@pytest.mark.parametrize("document", ["cccd", "passport"])
-def test_technician_cli_emulates_and_reads_a_card(pcscd, tmp_path: Path, document: str) -> None:
-    import json
+ROOT = Path(__file__).resolve().parents[2]
 
-    root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path), KIOSK_CONFIG=str(tmp_path / "k.toml"))
-    emulator = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kiosk",
-            "card",
-            "emulate",
-            "--port",
-            "35964",
-            "--document",
-            document,
-        ],
+
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    """The technician's terminal: the kiosk's data and settings in ``tmp_path``."""
+    return dict(os.environ, XDG_DATA_HOME=str(tmp_path), KIOSK_CONFIG=str(tmp_path / "k.toml"))
+
+
+def emulate(env: dict[str, str], *options: str) -> subprocess.Popen[str]:
+    """``kiosk card emulate`` on vpcd's port; it prints one JSON line once the card is in."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "card", "emulate", "--port", "35964", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
         env=env,
-        cwd=root,
+        cwd=ROOT,
     )
+
+
+@pytest.mark.parametrize("document", ["cccd", "passport"])
+def test_technician_cli_emulates_and_reads_a_card(pcscd, tmp_path: Path, document: str) -> None:
+    import json
+
+    env = cli_env(tmp_path)
+    emulator = emulate(env, "--document", document)
     try:
         ready = json.loads(emulator.stdout.readline())  # type: ignore[union-attr]
         assert ready["ready"] and ready["document"] == document
@@ -308,7 +310,7 @@ def test_technician_cli_emulates_and_reads_a_card(pcscd, tmp_path: Path, documen
             text=True,
             timeout=60,
             env=env,
-            cwd=root,
+            cwd=ROOT,
         )
         report = json.loads(out.stdout.strip().splitlines()[-1])
         assert report["passive_authentication"] == "verified"
@@ -498,26 +500,8 @@ def test_technician_cli_fails_cleanly_within_the_deadline_on_a_silent_chip(
 ) -> None:
     import json
 
-    root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path), KIOSK_CONFIG=str(tmp_path / "k.toml"))
-    emulator = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kiosk",
-            "card",
-            "emulate",
-            "--port",
-            "35964",
-            "--silent-after",
-            "6",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-        cwd=root,
-    )
+    env = cli_env(tmp_path)
+    emulator = emulate(env, "--silent-after", "6")
     try:
         ready = json.loads(emulator.stdout.readline())  # type: ignore[union-attr]
         assert ready["silent_after"] == 6
@@ -532,7 +516,7 @@ def test_technician_cli_fails_cleanly_within_the_deadline_on_a_silent_chip(
             text=True,
             timeout=60,
             env=env,
-            cwd=root,
+            cwd=ROOT,
         )
         elapsed = time.monotonic() - started
     finally:

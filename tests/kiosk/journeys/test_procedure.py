@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
 from kiosk.base.identity import CitizenIdentity
 from kiosk.journeys.form import FormJourney
 from kiosk.journeys.papers import PapersJourney
@@ -157,17 +155,13 @@ def test_submitting_queues_one_sealed_dossier_prints_its_receipt_and_forgets_the
     code = rig.context.session.dossier_code
     assert queued.meta.code == code and code.endswith("-K010001")
     content = json.loads(
-        open_sealed(queued.sealed, _private(rig), code.encode("ascii")).decode("utf-8")
+        open_sealed(queued.sealed, rig.central_key, code.encode("ascii")).decode("utf-8")
     )
     assert content["citizen"]["id_number"] == "001190012345"
     assert content["face_check"]["result"] == "not_checked"
     # Sealed and queued: nothing personal stays in the session.
     assert rig.context.session.identity is None and rig.context.session.answers == {}
     assert identity.full_name == ""
-
-
-def _private(rig: Rig) -> X25519PrivateKey:
-    return rig.central_key
 
 
 def test_a_full_disk_refuses_the_dossier_and_keeps_the_answers(rig: Rig) -> None:
