@@ -9,11 +9,15 @@ STAMP := $(VENV)/.installed
 
 # System packages: PC/SC (pyscard builds against libpcsclite with swig), a font with full
 # Vietnamese coverage, the libraries Qt needs offscreen, PDF tools for receipt checks, and
-# vsmartcard's virtual reader for tests through a real pcscd.
+# vsmartcard's virtual reader for tests through a real pcscd; CUPS with its PDF printer
+# (pycups builds against libcups), espeak-ng and sox for speech, Chromium and its driver for
+# the centre's web pages, the cage compositor for the locked-down kiosk.
 # "a|b" accepts either name (Ubuntu 24.04 and Debian 13 renamed some libraries to *t64).
 APT_TEST := pcscd libpcsclite-dev swig pkg-config build-essential python3-venv python3-dev \
 	fonts-noto-core libegl1 libgl1 libxkbcommon0 libfontconfig1 \
-	"libglib2.0-0t64|libglib2.0-0" "libdbus-1-3|libdbus-1-3t64" vsmartcard-vpcd
+	"libglib2.0-0t64|libglib2.0-0" "libdbus-1-3|libdbus-1-3t64" vsmartcard-vpcd \
+	cups cups-client printer-driver-cups-pdf libcups2-dev poppler-utils espeak-ng sox \
+	chromium chromium-driver cage
 # A real window also needs Qt's xcb platform libraries, and Xvfb when there is no display.
 APT_DEMO := $(APT_TEST) xvfb xauth libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 \
 	libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \
