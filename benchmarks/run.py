@@ -165,6 +165,9 @@ def face(quick: bool) -> bool:
         if lfw is not None:
             run_lfw(lfw, ROOT / "out" / "face")
         run_pad(lfw)
+    from benchmarks.liveness import run as run_liveness
+
+    passed &= run_liveness(quick)
     return passed
 
 

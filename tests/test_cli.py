@@ -32,8 +32,10 @@ def test_demo_tour_command_saves_a_picture_of_every_screen(tmp_path: Path) -> No
         KIOSK_CONFIG=str(tmp_path / "none.toml"),
     )
     out = tmp_path / "shots"
+    # The short walk: the full one runs in tests/ui/test_screens.py, in-process.
+    command = ["demo-tour", "--short", "--screenshots", str(out), "--lang", "en"]
     result = subprocess.run(
-        [sys.executable, "-m", "kiosk", "demo-tour", "--screenshots", str(out), "--lang", "en"],
+        [sys.executable, "-m", "kiosk", *command],
         env=env,
         capture_output=True,
         text=True,

@@ -510,6 +510,11 @@ class AutomaticDriver(QObject):
         for name in touched:
             self.click(name)
 
+        # The other areas' walks (staff, technician, payment, speech...).
+        from ui.tour_parts import all_parts
+
+        yield from all_parts(self)
+
 
 def run_tour(
     screenshot_dir: Path | None,

@@ -96,6 +96,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SHOT",
         help="the citizen touches the other language before this shot (its name or number)",
     )
+    tour.add_argument(
+        "--short",
+        action="store_true",
+        help="only the key screens (search, form pages, look-up...): a quicker check",
+    )
 
     config = sub.add_parser("config", help="show, check or change operator settings")
     csub = config.add_subparsers(dest="config_command", required=True)
@@ -184,6 +189,7 @@ def _screen_size(text: str) -> tuple[int, int]:
 def _demo_tour(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from ui.automatic import TourError, run_tour
+    from ui.key_screens import key_screens
 
     try:
         driver = run_tour(
@@ -193,6 +199,7 @@ def _demo_tour(args: argparse.Namespace) -> int:
             large_text=args.large_text,
             high_contrast=args.high_contrast,
             switch_language_at=args.switch_language_at,
+            walk=key_screens if args.short else None,
         )
     except TourError as exc:
         print(f"demo tour failed: {exc}", file=sys.stderr)

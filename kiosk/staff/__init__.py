@@ -1,0 +1,1 @@
+"""Staff and technicians on the kiosk: roles, sign-in, audit trail."""
