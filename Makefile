@@ -17,7 +17,7 @@ APT_TEST := pcscd libpcsclite-dev swig pkg-config build-essential python3-venv p
 	fonts-noto-core libegl1 libgl1 libxkbcommon0 libfontconfig1 \
 	"libglib2.0-0t64|libglib2.0-0" "libdbus-1-3|libdbus-1-3t64" vsmartcard-vpcd \
 	cups cups-client printer-driver-cups-pdf libcups2-dev poppler-utils espeak-ng sox \
-	chromium chromium-driver cage
+	chromium chromium-driver cage xwayland
 # A real window also needs Qt's xcb platform libraries, and Xvfb when there is no display.
 APT_DEMO := $(APT_TEST) xvfb xauth libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 \
 	libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \

@@ -34,6 +34,7 @@ from kiosk.journeys.lookup import LookupJourney
 from kiosk.journeys.papers import PapersJourney
 from kiosk.journeys.rating import RatingJourney
 from kiosk.journeys.service import ServiceJourney
+from kiosk.journeys.speech import SpeechGuide
 from kiosk.journeys.staff import StaffJourney
 from kiosk.journeys.submit import SubmitJourney
 from kiosk.journeys.ticket import TicketJourney
@@ -43,6 +44,7 @@ from kiosk.runtime.i18n import Translator
 from kiosk.runtime.idle import IdlePhase
 from kiosk.runtime.logs import SCRUBBER
 from kiosk.runtime.session import CitizenSession
+from kiosk.runtime.watchdog import Watchdog
 from offline_cache.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,7 @@ class KioskCore:
         # Started after the devices, stopped before them (the sync worker, the demo centre).
         self.services: list[Any] = []
         self.sync: Any = None  # offline_cache.sync.SyncWorker when the kiosk syncs
+        self.watchdog = Watchdog()  # systemd's: petted by tick(), on the core's thread
         self.last_end_reason: str | None = None
         self._next_catalogue: Catalogue | None = None
         self._warning_shown = False
@@ -98,6 +101,9 @@ class KioskCore:
         self.lookup = LookupJourney(context)
         self.tickets = TicketJourney(context)
         self.staff = StaffJourney(context, self.face)
+        self.identify.staff_card = self.staff.take_staff_card  # a staff member's own card
+        self.submission.dossier_queued.connect(self.staff.dossier_queued)
+        self.speech = SpeechGuide(context, devices.speaker)  # spoken guidance, any step
         self.journeys = Journeys(
             [
                 self.identify,
@@ -119,6 +125,8 @@ class KioskCore:
         self.idle_cleared = Signal("idle_cleared")  # ()
         self.session_wiped = Signal("session_wiped")  # ()
         self.catalogue_changed = Signal("catalogue_changed")  # (version)
+        self.idle_warning.connect(self.speech.idle_warning)
+        self.idle_cleared.connect(self.speech.idle_cleared)
 
         # A failing listener (a bug in a screen) is a crash: recover, which wipes.
         signals = [v for v in vars(self).values() if isinstance(v, Signal)]
@@ -176,6 +184,7 @@ class KioskCore:
         self.devices.start()
         for service in self.services:
             service.start()
+        self.watchdog.ready()
 
     def preload(self) -> None:
         """Before the first citizen, off the GUI thread: the face models (checked by sha256)
@@ -261,6 +270,7 @@ class KioskCore:
     def user_activity(self) -> None:
         """Any touch or key press (the UI calls this from its event filter)."""
         self.context.touch()
+        self.staff.touched()
 
     def continue_session(self) -> None:
         """The one-touch answer to the idle warning."""
@@ -274,10 +284,12 @@ class KioskCore:
 
     def tick(self) -> None:
         """Called about once a second by the UI's timer (or a test)."""
+        self.watchdog.pet()  # first: a tick that ends early still proves the thread lives
         if self._goodbye_deadline is not None and self.clock() >= self._goodbye_deadline:
             self.machine.fire(Trigger.GOODBYE_ELAPSED)
             return
         self.face.tick()
+        self.staff.tick()
         status = self.context.idle.poll()
         if status.phase is IdlePhase.EXPIRED:
             self.machine.fire(Trigger.TIMED_OUT)

@@ -39,6 +39,17 @@ class FakeClock:
         self.now += seconds
 
 
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One real headless Chromium for the run (tests/browser.py)."""
+    from tests.browser import CHROMIUM, DRIVER, headless_chromium
+
+    if not (CHROMIUM and DRIVER):
+        pytest.skip("chromium and chromedriver are not installed (make test installs them)")
+    with headless_chromium() as driver:
+        yield driver
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> KioskConfig:
     return KioskConfig().replace(

@@ -116,6 +116,10 @@ def start(config: KioskConfig, flags: RuntimeFlags) -> Started:
     started = Started(app, window, core, flags.demo)
     _AfterFirstPaint(window, started.come_alive)
     if config.ui.fullscreen and not flags.windowed:
+        from ui.lockdown import Lockdown, technician_present
+
+        # No frame, no menus, no way out but a signed-in technician (ui/lockdown.py).
+        Lockdown(window, lambda: technician_present(core))
         window.showFullScreen()
     else:
         window.show()

@@ -101,7 +101,7 @@ QPushButton[role="done"] {{
     font-size: {theme.px(1.0)}px; font-weight: 700;
 }}
 QPushButton[role="accent"] {{ font-size: {theme.px(1.4)}px; }}
-#keyboardHelp {{ color: {p.text}; font-size: {theme.px(0.7)}px; }}
+#keyboardHelp {{ color: {p.text}; font-size: {max(20, theme.px(0.7))}px; }}
 """
 
 

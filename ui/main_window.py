@@ -43,7 +43,15 @@ from ui.screens.procedure import (
     ReceiptScreen,
     SubmittingScreen,
 )
-from ui.screens.start import AttractScreen, GoodbyeScreen, StaffHelpScreen
+from ui.screens.staff import (
+    HiddenGesture,
+    StaffDashboardScreen,
+    StaffHelpScreen,
+    StaffSignInScreen,
+    open_staff_mode,
+)
+from ui.screens.start import AttractScreen, GoodbyeScreen
+from ui.speech import SpeechBinding
 from ui.theme import Theme
 
 SCREENS: tuple[type[Screen], ...] = (
@@ -65,6 +73,8 @@ SCREENS: tuple[type[Screen], ...] = (
     QueueScreen,
     BrowseScreen,
     StaffHelpScreen,
+    StaffSignInScreen,
+    StaffDashboardScreen,
 )
 
 USER_INPUT_EVENTS = {
@@ -323,6 +333,9 @@ class KioskWindow(QMainWindow):
         # and a page that needs more scrolls (Screen.scroll_area).
         self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.overlay = IdleOverlay(self)
+        # Staff mode: five taps in the top-left corner, never a visible button.
+        self.staff_gesture = HiddenGesture(self, lambda: open_staff_mode(core, self.screens))
+        self.speech = SpeechBinding(self)  # each screen said as it appears, once speech is on
 
         core.step_changed.connect(self.on_step_changed)
         core.session_wiped.connect(self.on_session_wiped)
@@ -503,6 +516,11 @@ class KioskWindow(QMainWindow):
     def apply_theme(self) -> None:
         self.header.larger.setChecked(self.theme.large_text)
         self.header.contrast.setChecked(self.theme.high_contrast)
-        QApplication.instance().setStyleSheet(self.theme.stylesheet())  # type: ignore[union-attr]
+        # Restyling every widget takes a second on a kiosk's CPU: only when the style
+        # changes (the end of a session that kept the kiosk's own theme changes nothing).
+        app = QApplication.instance()
+        sheet = self.theme.stylesheet()
+        if app.styleSheet() != sheet:  # type: ignore[union-attr]
+            app.setStyleSheet(sheet)  # type: ignore[union-attr]
         self.fit_layout()
         self.keep_field_in_view()

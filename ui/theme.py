@@ -123,7 +123,8 @@ class Theme:
         border_w = 3 if self.high_contrast else 2
         return f"""
 * {{ font-family: "{FAMILY}"; font-size: {b}px; color: {p.text}; }}
-QMainWindow, #screenStack, Screen, QScrollArea, QScrollArea > QWidget > QWidget, #screenBody {{
+QMainWindow, #screenStack, Screen, QScrollArea, QScrollArea > QWidget > QWidget, #screenBody,
+#technicianPanel {{
     background: {p.background};
 }}
 #header {{ background: {p.header}; }}

@@ -102,6 +102,8 @@ class CardReadResult:
     document_code: str = ""
     issuing_state: str = ""
     citizen_data: bool = True
+    # Passive authentication verified: the CSCA and the master list that vouched for it.
+    vouched_by: str = ""
 
 
 class ReaderSignals:

@@ -86,6 +86,7 @@ def identity_from_files(files: dict[str | int, bytes]) -> tuple[CitizenIdentity,
         place_of_residence=text("place_of_residence"),
         date_of_issue=_parsed("DG13", parse_vn_date, issue) if issue else None,
         date_of_expiry=_parsed("DG13", parse_vn_date, expiry) if expiry else None,
+        old_id_number=text("old_id_number"),
         photo=bytearray(photo) if photo else None,
     )
     return identity, mrz, True
@@ -166,6 +167,7 @@ def read_identity(
         reader.close()
     result = CardReadResult(identity, verdict.status.value, dict(timings))
     result.detail = verdict.detail
+    result.vouched_by = verdict.vouched_by
     result.apdus = reader.stats.apdus
     result.access_control = files.access_control
     result.active_authentication = active.value

@@ -1,10 +1,13 @@
 """The PC/SC card reader (pyscard's low-level ``scard`` API).
 
-Threading contract: the ``card-reader`` thread owns the polling context and
-runs each read; nothing else polls (AusweisApp and Electrum do the same).
-Between jobs it polls every ``poll_s`` with calls that never block
-(``SCardGetStatusChange`` with a zero timeout), so a read is never stuck behind
-a poll and the GUI never waits on the reader.  The card itself is talked to on
+Threading contract: the ``card-reader`` thread owns the watching context and
+runs each read; nothing else watches (AusweisApp and Electrum do the same).
+Between jobs it *waits* on the reader with ``SCardGetStatusChange`` (PC/SC part 5
+§3.1.9) for up to ``poll_s``, so a card is seen the moment pcscd sees it rather
+than at the next poll (the greeting followed the card by up to half a second when
+this polled).  A job (a read) or :meth:`PcscCardReader.stop` ends the wait at once
+with ``SCardCancel``, the one PC/SC call meant to come from another thread; the
+GUI never waits on the reader.  The card itself is talked to on
 a ``card-io`` thread with a PC/SC context of its own (:mod:`devices.card.deadline`):
 a chip that stops answering holds that thread, never the reader's, and each
 call has a deadline.
@@ -22,7 +25,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import Future
+from typing import TypeVar
 
 from cryptography import x509
 from smartcard import scard
@@ -44,6 +50,7 @@ from devices.card.mrtd.errors import ExtendedLengthRefusedError
 from devices.worker import DeviceThread
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _SERVICE_GONE = {
     scard.SCARD_E_NO_SERVICE,
@@ -58,6 +65,10 @@ _CARD_GONE = {
     scard.SCARD_E_READER_UNAVAILABLE,
     scard.SCARD_E_UNKNOWN_READER,
 }
+
+
+# pcsc-lite's pseudo-reader that changes state when a reader is plugged in or out.
+PNP_NOTIFICATION = "\\\\?PnP?\\Notification"
 
 
 def _code(hresult: int) -> str:
@@ -143,7 +154,13 @@ class PcscCardReader(ReaderSignals):
         self.reader_name = reader_name
         self.trust_store = trust_store or []
         self.deadlines = deadlines or CardDeadlines()
-        self._thread = DeviceThread("card-reader", tick=self._poll, tick_s=poll_s)
+        self.poll_s = poll_s
+        # The tick blocks in SCardGetStatusChange itself: no pause between ticks.
+        self._thread = DeviceThread("card-reader", tick=self._poll, tick_s=0.0)
+        self._wake = threading.Event()  # a job or stop is waiting: do not start a wait
+        self._stopping = False
+        self._known: dict[str, int] = {}  # reader → its state at the last wait
+        self._pnp = True  # pcsc-lite tells of readers plugged in (turned off if not)
         self._context: int | None = None
         self._reader: str | None = None
         self._present = False
@@ -158,10 +175,12 @@ class PcscCardReader(ReaderSignals):
         self._thread.start()
 
     def stop(self) -> None:
+        self._stopping = True
         if self._thread.is_current:
             self._release()
         else:
-            self._thread.call(self._release)
+            self._thread.call(self._job, self._release)
+            self._interrupt()
         self._thread.stop()
 
     def status(self) -> ReaderStatus:
@@ -169,7 +188,32 @@ class PcscCardReader(ReaderSignals):
             return self._status
 
     def read_card(self, key: AccessKey) -> Future[CardReadResult]:
-        return self._thread.call(self._read, key)
+        future = self._thread.call(self._job, self._read, key)
+        self._interrupt()
+        return future
+
+    def _job(self, fn: Callable[..., T], *args: object) -> T:
+        self._wake.clear()  # the job runs: nothing more to cancel
+        return fn(*args)
+
+    def _interrupt(self) -> None:
+        """End the reader thread's wait now (from any thread): a job is queued, or stop.
+
+        ``SCardCancel`` ends a wait in progress, but one that reaches pcscd while the
+        reader thread is between two waits (listing the readers, or entering the call)
+        is lost, and the thread would then sit out a whole wait.  So a short-lived thread
+        repeats it until the reader thread has taken the job (``_wake`` cleared).
+        """
+        self._wake.set()
+        threading.Thread(target=self._cancel_wait, name="card-reader-wake", daemon=True).start()
+
+    def _cancel_wait(self) -> None:
+        deadline = time.monotonic() + self.poll_s + 1.0
+        while self._wake.is_set() and time.monotonic() < deadline:
+            context = self._context
+            if context is not None:
+                scard.SCardCancel(context)
+            time.sleep(0.005)
 
     # On the reader thread --------------------------------------------------------
     def _set_status(self, status: ReaderStatus) -> None:
@@ -194,8 +238,9 @@ class PcscCardReader(ReaderSignals):
             self._io.stop()
             self._io = None
         if self._context is not None:
-            scard.SCardReleaseContext(self._context)
-            self._context = None
+            context, self._context = self._context, None
+            scard.SCardReleaseContext(context)
+        self._known.clear()
 
     def _lost_service(self) -> None:
         self._release()
@@ -212,51 +257,100 @@ class PcscCardReader(ReaderSignals):
         (self.card_inserted if present else self.card_removed).emit(status)
 
     def _poll(self) -> None:
-        self._poll_presence()
+        if self._wake.is_set():
+            self._wake.clear()  # a job is queued: let the thread run it first
+            return
+        if self._stopping:
+            return
+        self._watch()
         if self._stuck is not None and self._stuck.done():
             self._stuck = None  # the abandoned call came back and was cleaned up
             log.info("reader_recovered")
             if self.status().state is ReaderState.NOT_RESPONDING:
                 self._set_status(self._presence_status())
 
-    def _poll_presence(self) -> None:
+    def _pause(self) -> None:
+        """No pcscd or no reader to wait on: try again after ``poll_s`` (or a job)."""
+        if self._wake.wait(self.poll_s):
+            self._wake.clear()
+
+    def _watch(self) -> None:
+        """Wait for the reader's (or the reader list's) next change, then report it."""
         if self._context is None:
             hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
             if hresult != scard.SCARD_S_SUCCESS:
                 self._set_status(ReaderStatus(ReaderState.NO_SERVICE))
+                self._pause()
                 return
             self._context = context
         hresult, readers = scard.SCardListReaders(self._context, [])
         if hresult in _SERVICE_GONE:
             self._lost_service()
+            self._pause()
             return
         matching = [r for r in (readers or []) if self.reader_name.lower() in r.lower()]
         if hresult != scard.SCARD_S_SUCCESS or not matching:
             self._set_presence(False)
             self._reader = None
             self._set_status(ReaderStatus(ReaderState.NO_READER))
+            if not self._wait([]):
+                self._pause()
             return
+        if matching[0] != self._reader:
+            self._known.pop(self._reader or "", None)
         self._reader = matching[0]
+        self._wait([self._reader])
+
+    def _wait(self, readers: list[str]) -> bool:
+        """One ``SCardGetStatusChange`` on ``readers`` (and the PnP pseudo-reader).
+
+        Each reader is passed the state seen last time, so the call returns as soon as
+        anything differs (the first call, with UNAWARE, returns at once).  False when
+        there was nothing to wait on (no PnP support and no reader).
+        """
+        names = readers + ([PNP_NOTIFICATION] if self._pnp else [])
+        if not names or self._context is None:
+            return False
+        timeout_ms = max(1, int(self.poll_s * 1000))
         hresult, states = scard.SCardGetStatusChange(
-            self._context, 0, [(self._reader, scard.SCARD_STATE_UNAWARE)]
+            self._context,
+            timeout_ms,
+            [(name, self._known.get(name, scard.SCARD_STATE_UNAWARE)) for name in names],
         )
         if hresult in _SERVICE_GONE:
             self._lost_service()
-            return
+            return True
+        if hresult == scard.SCARD_E_CANCELLED:
+            return True  # a job or stop: the thread runs it now
         if hresult not in (scard.SCARD_S_SUCCESS, scard.SCARD_E_TIMEOUT) or not states:
-            return
-        event_state = states[0][1]
+            if self._pnp and hresult == scard.SCARD_E_UNKNOWN_READER:
+                self._pnp = False  # this pcsc-lite has no PnP pseudo-reader
+            else:
+                self._pause()  # an error that would come back at once: no busy loop
+            return True
+        for name, event_state, _atr in states:
+            if name == PNP_NOTIFICATION and event_state & scard.SCARD_STATE_UNKNOWN:
+                self._pnp = False
+                continue
+            self._known[name] = event_state & ~scard.SCARD_STATE_CHANGED
+            if name == self._reader:
+                self._reader_state(event_state)
+        return True
+
+    def _reader_state(self, event_state: int) -> None:
+        if event_state & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_UNAVAILABLE):
+            return  # unplugged: the next list of readers says so
         # A mute card is still a card: the read then fails with a plain message instead
         # of leaving the citizen waiting on "place your card".
         present = bool(event_state & scard.SCARD_STATE_PRESENT)
-        # pcsc-lite counts card events in the high 16 bits: a card swapped between two
-        # polls shows as a changed counter with the card present both times.
+        # pcsc-lite counts card events in the high 16 bits: a card swapped during a read
+        # (when nothing waits) shows as a changed counter with the card present both times.
         events = (event_state >> 16) & 0xFFFF
         if present and self._present and self._events is not None and events != self._events:
             self._set_presence(False)
         self._events = events
         if not self._present and not present:
-            self._set_status(ReaderStatus(ReaderState.READY, self._reader))
+            self._set_status(ReaderStatus(ReaderState.READY, self._reader or ""))
         self._set_presence(present)
 
     def _read(self, key: AccessKey) -> CardReadResult:

@@ -1,5 +1,5 @@
 """Receipt printers: CUPS and a simulator."""
 
-from devices.printer.base import Printer, PrinterError, PrintJob
+from devices.printer.base import Printer, PrinterError, PrinterStatus, PrintJob
 
-__all__ = ["PrintJob", "Printer", "PrinterError"]
+__all__ = ["PrintJob", "Printer", "PrinterError", "PrinterStatus"]

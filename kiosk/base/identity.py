@@ -21,6 +21,7 @@ PERSONAL_FIELDS = (
     "place_of_residence",
     "date_of_issue",
     "date_of_expiry",
+    "old_id_number",
 )
 
 
@@ -38,6 +39,7 @@ class CitizenIdentity:
     place_of_residence: str = ""
     date_of_issue: date | None = None
     date_of_expiry: date | None = None
+    old_id_number: str = ""  # the 9-digit number of the old ID card (CMND), if the chip has it
     photo: bytearray | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:  # never print personal data by accident

@@ -188,6 +188,31 @@ class CentralClient:
         outcome, _ = self._call("POST", "/heartbeat", json.dumps(payload).encode())
         return outcome
 
+    def send_staff_call(self, call_id: str, step: str, called_at: str) -> Outcome:
+        """The citizen's call for staff: the kiosk, the step and the time (once per call id)."""
+        body = json.dumps({"step": step, "called_at": called_at}).encode()
+        outcome, _ = self._call("POST", "/calls", body, {p.H_IDEMPOTENCY: call_id})
+        return outcome
+
+    def staff_call_status(self, call_id: str) -> Outcome:
+        """Accepted with ``{"state": "open" | "acknowledged"}``."""
+        outcome, _ = self._call("GET", f"/calls/{call_id}")
+        return outcome
+
+    def send_audit(self, entries: list[dict[str, Any]]) -> Outcome:
+        """Audit entries, in order (the centre keeps each once, by kiosk and number)."""
+        outcome, _ = self._call("POST", "/audit", json.dumps({"entries": entries}).encode())
+        return outcome
+
+    def fetch_staff_list(self, etag: str | None = None) -> tuple[Outcome, bytes, str | None]:
+        """The staff list's signed envelope (empty when unchanged: 304), and its ETag."""
+        outcome, response = self._call(
+            "GET", "/staff", headers={"If-None-Match": etag} if etag else None
+        )
+        if response is None or not isinstance(outcome, Accepted) or response.status_code == 304:
+            return outcome, b"", etag
+        return outcome, response.content, response.headers.get("ETag")
+
     def fetch_catalogue(self, etag: str | None = None) -> tuple[Outcome, bytes, str | None]:
         """The signed envelope (empty when unchanged: 304), and its ETag."""
         outcome, response = self._call(

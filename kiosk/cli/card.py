@@ -5,14 +5,16 @@
                      | --mrz TEXT | --qr TEXT | --can N) [--reader NAME] [--trust DIR]
                     [--photo FILE] [--json] [--apdu-timeout S] [--read-timeout S]
     kiosk card emulate [--profile FILE] [--port N] [--tamper KIND] [--pace 12|13]
-                       [--document passport] [--silent-after N]
+                       [--document passport] [--quirk NAME] [--silent-after N]
 
 ``read`` reads any ICAO 9303 document (the CCCD, a passport…): DG1 and the photo,
 DG13 when it is a Vietnamese ID card, passive, active and chip authentication,
 then says whether the kiosk would accept the card, deciding exactly as the kiosk
 does (:func:`kiosk.journeys.identify.refusal`).  Exit status: 0 the kiosk would
 accept the card; 3 it would refuse it (altered data, a clone, an untrusted signer
-when the settings require a trusted one, no EF.SOD, not a Vietnamese ID card);
+when the settings require a trusted one, no EF.SOD, not a Vietnamese ID card; a card
+whose data cannot be verified is still shown, with ``verifiable: false`` and a line
+saying so);
 1 the card could not be read (the one-line message names the file or step);
 2 the arguments are wrong (one line saying what was expected).  Never a traceback.
 """
@@ -132,7 +134,14 @@ def add_card_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[
         "--document",
         choices=("cccd", "passport"),
         default="cccd",
-        help="a CCCD (default) or an ordinary TD3 passport of ICAO's fictional state UTO",
+        help="a CCCD (default) or an ordinary TD3 passport (of the test CSCA's state)",
+    )
+    emulate.add_argument(
+        "--quirk",
+        metavar="NAME",
+        help="a chip another producer might make: no_sfi, no_do99, pace_refused, "
+        "malformed_com, bare_dg2, dg13_field16, no_sod, full_number "
+        "(see devices/card/emulator/profiles.py)",
     )
     emulate.add_argument(
         "--silent-after",
@@ -239,7 +248,8 @@ def _read(args: argparse.Namespace, config: KioskConfig) -> int:
     from devices.card.pcsc import PcscCardReader
 
     keys = _keys(args)
-    trust = _trust_store(args.trust)
+    configured = Path(config.devices.trust_store) if config.devices.trust_store else None
+    trust = _trust_store(args.trust or configured)  # `kiosk trust import` fills the latter
     deadlines = CardDeadlines(
         args.apdu_timeout or config.devices.card_apdu_timeout_s,
         args.read_timeout or config.devices.card_read_timeout_s,
@@ -299,6 +309,7 @@ def _report_refused_read(args: argparse.Namespace, error: NotGenuineError) -> in
     """Altered data: the chip's content is never parsed, so only the verdict is shown."""
     report = {
         "passive_authentication": "data_altered",
+        "verifiable": True,  # checked, and found altered
         "kiosk": "refused",
         "refusal": error.message_key,
         "detail": str(error),
@@ -322,6 +333,7 @@ def _report(
         "issuing_state": result.issuing_state,
         "citizen_data": result.citizen_data,
         "id_number": identity.id_number,
+        "old_id_number": identity.old_id_number or None,
         "full_name": identity.full_name,
         "date_of_birth": identity.date_of_birth.isoformat() if identity.date_of_birth else None,
         "sex": identity.sex,
@@ -333,6 +345,10 @@ def _report(
         "photo": bool(identity.photo),
         "access_control": result.access_control,
         "passive_authentication": result.authenticity,
+        "vouched_by": result.vouched_by or None,
+        # False when there is nothing to check the data against (no EF.SOD, no signer
+        # certificate): what is shown was read but is not vouched for by anyone.
+        "verifiable": result.authenticity != "not_checked",
         "active_authentication": result.active_authentication,
         "chip_authentication": result.chip_authentication,
         "detail": result.detail,
@@ -345,6 +361,12 @@ def _report(
     }
     identity.wipe()
     _print(args, report)
+    if not report["verifiable"]:
+        print(
+            f"unverified: the data above cannot be verified ({result.detail or 'no EF.SOD'}): "
+            "do not rely on it; the kiosk refuses this card",
+            file=sys.stderr,
+        )
     return EXIT_REFUSED if refused else EXIT_ACCEPTED
 
 
@@ -368,6 +390,14 @@ def _emulate(args: argparse.Namespace, data_root: Path) -> int:
         raise UsageError(f"--silent-after {args.silent_after}: expected 0 or more commands")
     if args.pace is not None and args.document == "passport":
         raise UsageError("--pace: expected a CCCD (the emulated passport offers BAC only)")
+    quirk = getattr(args, "quirk", None)
+    if quirk is not None:
+        from devices.card.emulator.profiles import QUIRKS
+
+        if quirk not in QUIRKS:
+            raise UsageError(f"--quirk {quirk}: expected one of {', '.join(QUIRKS)}")
+        if args.document != "cccd" or args.tamper or args.pace is not None:
+            raise UsageError(f"--quirk {quirk}: expected alone (a CCCD, no --tamper or --pace)")
     try:
         card = SimulatedCard.from_profile(args.profile or DEMO_PROFILE)
     except (OSError, ValueError, KeyError) as exc:
@@ -388,6 +418,11 @@ def _emulate(args: argparse.Namespace, data_root: Path) -> int:
             card.identity(), pki, can=card.can, tamper=card.tamper, pace_parameter=args.pace
         )
     chip = EmulatedChip(content)
+    if quirk is not None:
+        from devices.card.emulator.profiles import quirk_chip
+
+        chip = quirk_chip(card.identity(), pki, quirk)
+        content = chip.content
     chip.silent_after = args.silent_after
     vpcd = VpcdCard(chip, port=args.port)
     try:
@@ -412,7 +447,8 @@ def _emulate(args: argparse.Namespace, data_root: Path) -> int:
                 "date_of_expiry": card.date_of_expiry.isoformat() if card.date_of_expiry else None,
                 "can": content.can,
                 "mrz": content.mrz,
-                "pace": args.pace is not None,
+                "pace": args.pace is not None or content.pace is not None,
+                "quirk": quirk,
                 "silent_after": args.silent_after,
                 "trust_store": str(trust),
             },

@@ -15,11 +15,17 @@ from pathlib import Path
 
 from kiosk import __version__
 from kiosk.base.paths import DataDirError, data_dir
+from kiosk.cli.audit import add_audit_commands, run_audit_command
 from kiosk.cli.card import add_card_commands, run_card_command
+from kiosk.cli.doctor import add_doctor_parser, run_doctor_command
 from kiosk.cli.face import add_face_parser, run_face_command
+from kiosk.cli.printer import add_printer_commands, run_printer_command
 from kiosk.cli.procedures import add_procedures_parser, run_procedures_command
+from kiosk.cli.staff import add_staff_commands, run_staff_command
 from kiosk.cli.store import add_store_commands, run_store_command
 from kiosk.cli.sync import add_sync_commands, run_sync_command, serve_central
+from kiosk.cli.trust import add_trust_commands, run_trust_command
+from kiosk.doctor.readiness import citizen_service_problems
 from kiosk.runtime.config import (
     ConfigError,
     KioskConfig,
@@ -33,40 +39,6 @@ from kiosk.runtime.logs import setup_logging
 from offline_cache.outbox import StoreError
 
 
-def citizen_service_problems(config: KioskConfig) -> list[str]:
-    """Why this configuration cannot serve citizens (empty: it can).
-
-    Outside demo mode every device must be real, the card's signers trusted, the
-    dossiers sealed for and sent to the real centre, and the face models intact:
-    otherwise a dossier could be filed under a lent card or never reach the centre.
-    """
-    d, sync = config.devices, config.sync
-    problems = [
-        f"devices.{name} = {value!r}: expected {real!r} to serve citizens"
-        for name, value, real in (
-            ("card_reader", d.card_reader, "pcsc"),
-            ("camera", d.camera, "opencv"),
-            ("printer", d.printer, "cups"),
-        )
-        if value != real
-    ]
-    for key, value in (
-        ("devices.trust_store", d.trust_store),
-        ("sync.central_url", sync.central_url),
-        ("sync.central_public_key", sync.central_public_key),
-    ):
-        if not value:
-            problems.append(f"{key} = '': required to serve citizens")
-    from kiosk.face.errors import FaceError
-    from kiosk.face.models import check_models
-
-    try:
-        check_models()
-    except FaceError as exc:
-        problems.append(f"face models: {exc.detail}")
-    return problems
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Self-service kiosk (một cửa).")
     parser.add_argument("--config", type=Path, help="operator settings file (TOML)")
@@ -76,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start the kiosk (the default)")
     run.add_argument("--demo", action="store_true", help="simulated devices and a demo card")
     run.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    setup = sub.add_parser("setup", help="technician mode: choose and test devices, enrol")
+    setup.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     demo = sub.add_parser("demo", help="start in demo mode, windowed")
     demo.add_argument("--fullscreen", action="store_true")
 
@@ -114,10 +88,15 @@ def _parser() -> argparse.ArgumentParser:
     set_.add_argument("value")
     csub.add_parser("path", help="print where the settings file is")
     add_card_commands(sub)
+    add_trust_commands(sub)
     add_sync_commands(sub)
     add_store_commands(sub)
     add_procedures_parser(sub)
     add_face_parser(sub)
+    add_doctor_parser(sub)
+    add_audit_commands(sub)
+    add_staff_commands(sub)
+    add_printer_commands(sub)
     dossier = sub.add_parser("dossier", help="dossier tools for demos and tests")
     dsub = dossier.add_subparsers(dest="dossier_command", required=True)
     demo_submit = dsub.add_parser("submit-demo", help="submit N demo dossiers like the screens")
@@ -231,10 +210,24 @@ def main(argv: list[str] | None = None) -> int:
             return _demo_tour(args)
         if args.command == "card":
             return run_card_command(args, root, config)
+        if args.command == "trust":
+            return run_trust_command(args, root, config)
         if args.command == "sync":
             return run_sync_command(args, config, root)
         if args.command == "store":
             return run_store_command(args, config, root)
+        if args.command in ("receipt", "printer"):
+            return run_printer_command(args, config)
+        if args.command == "doctor":
+            return run_doctor_command(args, config, root)
+        if args.command == "setup":
+            from ui.technician_setup import run_setup
+
+            return run_setup(path, root, fullscreen=not args.windowed)
+        if args.command == "audit":
+            return run_audit_command(args, config, root)
+        if args.command == "staff":
+            return run_staff_command(args, config, root)
         if args.command == "central":
             return serve_central(args)
         if args.command == "dossier":

@@ -65,6 +65,9 @@ def run_sync_command(args: argparse.Namespace, config: KioskConfig, root: Path) 
             print(f"{entry.meta.code} is {entry.state}: nothing to retry")
             return 1
         print(f"{entry.meta.code} will be sent again (it was {entry.state})")
+        from kiosk.cli.staff import record_technician_action
+
+        record_technician_action(config, root, "retry", entry.meta.code)  # the audit trail
         return 0
     worker = make_worker(config, outbox, make_client(config))
     if args.once:
@@ -134,9 +137,12 @@ def serve_central(args: argparse.Namespace) -> int:
     if args.tls_cert:
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls.load_cert_chain(args.tls_cert, args.tls_key)
-    running = RunningCentral(service, args.host, args.port, tls)
+    from kiosk.central.reference.fleet import FleetPages
+
+    running = RunningCentral(FleetPages(service), args.host, args.port, tls)
     data = args.data_dir.resolve()
     print(f"central service: {running.url}")
+    print(f"  kiosks and their health: {running.url}/fleet")
     print(f"  seals dossiers for: {data / 'seal-public.pem'}")
     print(f"  signs catalogues with: {data / 'catalogue-public.pem'}")
     for kiosk in args.kiosk or ["000.00.01.H01-K01"]:

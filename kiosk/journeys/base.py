@@ -24,6 +24,8 @@ from typing import Any, ClassVar
 from devices.camera.base import Camera
 from devices.card.base import CardReader
 from devices.printer.base import Printer
+from devices.speech.base import Speaker
+from devices.speech.simulator import SimulatedSpeaker
 from kiosk.base.events import Dispatcher, Signal
 from kiosk.catalogue.admin_units import AdminUnits, load_admin_units
 from kiosk.catalogue.model import Catalogue
@@ -43,6 +45,7 @@ class Devices:
     reader: CardReader
     camera: Camera
     printer: Printer
+    speaker: Speaker = field(default_factory=SimulatedSpeaker)
 
     def start(self) -> None:
         self.reader.start()
@@ -51,6 +54,7 @@ class Devices:
         self.camera.stop()
         self.reader.stop()
         self.printer.stop()
+        self.speaker.close()
 
 
 def _unset_recover(error: BaseException) -> None:

@@ -12,6 +12,7 @@ a person looks at the card.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from devices.card.access import AccessKey
@@ -40,6 +41,17 @@ log = logging.getLogger(__name__)
 MAX_CARD_ATTEMPTS = 3
 
 
+class UnverifiableCardError(CardError):
+    """The chip has no EF.SOD (or no signer certificate): its data cannot be checked.
+
+    Never accepted, since nothing says the data is the state's; but not a sign of
+    forgery either (some chips simply lack it): no attempt counted, no alarm, and
+    the citizen is sent to the counter.
+    """
+
+    message_key = "card.error.unverifiable"
+
+
 def refusal(result: CardReadResult, require_trusted_signer: bool) -> CardError | None:
     """Why a read chip cannot be accepted, or None when it can (`kiosk card read` asks too)."""
     refused = (
@@ -52,6 +64,9 @@ def refusal(result: CardReadResult, require_trusted_signer: bool) -> CardError |
     if not refused:
         # A genuine document, but not the CCCD (a passport): no DG13, nothing to serve with.
         return None if result.citizen_data else NotIdCardError(result.document_code)
+    clone = "failed" in (result.active_authentication, result.chip_authentication)
+    if result.authenticity == "not_checked" and not clone:
+        return UnverifiableCardError(result.detail or "the card's data cannot be verified")
     error = NotGenuineError(result.detail)
     if result.authenticity == "signer_not_trusted" and "failed" not in (
         result.active_authentication,
@@ -69,6 +84,8 @@ class IdentifyJourney(Journey):
         self.reader_status: ReaderStatus | None = None
         self._read_in_flight = False
         self._qr: QrScanner | None = None
+        # The staff journey's check for a staff member's own card (True: it took it).
+        self.staff_card: Callable[[CardReadResult], bool] | None = None
         self.card_progress = Signal("card_progress")  # (ReadStep)
         self.reader_status_changed = Signal("reader_status_changed")  # (ReaderStatus)
         self.qr_result = Signal("qr_result")  # (message key or None)
@@ -248,6 +265,8 @@ class IdentifyJourney(Journey):
             result.identity.wipe()
             self._on_card_error(error)
             return
+        if self.staff_card is not None and self.staff_card(result):
+            return  # read and checked like a citizen's; staff mode takes it from here
         SCRUBBER.register(*result.identity.scrub_values())
         self.session.identity = result.identity
         self.session.authenticity = result.authenticity
@@ -273,10 +292,13 @@ class IdentifyJourney(Journey):
             },
         )
         session.error_key = error.message_key
-        if isinstance(error, CardRemovedError | CardTimeoutError | NotIdCardError):
+        if isinstance(
+            error, CardRemovedError | CardTimeoutError | NotIdCardError | UnverifiableCardError
+        ):
             # Not a wrong key: no attempt counted.  A chip that stopped answering: the
             # reader gave up on it, the citizen places the card again (or asks staff).
             # A passport: its holder is told the kiosk needs the ID card; staff can help.
+            # A chip with nothing to verify its data against: the counter serves them.
             machine.fire(Trigger.CARD_FAILED)
             return
         if isinstance(error, NotGenuineError):

@@ -20,6 +20,7 @@ immutable value, safe to share between threads.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 import tomllib
@@ -27,6 +28,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
+
+from kiosk.runtime.config_sections import (
+    CalendarSettings,
+    PaymentSettings,
+    PrintingSettings,
+    setting,
+)
 
 ENV_PREFIX = "KIOSK_"
 CONFIG_ENV = "KIOSK_CONFIG"
@@ -38,28 +46,6 @@ in step); 'custom' must come with its own ``face.threshold``."""
 
 class ConfigError(ValueError):
     """A configuration value is invalid; the message names key, value and expectation."""
-
-
-def setting(
-    default: Any,
-    description: str,
-    *,
-    minimum: float | None = None,
-    maximum: float | None = None,
-    choices: tuple[str, ...] | None = None,
-    pattern: str | None = None,
-) -> Any:
-    """Declare one setting: default, one-line description and constraints."""
-    return field(
-        default=default,
-        metadata={
-            "description": description,
-            "minimum": minimum,
-            "maximum": maximum,
-            "choices": choices,
-            "pattern": pattern,
-        },
-    )
 
 
 @dataclass(frozen=True)
@@ -78,6 +64,9 @@ class CentreSettings:
     )
     address: str = setting(
         "Số 1, đường Demo, phường Demo", "Address of the centre printed on receipts."
+    )
+    staff_pin_only: bool = setting(
+        False, "Let staff sign in with staff ID and PIN alone (else their own ID card + PIN)."
     )
 
 
@@ -103,6 +92,9 @@ class SessionSettings:
     )
     end_on_card_removal: bool = setting(
         True, "End an identified session as soon as the ID card leaves the reader."
+    )
+    staff_idle_timeout_s: int = setting(
+        180, "Seconds without a staff action before a staff session ends.", minimum=30, maximum=1800
     )
 
 
@@ -141,9 +133,9 @@ class DeviceSettings:
         "empty in demo mode trusts the demo's own test CSCA.",
     )
     require_trusted_signer: bool = setting(
-        False,
-        "Refuse cards whose document signer no trusted CSCA issued (altered data is always "
-        "refused).",
+        True,
+        "Refuse cards whose document signer no trusted CSCA vouches for (altered data always "
+        "is); demo mode turns it off to show how such a card is accepted and recorded.",
     )
     card_apdu_timeout_s: float = setting(
         5.0, "Seconds a chip may take to answer one command.", minimum=0.5, maximum=60.0
@@ -182,6 +174,20 @@ class DeviceSettings:
     printer_name: str = setting("", "CUPS queue name of the receipt printer; empty for default.")
     demo_card_profile: str = setting(
         "", "Card profile (JSON) for the simulated reader; empty uses the bundled demo card."
+    )
+    speech: str = setting(
+        "simulator", "Speech: 'espeak' (espeak-ng) or 'simulator'.", choices=("espeak", "simulator")
+    )
+    speech_voice: str = setting(
+        "vi",
+        "Vietnamese voice: vi (Northern), vi-vn-x-central, vi-vn-x-south.",
+        pattern=r"vi[-a-z]*",
+    )
+    speech_rate_wpm: int = setting(
+        140, "Words a minute (espeak-ng: 175; slower for elderly).", minimum=80, maximum=260
+    )
+    speech_volume: int = setting(
+        100, "Loudness, espeak-ng amplitude (100 its default).", minimum=10, maximum=200
     )
 
 
@@ -324,6 +330,9 @@ class KioskConfig:
     storage: StorageSettings = field(default_factory=StorageSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    calendar: CalendarSettings = field(default_factory=CalendarSettings)
+    payment: PaymentSettings = field(default_factory=PaymentSettings)
+    printing: PrintingSettings = field(default_factory=PrintingSettings)
 
     def replace(self, **changes: Mapping[str, Any]) -> KioskConfig:
         """Return a copy with some fields of some sections changed (validated)."""
@@ -384,25 +393,34 @@ def _section_types() -> dict[str, type]:
     return {f.name: hints[f.name] for f in dataclasses.fields(KioskConfig)}
 
 
-def declared_settings() -> Iterator[SettingInfo]:
-    """Every setting in declaration order."""
+@functools.cache
+def _declared() -> tuple[SettingInfo, ...]:
+    infos = []
     for section, section_type in _section_types().items():
         hints = get_type_hints(section_type)
         for f in dataclasses.fields(section_type):
-            yield SettingInfo(
-                key=f"{section}.{f.name}",
-                type=hints[f.name],
-                default=f.default,
-                description=f.metadata["description"],
-                minimum=f.metadata["minimum"],
-                maximum=f.metadata["maximum"],
-                choices=f.metadata["choices"],
-                pattern=f.metadata["pattern"],
+            infos.append(
+                SettingInfo(
+                    key=f"{section}.{f.name}",
+                    type=hints[f.name],
+                    default=f.default,
+                    description=f.metadata["description"],
+                    minimum=f.metadata["minimum"],
+                    maximum=f.metadata["maximum"],
+                    choices=f.metadata["choices"],
+                    pattern=f.metadata["pattern"],
+                )
             )
+    return tuple(infos)
+
+
+def declared_settings() -> Iterator[SettingInfo]:
+    """Every setting in declaration order (the declarations are read once)."""
+    return iter(_declared())
 
 
 def setting_info(key: str) -> SettingInfo:
-    for info in declared_settings():
+    for info in _declared():
         if info.key == key:
             return info
     raise ConfigError(f"unknown setting {key!r}")

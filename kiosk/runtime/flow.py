@@ -41,6 +41,9 @@ class Step(StrEnum):
     QUEUE_TICKET = "queue_ticket"
     BROWSE = "browse"
     STAFF_HELP = "staff_help"
+    # Staff mode (a hidden gesture or a staff member's own card; never a visible button)
+    STAFF_SIGN_IN = "staff_sign_in"
+    STAFF_DASHBOARD = "staff_dashboard"
 
 
 class Trigger(StrEnum):
@@ -78,6 +81,10 @@ class Trigger(StrEnum):
     GOODBYE_ELAPSED = "goodbye_elapsed"
     STAFF_CALLED = "staff_called"
     STAFF_DONE = "staff_done"
+    STAFF_MODE = "staff_mode"  # the hidden gesture
+    STAFF_CARD_READ = "staff_card_read"  # a staff member's own card, read and verified
+    STAFF_SIGNED_IN = "staff_signed_in"
+    STAFF_SIGNED_OUT = "staff_signed_out"  # signed out, timed out or the card taken away
     CANCELLED = "cancelled"
     TIMED_OUT = "timed_out"
     CRASHED = "crashed"
@@ -107,6 +114,7 @@ TRANSITIONS: dict[Step, dict[Trigger, Step | str]] = {
         T.QUEUE_CHOSEN: S.QUEUE_TICKET,
         T.BROWSE_CHOSEN: S.BROWSE,
         T.RATING_CHOSEN: S.RATING,
+        T.STAFF_MODE: S.STAFF_SIGN_IN,
     },
     S.INSERT_CARD: {T.CARD_INSERTED: S.ACCESS_KEY, T.BACK: S.ATTRACT},
     # The chip opens only with its access key (ID number and dates, or the QR code).
@@ -116,6 +124,7 @@ TRANSITIONS: dict[Step, dict[Trigger, Step | str]] = {
         T.KEY_REJECTED: S.ACCESS_KEY,
         T.CARD_FAILED: S.INSERT_CARD,
         T.CARD_REMOVED: S.INSERT_CARD,
+        T.STAFF_CARD_READ: S.STAFF_SIGN_IN,
     },
     S.FACE_CHECK: {T.FACE_MATCHED: S.CHOOSE_SERVICE, T.FACE_REJECTED: S.STAFF_HELP},
     S.CHOOSE_SERVICE: {T.SERVICE_CHOSEN: S.REQUIREMENTS},
@@ -148,6 +157,15 @@ TRANSITIONS: dict[Step, dict[Trigger, Step | str]] = {
     S.QUEUE_TICKET: {T.FINISHED: S.ATTRACT, T.BACK: S.ATTRACT},
     S.BROWSE: {T.FINISHED: S.ATTRACT, T.BACK: S.ATTRACT, T.SUBMIT_CHOSEN: S.INSERT_CARD},
     S.STAFF_HELP: {T.STAFF_DONE: RETURN},
+    # The staff card is read like a citizen's (access key, chip, forgery checks).
+    S.STAFF_SIGN_IN: {
+        T.STAFF_SIGNED_IN: S.STAFF_DASHBOARD,
+        T.CARD_INSERTED: S.ACCESS_KEY,
+        T.BACK: S.ATTRACT,
+        T.STAFF_SIGNED_OUT: S.ATTRACT,
+    },
+    # An assisted session starts from the dashboard: the citizen's card, as usual.
+    S.STAFF_DASHBOARD: {T.SUBMIT_CHOSEN: S.INSERT_CARD, T.STAFF_SIGNED_OUT: S.ATTRACT},
 }
 
 IDENTIFIED_STEPS: frozenset[Step] = frozenset(

@@ -31,6 +31,7 @@ class IdleGuard:
             raise ValueError("the warning must start before the timeout")
         self.timeout_s = timeout_s
         self.warning_s = warning_s
+        self._base = (timeout_s, warning_s)
         self._clock = clock
         self._last = clock()
         self._armed = False
@@ -39,6 +40,11 @@ class IdleGuard:
         """Start counting (a session step that can time out)."""
         self._armed = True
         self._last = self._clock()
+
+    def scale(self, factor: float) -> None:
+        """Give ``factor`` times the configured time (speech mode doubles it: listening to a
+        screen takes longer than reading it); 1 restores it."""
+        self.timeout_s, self.warning_s = (value * factor for value in self._base)
 
     def disarm(self) -> None:
         self._armed = False

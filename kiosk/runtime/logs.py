@@ -22,7 +22,7 @@ import threading
 import time
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 REDACTED = "[redacted]"
 
@@ -130,6 +130,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class _CurrentStderr(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of the record, not the stream of
+    the moment it was set up (a command run in-process by a test, or a stream that was
+    replaced and closed, must not turn later records into "--- Logging error ---")."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
 def setup_logging(level: str = "INFO", log_file: Path | None = None) -> None:
     """Route all logging through the scrubbing JSON formatter (stderr and optional file).
 
@@ -144,7 +161,7 @@ def setup_logging(level: str = "INFO", log_file: Path | None = None) -> None:
             root.removeHandler(handler)
             handler.close()
     formatter = JsonFormatter()
-    terminal = logging.StreamHandler(sys.stderr)
+    terminal = _CurrentStderr()
     handlers: list[logging.Handler] = [terminal]
     if log_file is not None:
         terminal.setLevel(logging.WARNING)

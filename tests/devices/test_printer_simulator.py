@@ -40,3 +40,25 @@ def test_out_of_paper_fails_with_its_own_message(printer) -> None:
         printer.print_pdf(ticket(), "t").result(timeout=5)
     assert raised.value.message_key == "printer.error.paper_out"
     assert printer.jobs == []
+
+
+def test_cancelling_receipts_leaves_other_jobs_alone(printer) -> None:
+    printer.hold_s = 0.5
+    receipt = printer.print_pdf(ticket(), "receipt-DEMO01-261120-K010001")
+    queue_ticket = printer.print_pdf(ticket(), "ticket-A001")
+    printer.cancel_pending("receipt-")  # the citizen left
+    with pytest.raises(PrinterError):
+        receipt.result(timeout=5)
+    assert queue_ticket.result(timeout=5).name == "ticket-A001"
+    assert printer.cancelled == ["receipt-DEMO01-261120-K010001"]
+
+
+def test_a_stopped_or_refusing_printer_is_noticed_before_printing(printer) -> None:
+    printer.state = "stopped"
+    assert printer.status().result(5).problem_key == "printer.error.offline"
+    with pytest.raises(PrinterError):
+        printer.print_pdf(ticket(), "t").result(timeout=5)
+    printer.state, printer.accepting, printer.jammed = "idle", True, True
+    with pytest.raises(PrinterError) as raised:
+        printer.print_pdf(ticket(), "t").result(timeout=5)
+    assert raised.value.message_key == "printer.error.jam" and printer.jobs == []

@@ -45,7 +45,7 @@ def used_keys() -> set[str]:
 
 def test_every_key_used_in_the_code_has_a_translation() -> None:
     known = set(load_catalogue("vi"))
-    ignored = {"kiosk.log", "kiosk.toml"}
+    ignored = {"kiosk.log", "kiosk.toml", "face.threshold"}  # files and a setting's name
     missing = {
         k for k in used_keys() - ignored if k.split(".")[0] in {p.split(".")[0] for p in known}
     } - known

@@ -255,7 +255,7 @@ def test_the_database_is_wal_migrated_and_holds_no_clear_content(tmp_path: Path)
     SqlOutbox.open(tmp_path / "kiosk.db").put(meta("A-1", 1), b"\x01\x02sealed-bytes")
     db = sqlite3.connect(tmp_path / "kiosk.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0004"
+    assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0005"
     readable = {
         table: {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
         for table in ("dossiers", "dossier_contents")
@@ -270,6 +270,7 @@ def test_the_database_is_wal_migrated_and_holds_no_clear_content(tmp_path: Path)
             "submitter_digest",
             "receipt",
             "receipt_at",
+            "assisted_by",  # a staff ID (never a citizen's data), for the staff dashboard
         },
         "dossier_contents": {"code", "sealed", "sealed_sha256"},
     }

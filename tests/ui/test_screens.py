@@ -22,6 +22,14 @@ from kiosk.printing.fonts import FAMILY
 from kiosk.runtime.flow import Step, Trigger
 from kiosk.runtime.i18n import Translator
 from tests.pii import needles_for, objects_holding, unique_card
+from tests.ui.accessibility import (
+    KEY_SCREENS,
+    AuditEach,
+    SpeechCheck,
+    TourChecks,
+    chain,
+    tour_needles,
+)
 from tests.ui.conftest import UiKiosk
 from ui.automatic import run_tour
 from ui.key_screens import key_screens
@@ -140,14 +148,22 @@ def test_tour_walks_every_screen_with_a_citizen_switching_to_english_half_way(
     problems: list[str] = []
     seen: dict[str, str] = {}
     inspect = inspector(problems, (1280, 800), seen)
+    # The same walk checks every screen's accessibility (both themes and text sizes, switched
+    # in place) and what the Listen button says, Vietnamese then English, through the
+    # loudspeaker: tests/ui/accessibility.py (one tour for all: the suite's time).
+    found: list[str] = []
+    speech = SpeechCheck(tour_needles(), found)
     driver = run_tour(
         tmp_path / "shots",
         "vi",
         data_dir=tmp_path / "data",
-        inspect=inspect,
+        inspect=chain(inspect, TourChecks(found, speech, other_variant_seen=KEY_SCREENS)),
         switch_language_at="papers",
     )
     assert problems == []
+    assert found == []
+    assert speech.said["receipt"].count(",") >= 6  # the dossier code in its groups
+    assert speech.said["goodbye"].startswith(Translator.text("goodbye.title", "en"))
     languages = driver.languages
     assert languages["requirements"] == "vi" and languages["papers"] == "en"
     assert languages["goodbye"] == "en"
@@ -218,17 +234,23 @@ def test_key_screens_fit_every_screen_size_text_size_and_contrast(
             if portrait and zero.width() < window.width() // 4:
                 problems.append(f"{name}: the digit pad is not across the screen")
 
+    found: list[str] = []  # the accessibility rules, and every value said into a headset
+    speech = SpeechCheck(tour_needles(), found, headset=True)
+    audited = AuditEach(found)
     driver = run_tour(
         tmp_path / "shots",
         language,
         data_dir=tmp_path / "data",
-        inspect=inspect,
+        inspect=chain(inspect, audited, speech),
         size=size,
         large_text=large_text,
         high_contrast=high_contrast,
         walk=key_screens,
     )
     assert problems == []
+    assert found == []
+    assert "Nguyễn Văn An" in speech.said["form-04-child_name"]  # typed, said privately
+    assert KEY_SCREENS <= audited.steps  # the full tour leaves these variants to this walk
     names = {path.stem.split("-", 1)[1] for path in driver.screenshots}
     assert {"choose-service-search", "lookup-keyboard", "rating-reasons", "goodbye"} <= names
     assert any(name.endswith("-error") for name in names)  # a form page's error summary

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.core import KioskCore
 from kiosk.runtime.flow import Step, Transition, Trigger
+from ui.speech import SpeechControls
 
 TextParam = Any  # a value, or a zero-argument callable evaluated at (re)translation time
 
@@ -137,7 +138,9 @@ class Screen(QWidget):
         outer.setSpacing(16)
         self.title = label("title")
         self.subtitle = label("subtitle")
-        outer.addWidget(self.title)
+        self.compact = False
+        self.speech_controls = SpeechControls(self)  # the "Listen" button on every screen
+        outer.addLayout(self.speech_controls.row)
         outer.addWidget(self.subtitle)
         # The body scrolls rather than growing the window: with larger text or a long
         # answer a page may outgrow the screen, and the Continue row must stay visible.
@@ -179,6 +182,7 @@ class Screen(QWidget):
             self.subtitle.hide()
         else:
             self.subtitle.setVisible(self._subtitle_shown)
+        self.speech_controls.follow()
 
     def set_portrait(self, portrait: bool) -> None:
         """The kiosk's screen is upright (taller than wide); screens rearrange what they show."""

@@ -268,6 +268,7 @@ class FormScreen(Screen):
             self.area.addWidget(search)
             items = QListWidget()
             items.setObjectName(f"list_{key}_{part}")
+            items.setAccessibleName(tr(caption))
             items.setMinimumHeight(300)
             items.setStyleSheet("QListWidget::item { min-height: 56px; padding-left: 12px; }")
             search.setProperty("controls", items)  # the keyboard never hides the list

@@ -80,6 +80,7 @@ class RatingScreen(Screen):
         self.bind(self.more_caption.setText, "rating.reason_more")
         self.reason = QLineEdit()
         self.reason.setObjectName("rating_reason")
+        self.bind(self.reason.setAccessibleName, "rating.reason_more")  # a screen reader's name
         self.reason.setMaxLength(300)
         self.error = label("errorText")
         for widget in (self.more_caption, self.reason, self.error):
@@ -173,6 +174,7 @@ class LookupScreen(Screen):
         self.bind(code_caption.setText, "lookup.code")
         self.code = QLineEdit()
         self.code.setObjectName("lookup_code")
+        self.bind(self.code.setAccessibleName, "lookup.code")
         self.code.setMaxLength(40)
         self.scan = ChoiceButton("lookup_scan")
         self.bind(self.scan.setText, "lookup.scan")
@@ -181,6 +183,7 @@ class LookupScreen(Screen):
         self.bind(id_caption.setText, "lookup.id_number")
         self.id_number = QLineEdit()
         self.id_number.setObjectName("lookup_id")
+        self.bind(self.id_number.setAccessibleName, "lookup.id_number")
         self.id_number.setMaxLength(12)
         self.id_number.setProperty("keyboard", "numeric")
         grid.addWidget(code_caption, 0, 0)
@@ -275,7 +278,10 @@ class LookupScreen(Screen):
         self.stop_scan()
         self.code.setText(code)
         self.error.hide()
-        self.id_number.setFocus()  # the code is in: only the ID number is left to type
+        if len(self.id_number.text().strip()) == 12:
+            self.search()  # the ID number was typed first: the receipt opens the status
+        else:
+            self.id_number.setFocus()  # the code is in: only the ID number is left to type
 
     def search(self) -> None:
         self.result.hide()
@@ -284,10 +290,31 @@ class LookupScreen(Screen):
         self.error.setVisible(bool(key))
 
     def on_result(self, result: LookupResult) -> None:
-        text = self.core.tr(result.status_key, code=result.code)
+        tr = self.core.tr
+        lines = [tr(result.status_key, code=result.code)]
+        if result.status is not None and result.status_key != "lookup.status.queued":
+            lines.append(tr("lookup.status_line", status=tr(f"dossier_status.{result.status}")))
+        if result.status_key == "lookup.status.last_known" and result.known_at is not None:
+            at = result.known_at
+            lines.append(tr("lookup.known_at", time=f"{at:%H:%M}", date=f"{at:%d/%m/%Y}"))
         if result.appointment is not None:
             date = f"{result.appointment:%d/%m/%Y}"
-            text += "\n" + self.core.tr("lookup.appointment", date=date)
+            lines.append(tr("lookup.appointment", date=date))
+        if result.payment in ("to_pay", "paid"):
+            lines.append(tr(f"lookup.payment.{result.payment}"))
+        if result.history:
+            lines.append(tr("lookup.history"))
+            for status, when in result.history:
+                lines.append(
+                    "  • "
+                    + tr(
+                        "lookup.history_line",
+                        date=f"{when:%d/%m/%Y}" if when else "",
+                        time=f"{when:%H:%M}" if when else "",
+                        status=tr(f"dossier_status.{status}"),
+                    ).strip()
+                )
+        text = "\n".join(lines)
         self.result.setText(text)
         self.result.show()
         QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(self.result))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -23,6 +24,7 @@ from kiosk.forms.engine import time_text
 from kiosk.runtime.flow import Step, Transition, Trigger
 from ui.screens.base import ChoiceButton, Screen, Tile, button, clear_layout, label
 from ui.screens.busy import BusyIndicator
+from ui.screens.qr import QrPanel
 
 
 def scroll_area(inner: QWidget) -> QScrollArea:
@@ -41,11 +43,23 @@ class ProcedureList(Screen):
         self.search = QLineEdit()
         self.search.setObjectName("procedure_search")
         self.search.setMinimumHeight(64)
-        self.search.setClearButtonEnabled(True)
+        # Qt's own clear button is 22 px: too small to touch (WCAG 2.5.5); ours is full size.
+        clear = button("procedure_search_clear")
+        clear.setText("✕")
+        # As tall as the field beside it (a taller row would push the results down).
+        clear.setStyleSheet("min-height: 0; min-width: 72px; max-width: 72px; padding: 0;")
+        clear.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        self.bind(clear.setAccessibleName, "choose.search_clear")
+        clear.clicked.connect(self.search.clear)
+        clear.hide()
         self.bind(self.search.setPlaceholderText, "choose.search_hint")
         self.bind(self.search.setAccessibleName, "choose.search")
         self.search.textChanged.connect(lambda _text: self.refresh())
-        self.body.addWidget(self.search)
+        self.search.textChanged.connect(lambda text: clear.setVisible(bool(text)))
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(clear)
+        self.body.addLayout(search_row)
         self.categories = QGridLayout()
         self.categories.setSpacing(8)
         self.body.addLayout(self.categories)
@@ -292,8 +306,21 @@ class ReceiptScreen(Screen):
         self.printer = label("notice")
         for widget in (self.code_caption, self.code, self.procedure, self.appointment):
             inner.addWidget(widget)
+        inner.addStretch(1)
+        # Beside the ticket: the dossier code as a QR code to photograph when the receipt
+        # did not print, and the fee's VietQR code when there is a fee to pay.
+        self.ticket = ticket
+        self.photo = QrPanel("receipt_photo", 240)
+        self.fee = QrPanel("receipt_fee", 220)
+        row = self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)  # upright: stacked
+        row.setSpacing(24)
+        row.addWidget(ticket, 1)
+        row.addWidget(self.photo, 1)
+        row.addWidget(self.fee, 1)
+        self.photo.hide()
+        self.fee.hide()
         self.body.addWidget(self.printer)
-        self.body.addWidget(ticket)
+        self.body.addLayout(row)
         self.body.addStretch(1)
         self.add_stretch()
         go = button("receipt_continue", primary=True)
@@ -316,16 +343,57 @@ class ReceiptScreen(Screen):
             )
         key = self.submission.print_error_key
         self.printer.setText(
-            self.core.tr(key) + " " + self.core.tr("receipt_screen.note_code")
+            self.core.tr(key) + " " + self.core.tr("receipt_screen.photo_title") + "."
             if key
             else self.core.tr("receipt_screen.printing")
         )
         self.printer.setObjectName("errorText" if key else "notice")
+        self._show_codes(session.dossier_code or "", key)
         self.printer.style().unpolish(self.printer)
         self.printer.style().polish(self.printer)
         self.subtitle.setText(self.core.tr("receipt_screen.subtitle"))
 
+    def set_portrait(self, portrait: bool) -> None:
+        super().set_portrait(portrait)
+        self.row.setDirection(
+            QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
+        )
+
+    def _show_codes(self, code: str, print_error: str | None) -> None:
+        tr = self.core.tr
+        failed = bool(print_error and code)
+        # No receipt: the code as a QR code to photograph takes the ticket's place.
+        self.photo.setVisible(failed)
+        self.ticket.setVisible(not failed)
+        if failed:
+            self.photo.qr.set_text(code)  # what the receipt's QR code would have held
+            self.photo.heading.setText(tr("receipt_screen.code_caption"))
+            self.photo.lines.setText(code.replace("-", "-\u200b"))
+            self.photo.lines.setObjectName("title")
+            self.photo.lines.style().unpolish(self.photo.lines)
+            self.photo.lines.style().polish(self.photo.lines)
+            self.photo.hint.setText(tr("receipt_screen.photo_hint"))
+        payment = self.submission.payment
+        self.fee.setVisible(payment is not None)
+        if payment is not None:
+            from kiosk.forms.summary import money_text
+            from kiosk.payment import vietqr_payload
+
+            self.fee.qr.set_text(vietqr_payload(payment))
+            holder = self.core.config.payment.account_name or "-"
+            self.fee.heading.setText(
+                tr("receipt_screen.fee_title", amount=money_text(payment.amount_vnd, tr))
+            )
+            self.fee.lines.setText(
+                tr("receipt_screen.fee_account", account=payment.account, holder=holder)
+            )
+            self.fee.hint.setText(tr("receipt_screen.fee_hint"))
+
     def reset(self) -> None:
         for widget in (self.code, self.procedure, self.appointment, self.printer):
             widget.setText("")
+        for panel in (self.photo, self.fee):
+            panel.qr.set_text("")
+            panel.hide()
+        self.ticket.show()
         super().reset()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout
 
+from kiosk.calendar import appointment_date
 from kiosk.core import KioskCore
 from kiosk.forms.engine import condition_text, requirements, time_text
 from kiosk.runtime.flow import Step
@@ -109,6 +110,9 @@ class RequirementsScreen(Screen):
             self.facts.addWidget(info_row(names))
         summary = [tr("req.fee", fee=procedure.fee(lang))]
         summary.append(tr("procedure.time", time=time_text(procedure.processing_time, tr)))
+        # The date the receipt will print (the same working-day count, holidays included).
+        due = appointment_date(self.core.config, procedure.processing_time, self.core.now())
+        summary.append(tr("requirements.appointment", date=f"{due:%d/%m/%Y}"))
         if procedure.agency is not None:
             summary.append(tr("req.agency", agency=procedure.agency.name(lang)))
         if procedure.result is not None:

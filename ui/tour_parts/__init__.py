@@ -17,6 +17,22 @@ Part = Callable[[Any], Iterator[Condition]]
 
 PARTS: list[Part] = []
 
+from ui.tour_parts import technician  # noqa: E402  (after Part: parts may name it)
+
+PARTS.append(technician.part)
+
+from ui.tour_parts import payment  # noqa: E402
+
+PARTS.append(payment.part)
+
+from ui.tour_parts import staff  # noqa: E402
+
+PARTS.append(staff.part)
+
+from ui.tour_parts import speech  # noqa: E402
+
+PARTS.append(speech.part)
+
 
 def all_parts(driver: Any) -> Iterator[Condition]:
     """Every registered part, one after the other."""

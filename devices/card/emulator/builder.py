@@ -57,7 +57,8 @@ class ChipContent:
         return parse_mrz(self.mrz).bac_seed_text
 
 
-def _dg13_field(number: int, *values: str) -> bytes:
+def dg13_field(number: int, *values: str) -> bytes:
+    """One DG13 field: SEQUENCE { INTEGER number, UTF8String (or a SEQUENCE of them) }."""
     if len(values) == 1:
         value = tlv(0x0C, values[0].encode("utf-8"))
     else:
@@ -70,21 +71,21 @@ def build_dg13(identity: CitizenIdentity, parents: tuple[str, str] = ("", "")) -
         return value.strftime("%d/%m/%Y") if value else "Không thời hạn"  # type: ignore[attr-defined]
 
     fields = [
-        _dg13_field(1, identity.id_number),
-        _dg13_field(2, identity.full_name),
-        _dg13_field(3, d(identity.date_of_birth)),
-        _dg13_field(4, identity.sex),
-        _dg13_field(5, identity.nationality),
-        _dg13_field(6, identity.ethnicity),
-        _dg13_field(7, "Không"),
-        _dg13_field(8, identity.place_of_origin),
-        _dg13_field(9, identity.place_of_residence),
-        _dg13_field(10, "Nốt ruồi cách 2 cm dưới đuôi mắt trái"),
-        _dg13_field(11, d(identity.date_of_issue)),
-        _dg13_field(12, d(identity.date_of_expiry)),
+        dg13_field(1, identity.id_number),
+        dg13_field(2, identity.full_name),
+        dg13_field(3, d(identity.date_of_birth)),
+        dg13_field(4, identity.sex),
+        dg13_field(5, identity.nationality),
+        dg13_field(6, identity.ethnicity),
+        dg13_field(7, "Không"),
+        dg13_field(8, identity.place_of_origin),
+        dg13_field(9, identity.place_of_residence),
+        dg13_field(10, "Nốt ruồi cách 2 cm dưới đuôi mắt trái"),
+        dg13_field(11, d(identity.date_of_issue)),
+        dg13_field(12, d(identity.date_of_expiry)),
     ]
     if any(parents):
-        fields.append(_dg13_field(13, *parents))
+        fields.append(dg13_field(13, *parents))
     body = tlv(0x02, b"\x01") + DG13_OID + tlv(0x31, b"".join(fields))
     return tlv(0x6D, tlv(0x30, body))
 
@@ -199,7 +200,8 @@ def _chip_keys_and_groups(
     return {2: dg2, 14: dg14, 15: dg15}, aa_key, ca_key
 
 
-def _com(groups: dict[int, bytes]) -> bytes:
+def build_com(groups: dict[int, bytes]) -> bytes:
+    """EF.COM listing the data groups present (9303-10 §4.6.1)."""
     tags = {number: tag for tag, number in DG_TAGS.items()}
     return tlv(
         0x60,
@@ -241,13 +243,18 @@ def build_passport(
     identity: CitizenIdentity,
     pki: TestPki,
     document_number: str = "L898902C",
-    issuing_state: str = "UTO",
+    issuing_state: str | None = None,
     tamper: str | None = None,
 ) -> ChipContent:
     """An ordinary ICAO TD3 passport chip (9303-4): DG1, DG2, DG14, DG15, no DG13.
 
-    "UTO" is ICAO's own fictional state (Utopia), so no real document is imitated.
+    Issued by the state of ``pki``'s CSCA unless ``issuing_state`` says otherwise:
+    passive authentication checks that the MRZ's state is its CSCA's country.
     """
+    if issuing_state is None:
+        from devices.card.mrtd.countries import alpha3
+
+        issuing_state = alpha3(pki.csca.subject)
     surname, _, given = identity.full_name.partition(" ")
     sex = {"Nữ": "F", "Nam": "M"}.get(identity.sex, "<")
     expiry = identity.date_of_expiry or NO_EXPIRY
@@ -283,10 +290,17 @@ def _signed_chip(
         ca_key = ec.generate_private_key(ec.SECP256R1())
     if tamper == "altered_certificate":
         sod = alter_signer_certificate(sod, signer)
-    files: dict[str | int, bytes] = {"COM": _com(groups), **groups, "SOD": sod}
+    files: dict[str | int, bytes] = {"COM": build_com(groups), **groups, "SOD": sod}
     if tamper == "no_sod":
         del files["SOD"]
     return ChipContent(files, mrz, can, aa_key, None, ca_key)
+
+
+def resign(content: ChipContent, pki: TestPki) -> None:
+    """A new EF.SOD over the chip's data groups as they are now (after a profile changed one)."""
+    groups = {k: v for k, v in content.files.items() if isinstance(k, int)}
+    if "SOD" in content.files:
+        content.files["SOD"] = build_sod(groups, pki)
 
 
 def alter_signer_certificate(sod: bytes, pki: TestPki) -> bytes:

@@ -8,6 +8,13 @@ in the clear is refused with 6982.  Knobs make it misbehave the way cards do
 in the field: ``corrupt_mac``, ``refuse_extended``, ``mute`` (no answer, said at
 once) and ``silent_after`` (answers that many commands after power-up, then
 nothing while the connection stays open: a failing chip or a damaged antenna).
+
+Knobs for chips other producers made (see :mod:`devices.card.emulator.profiles`):
+``sfi_status`` (READ BINARY by short file identifier refused with that status, or
+``0x9000``: answered with nothing; files are selected by identifier instead),
+``omit_do99`` (protected responses carry DO'87 and DO'8E but no DO'99, the status
+only in the trailer; errors come back in the clear) and ``pace_refusal`` (PACE
+offered in EF.CardAccess but refused with that status; BAC with the MRZ works).
 """
 
 from __future__ import annotations
@@ -81,6 +88,9 @@ class EmulatedChip:
         self.refuse_extended = False
         self.mute = False  # a damaged chip: no answer at all
         self.silent_after: int | None = None  # answers this many commands, then nothing
+        self.sfi_status: int | None = None  # READ BINARY by SFI answered with this status
+        self.omit_do99 = False  # protected responses without DO'99
+        self.pace_refusal: int | None = None  # MSE:Set AT for PACE refused with this status
         self._lock = threading.Lock()
         self.reset()
 
@@ -154,10 +164,21 @@ class EmulatedChip:
     def _master_file(self, header: bytes, data: bytes) -> bytes:
         """Before the application is selected: EF.CardAccess in the clear, and PACE."""
         ins, p1 = header[1], header[2]
+        if ins == 0xB0 and p1 & 0x80 and self.sfi_status is not None:
+            return self._sfi_refused().encode()
         if ins == 0xB0 and p1 == 0x80 | EF_CARD_ACCESS[1] and "CardAccess" in self.content.files:
             self._current = "CardAccess"
             return self._read(header[3], 256).encode()
+        if ins == 0xA4 and p1 == 0x02 and "CardAccess" in self.content.files:
+            if int.from_bytes(data, "big") != EF_CARD_ACCESS[0]:
+                return b"\x6a\x82"
+            self._current = "CardAccess"
+            return b"\x90\x00"
+        if ins == 0xB0 and not p1 & 0x80 and self._current == "CardAccess":
+            return self._read((p1 << 8) | header[3], 256).encode()
         if self._pace is not None and ins == 0x22 and header[2:4] == b"\xc1\xa4":
+            if self.pace_refusal is not None:  # offered in EF.CardAccess, yet refused
+                return self.pace_refusal.to_bytes(2, "big")
             return self._pace.set_at(data).to_bytes(2, "big")
         if self._pace is not None and ins == 0x86:
             answer, sw = self._pace.general_authenticate(data)
@@ -225,9 +246,14 @@ class EmulatedChip:
 
     def _protect_response(self, keys: SessionKeys, response: Response) -> bytes:
         keys.ssc += 1  # the response's SSC: also the AES IV (9303-11 §9.8.6.2)
+        if self.omit_do99 and response.sw != SW_OK and response.sw >> 8 != 0x62:
+            return response.encode()  # an error in the clear, as such chips answer
         body = b""
         if response.data:
             body += tlv(0x87, b"\x01" + keys.encrypt(crypto.pad(response.data, keys.block)))
+        if self.omit_do99:
+            # DO'99 left out: the MAC covers DO'87 alone, the status is the trailer's.
+            return body + tlv(0x8E, keys.mac(body)) + response.sw.to_bytes(2, "big")
         body += tlv(0x99, response.sw.to_bytes(2, "big"))
         mac = keys.mac(body)
         if self.corrupt_mac:
@@ -247,6 +273,8 @@ class EmulatedChip:
             self._current = name
             return Response(b"", SW_OK)
         if ins == 0xB0:
+            if p1 & 0x80 and self.sfi_status is not None:
+                return self._sfi_refused()
             if p1 & 0x80:
                 name = _FILES_BY_SFI.get(p1 & 0x1F)
                 if name is None or name not in self.content.files:
@@ -284,6 +312,11 @@ class EmulatedChip:
                 return Response(b"", 0x6A80)
             return Response(sign_challenge(self.content.aa_key, data), SW_OK)
         return Response(b"", 0x6D00)
+
+    def _sfi_refused(self) -> Response:
+        """A chip without short file identifiers: an error, or (9000) an empty answer."""
+        assert self.sfi_status is not None
+        return Response(b"", self.sfi_status)
 
     def _read(self, offset: int, length: int) -> Response:
         if self._current is None:

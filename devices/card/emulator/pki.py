@@ -3,6 +3,11 @@
 These keys protect nothing real: they exist so that passive authentication
 can be exercised end to end.  A deployed kiosk trusts only the CSCA
 certificates a technician puts in its trust store.
+
+Beside the CSCA and its document signer, the tests build what a real deployment
+receives from outside: a CSCA master list (ICAO 9303-12 §9: CMS SignedData whose
+content is a ``CscaMasterList``, signed by a Master List Signer certificate a CSCA
+issued) and a CSCA's certificate revocation list.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import NameOID, ObjectIdentifier
+
+# ICAO 9303-12 §7.1.1: the extended key usage of a Master List Signer certificate.
+MASTER_LIST_SIGNER_USAGE = ObjectIdentifier("2.23.136.1.1.9")
 
 
 @dataclass(frozen=True)
@@ -27,20 +35,22 @@ class TestPki:
     ds: x509.Certificate
 
 
-def _name(common_name: str) -> x509.Name:
+def _name(common_name: str, country: str = "VN") -> x509.Name:
     return x509.Name(
         [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, country),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Kiosk test PKI"),
             x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
 
 
-def create_test_pki(label: str = "Test", now: datetime | None = None) -> TestPki:
+def create_test_pki(
+    label: str = "Test", now: datetime | None = None, country: str = "VN"
+) -> TestPki:
     now = now or datetime.now(UTC)
     csca_key = ec.generate_private_key(ec.SECP256R1())
-    csca_name = _name(f"{label} CSCA Vietnam (kiosk tests)")
+    csca_name = _name(f"{label} CSCA {country} (kiosk tests)", country)
     csca = (
         x509.CertificateBuilder()
         .subject_name(csca_name)
@@ -56,12 +66,25 @@ def create_test_pki(label: str = "Test", now: datetime | None = None) -> TestPki
         )
         .sign(csca_key, hashes.SHA256())
     )
-    ds_key = ec.generate_private_key(ec.SECP256R1())
-    ds = (
+    ds_key, ds = _issue(csca_key, csca, f"{label} Document Signer (kiosk tests)", country, now)
+    return TestPki(csca_key, csca, ds_key, ds)
+
+
+def _issue(
+    issuer_key: ec.EllipticCurvePrivateKey,
+    issuer: x509.Certificate,
+    common_name: str,
+    country: str,
+    now: datetime,
+    usage: ObjectIdentifier | None = None,
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A signing certificate (document or master list signer) issued by a CSCA."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
         x509.CertificateBuilder()
-        .subject_name(_name(f"{label} Document Signer (kiosk tests)"))
-        .issuer_name(csca_name)
-        .public_key(ds_key.public_key())
+        .subject_name(_name(common_name, country))
+        .issuer_name(issuer.subject)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(hours=1))
         .not_valid_after(now + timedelta(days=10 * 365))
@@ -69,9 +92,126 @@ def create_test_pki(label: str = "Test", now: datetime | None = None) -> TestPki
             x509.KeyUsage(True, False, False, False, False, False, False, False, False),
             critical=True,
         )
-        .sign(csca_key, hashes.SHA256())
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+            critical=False,
+        )
     )
-    return TestPki(csca_key, csca, ds_key, ds)
+    if usage is not None:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([usage]), critical=True)
+    return key, builder.sign(issuer_key, hashes.SHA256())
+
+
+def document_signer(pki: TestPki, country: str, label: str = "Other") -> TestPki:
+    """The same CSCA with another document signer, e.g. one naming another country."""
+    key, cert = _issue(
+        pki.csca_key, pki.csca, f"{label} Document Signer (kiosk tests)", country, datetime.now(UTC)
+    )
+    return TestPki(pki.csca_key, pki.csca, key, cert)
+
+
+@dataclass(frozen=True)
+class MasterListSigner:
+    key: ec.EllipticCurvePrivateKey
+    certificate: x509.Certificate
+
+
+def master_list_signer(pki: TestPki, label: str = "Test") -> MasterListSigner:
+    """A Master List Signer certificate issued by ``pki``'s CSCA (9303-12 §7.1.1)."""
+    country = pki.csca.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value
+    key, cert = _issue(
+        pki.csca_key,
+        pki.csca,
+        f"{label} Master List Signer (kiosk tests)",
+        str(country),
+        datetime.now(UTC),
+        MASTER_LIST_SIGNER_USAGE,
+    )
+    return MasterListSigner(key, cert)
+
+
+def build_master_list(cscas: list[x509.Certificate], signer: MasterListSigner) -> bytes:
+    """A ``CscaMasterList`` in CMS SignedData (DER), as BSI and others publish them.
+
+    ICAO 9303-12 §9: the content type is id-icao-cscaMasterList, the content
+    ``SEQUENCE { version INTEGER (0), certList SET OF Certificate }``, the signer's
+    certificate is carried in the SignedData.
+    """
+    import hashlib
+
+    from asn1crypto import algos, cms, core
+    from asn1crypto import x509 as asn1_x509
+
+    def asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+        return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+    class _CertSet(core.SetOf):
+        _child_spec = asn1_x509.Certificate
+
+    class _MasterList(core.Sequence):
+        _fields = [("version", core.Integer), ("cert_list", _CertSet)]  # noqa: RUF012
+
+    content = _MasterList({"version": 0, "cert_list": [asn1(c) for c in cscas]}).dump()
+    attrs = cms.CMSAttributes(
+        [
+            cms.CMSAttribute({"type": "content_type", "values": ["2.23.136.1.1.2"]}),
+            cms.CMSAttribute(
+                {"type": "message_digest", "values": [hashlib.sha256(content).digest()]}
+            ),
+            cms.CMSAttribute(
+                {"type": "signing_time", "values": [cms.Time({"utc_time": datetime.now(UTC)})]}
+            ),
+        ]
+    )
+    mls = asn1(signer.certificate)
+    signer_info = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                {
+                    "issuer_and_serial_number": cms.IssuerAndSerialNumber(
+                        {"issuer": mls.issuer, "serial_number": mls.serial_number}
+                    )
+                }
+            ),
+            "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+            "signed_attrs": attrs,
+            "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
+            "signature": signer.key.sign(attrs.dump(), ec.ECDSA(hashes.SHA256())),
+        }
+    )
+    signed = cms.SignedData(
+        {
+            "version": "v3",
+            "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
+            "encap_content_info": {
+                "content_type": "2.23.136.1.1.2",
+                "content": core.ParsableOctetString(content),
+            },
+            "certificates": [mls],
+            "signer_infos": [signer_info],
+        }
+    )
+    return cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()
+
+
+def build_crl(pki: TestPki, revoked: list[x509.Certificate], now: datetime | None = None) -> bytes:
+    """The CSCA's certificate revocation list (DER) naming ``revoked`` (9303-12 §7.1.4)."""
+    now = now or datetime.now(UTC)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(pki.csca.subject)
+        .last_update(now - timedelta(hours=1))
+        .next_update(now + timedelta(days=90))
+    )
+    for cert in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(cert.serial_number)
+            .revocation_date(now - timedelta(minutes=30))
+            .build()
+        )
+    return builder.sign(pki.csca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
 def write_trust_store(pki: TestPki, folder: Path) -> Path:

@@ -146,6 +146,9 @@ def _run(
     switch_keys(session_keys(shared, CA_ECDH_AES[info.oid]))
     # Implicit authentication: a protected command under the new keys must verify.
     probe = send(Command(0x00, 0xB0, 0x9E, 0x00, le=1))  # one byte of EF.COM
+    if not (probe.ok and probe.data) and send(Command(0x00, 0xA4, 0x02, 0x0C, b"\x01\x1e")).ok:
+        # A chip without short file identifiers (reader.py): EF.COM by its identifier.
+        probe = send(Command(0x00, 0xB0, 0x00, 0x00, le=1))
     return None if probe.ok and probe.data else "the chip did not answer under the new keys"
 
 

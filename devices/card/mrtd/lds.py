@@ -81,11 +81,8 @@ def parse_com(data: bytes) -> ComFile:
     lds = com.find(0x5F01)
     uni = com.find(0x5F36)
     tags = com.require(0x5C).value
-    groups = []
-    for tag in tags:
-        if tag not in DG_TAGS:
-            raise ChipDataError(f"EF.COM lists unknown data group tag {tag:02X}")
-        groups.append(DG_TAGS[tag])
+    # Advisory: a tag no data group has is skipped (some chips list odd bytes here).
+    groups = [DG_TAGS[tag] for tag in tags if tag in DG_TAGS]
     return ComFile(
         lds.value.decode("ascii", "replace") if lds else "",
         uni.value.decode("ascii", "replace") if uni else "",
@@ -125,7 +122,7 @@ class FaceImage:
 
 @names_file("DG2")
 def parse_dg2(data: bytes) -> FaceImage:
-    """DG2 (tag 75): the first facial image (9303-10 §4.7.2, ISO/IEC 19794-5).
+    """DG2 (tag 75, or its template 7F61 alone): the first facial image (9303-10 §4.7.2).
 
     The biometric data block (5F2E, or 7F2E when it is itself TLV-structured)
     starts with the ISO 19794-5 header "FAC\\0"; rather than trusting every
@@ -133,8 +130,13 @@ def parse_dg2(data: bytes) -> FaceImage:
     """
     if len(data) > MAX_FILE_BYTES:
         raise ChipDataError("DG2 is larger than any chip photo")
-    group = parse_tlv(data, 0x75)
-    template = group.require(0x7F61)
+    outer = parse_tlv(data)
+    if outer.tag == 0x7F61:
+        template = outer  # some chips leave out the outer tag 75: the template alone
+    elif outer.tag == 0x75:
+        template = outer.require(0x7F61)
+    else:
+        raise ChipDataError(f"expected tag 75 or 7F61, found {outer.tag:X}")
     block: bytes | None = None
     for info in template.children():
         if info.tag == 0x7F60:
@@ -226,8 +228,11 @@ DG13_FIELDS = {
     12: "date_of_expiry",
     13: "parents",
     14: "spouse",
-    15: "old_id_number",
 }
+# Fields 15 and 16: the old 9-digit ID number in one, another value in the other;
+# public sources disagree on which, so the old number is whichever holds 9 digits.
+OLD_ID_FIELDS = (15, 16)
+MAX_DG13_FIELD = 64  # field numbers above this are not fields (a stray INTEGER)
 _STRING_TAGS = (0x0C, 0x13, 0x16, 0x1E)  # UTF8String, PrintableString, IA5String, BMPString
 
 
@@ -257,7 +262,9 @@ def parse_dg13(data: bytes) -> dict[str, str | list[str]]:
     Layout (per public field readers, unconfirmed by a specification):
     ``6D { 30 { INTEGER 1, OID 1.0.10646.1.0.8, SET { 30 { INTEGER n, value } … } } }``.
     Any SEQUENCE whose first element is a small INTEGER is taken as field n;
-    unknown numbers are ignored, absent fields are simply missing.
+    absent fields are simply missing.  The old 9-digit ID number comes from field 15
+    or 16, whichever holds one (``old_id_number``).  Fields no description names are
+    kept as ``field_<n>`` (their text, empty when they hold none): never fatal.
     """
     if len(data) > MAX_FILE_BYTES:
         raise ChipDataError("DG13 too large")
@@ -279,17 +286,34 @@ def parse_dg13(data: bytes) -> dict[str, str | list[str]]:
         ):
             number = children[0].value[0]
             name = DG13_FIELDS.get(number)
-            if name and number >= 1 and children[1].tag != 0x06:
+            if name and children[1].tag != 0x06:
                 values = [s for c in children[1:] for s in _strings(c)]
                 if number in (13, 14):
                     fields[name] = values
                 elif values:
                     fields[name] = values[0]
                 continue
+            if 1 <= number <= MAX_DG13_FIELD and children[1].tag != 0x06:
+                # Not a field we use (15, 16 and any a newer card adds): its text kept.
+                fields[f"field_{number}"] = _lenient_text(children[1:])
+                continue
         stack.extend((child, depth + 1) for child in reversed(children))
     if "id_number" not in fields:
         raise ChipDataError("DG13 has no ID number")
+    for number in OLD_ID_FIELDS:
+        value = fields.get(f"field_{number}")
+        if isinstance(value, str) and re.fullmatch(r"\d{9}", value.strip()):
+            fields["old_id_number"] = value.strip()
+            break
     return fields
+
+
+def _lenient_text(items: list[Tlv]) -> str:
+    """The text inside a field we do not use; whatever it holds, never an error."""
+    try:
+        return " ".join(s for item in items for s in _strings(item))
+    except ChipDataError:
+        return ""
 
 
 def parse_vn_date(text: str) -> date | None:

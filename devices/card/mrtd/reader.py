@@ -15,6 +15,7 @@ back to short APDUs on 6700, retrying with the exact length on 6Cxx).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,15 +23,30 @@ from dataclasses import dataclass, field
 from devices.card.access import AccessKey
 from devices.card.base import CardError, ReadStep
 from devices.card.mrtd import bac
-from devices.card.mrtd.apdu import Command, Response, Transport, read_binary, select_applet
+from devices.card.mrtd.apdu import (
+    Command,
+    Response,
+    Transport,
+    read_binary,
+    select_applet,
+    select_file,
+)
 from devices.card.mrtd.errors import (
+    AccessControlError,
     CanNotAcceptedError,
     ChipDataError,
     ExtendedLengthRefusedError,
     SecureMessagingError,
     StatusWordError,
 )
-from devices.card.mrtd.lds import DG_FILES, EF_CARD_ACCESS, EF_COM, EF_SOD, MAX_FILE_BYTES
+from devices.card.mrtd.lds import (
+    DG_FILES,
+    DG_TAGS,
+    EF_CARD_ACCESS,
+    EF_COM,
+    EF_SOD,
+    MAX_FILE_BYTES,
+)
 from devices.card.mrtd.pace import (
     PASSWORD_CAN,
     PASSWORD_MRZ,
@@ -40,6 +56,8 @@ from devices.card.mrtd.pace import (
 )
 from devices.card.mrtd.sm import SecureTransport, SessionKeys
 from devices.card.mrtd.tlv import read_length, read_tag
+
+log = logging.getLogger(__name__)
 
 LDS1_AID = bytes.fromhex("A0000002471001")
 SHORT_CHUNK = 0xDF  # largest plain chunk whose protected response fits in 256 bytes
@@ -94,6 +112,8 @@ class ChipReader:
         self.progress = progress or (lambda _step: None)
         self.secure: SecureTransport | None = None
         self.chunk = EXTENDED_CHUNK if try_extended else SHORT_CHUNK
+        # How this chip's files are reached: learnt from the first file read, then kept.
+        self.file_access = "unknown"  # "sfi" | "fid"
 
     # Steps ---------------------------------------------------------------------
     def plain(self, command: Command) -> Response:
@@ -116,30 +136,60 @@ class ChipReader:
         """PACE when EF.CardAccess offers a variant we support, else BAC (9303-11 §4.2)."""
         pace = next((info for info in self.card_access() if info.supported), None)
         if pace is not None and (key.document_number or key.can):
-            if key.document_number:
-                password, kind = key.mrz_information.encode("ascii"), PASSWORD_MRZ
-            else:
-                password, kind = key.can.encode("ascii"), PASSWORD_CAN
+
+            def pace_with(k: AccessKey) -> SessionKeys:
+                if k.document_number:
+                    password = k.mrz_information.encode("ascii")
+                    return perform_pace(self.transport, pace, password, PASSWORD_MRZ)
+                return perform_pace(self.transport, pace, k.can.encode("ascii"), PASSWORD_CAN)
+
             try:
-                self.secure = SecureTransport(
-                    self.transport, perform_pace(self.transport, pace, password, kind)
-                )
+                self.secure = SecureTransport(self.transport, self._either_layout(key, pace_with))
                 # After PACE the application is selected under secure messaging (§4.2).
                 response = self.send(select_applet(LDS1_AID))
                 if not response.ok:
                     raise StatusWordError(response.sw, "SELECT LDS1 application")
                 return "PACE"
-            except (StatusWordError, ChipDataError, SecureMessagingError):
-                # PACE itself failed (not the password): fall back to BAC (9303-11 §4.2).
+            except (StatusWordError, ChipDataError, SecureMessagingError) as exc:
+                # PACE itself failed, not the password (a security status such as 6982,
+                # 6985 or 6A80 rather than 63xx): some chips offer PACE in EF.CardAccess
+                # but refuse it with the MRZ, and take BAC with the same key.  Fall back
+                # to BAC (9303-11 §4.2); only BAC refusing too means a wrong key.
                 self.secure = None
+                log.info("pace_refused", extra={"fields": {"reason": str(exc)}})
                 if not key.document_number:
-                    raise
+                    if not isinstance(exc, StatusWordError):
+                        raise
+                    # Refused outright, not a wrong CAN (63xx): ask for the numbers instead.
+                    raise CanNotAcceptedError(
+                        f"PACE with the CAN refused ({exc}): the card needs the ID number and dates"
+                    ) from None
         self.select_application()
         if not key.document_number:
             raise CanNotAcceptedError("this card has no PACE: it needs the ID number and dates")
-        keys = bac.perform_bac(self.transport, key.mrz_information)
+        keys = self._either_layout(
+            key, lambda k: bac.perform_bac(self.transport, k.mrz_information)
+        )
         self.secure = SecureTransport(self.transport, keys)
         return "BAC"
+
+    def _either_layout(
+        self, key: AccessKey, open_with: Callable[[AccessKey], SessionKeys]
+    ) -> SessionKeys:
+        """Open the chip with the key; refused, once more with the CCCD number's other layout.
+
+        Both tries belong to the same attempt (the citizen's count of attempts is not
+        touched); the log says which layout opened the chip, never the number.
+        """
+        try:
+            return open_with(key)
+        except AccessControlError:
+            other = key.other_layout()
+            if other is None:
+                raise
+        keys = open_with(other)
+        log.info("access_key_layout", extra={"fields": {"layout": other.layout, "tries": 2}})
+        return keys
 
     def switch_keys(self, keys: SessionKeys) -> None:
         """New session keys (after chip authentication); the old ones are wiped."""
@@ -154,8 +204,12 @@ class ChipReader:
         return self.secure.send(command)
 
     def read_file(self, sfi: int, optional: bool = False) -> bytes | None:
-        """Read a whole elementary file by short file identifier (ISO 7816-4 §7.2.2)."""
-        head = self._read_chunk(0, 8, sfi)
+        """Read a whole elementary file (ISO 7816-4 §7.2.2), by SFI or by file identifier.
+
+        Every LDS1 file's identifier is 01xx with xx its short file identifier
+        (9303-10 Table 38), so ``sfi`` names both.
+        """
+        head = self._head(sfi)
         if head is None:
             if optional:
                 return None
@@ -179,6 +233,51 @@ class ChipReader:
                 raise ChipDataError(f"file {sfi:02X} ended after {len(data)} of {total} bytes")
             data += chunk
         return bytes(data[:total])
+
+    def _head(self, sfi: int) -> bytes | None:
+        """The first bytes of a file, or None when the chip has no such file.
+
+        READ BINARY with a short file identifier selects and reads in one command.
+        Chips without SFIs (older ones, and some current ones) refuse it with 6A82,
+        6A86 or 6D00, or answer something that is not the file: then the file is
+        selected by its identifier (ISO 7816-4 §7.1.1, SELECT P1=02) and read by
+        offset, and the whole read stays in that mode.  EF.CardAccess, read in the
+        master file before access control, does not decide the mode, and its absence
+        (6A82) just means a BAC-only chip.
+        """
+        if self.file_access == "fid":
+            return self._head_by_fid(sfi)
+        try:
+            head = self._read_chunk(0, 8, sfi)
+        except StatusWordError:
+            if self.file_access == "sfi":
+                raise
+            head = b""  # refused: perhaps a chip without SFIs
+        if self.file_access == "sfi" or (head is None and sfi == EF_CARD_ACCESS[1]):
+            return head
+        expected = _EXPECTED_TAGS.get(sfi, ())
+        if head and _first_tag(head) in expected:
+            if sfi != EF_CARD_ACCESS[1]:
+                self.file_access = "sfi"
+            return head
+        by_fid = self._head_by_fid(sfi)
+        if by_fid and _first_tag(by_fid) in expected:
+            if sfi != EF_CARD_ACCESS[1]:
+                self.file_access = "fid"
+                log.info("chip_file_access", extra={"fields": {"mode": "file identifier"}})
+            return by_fid
+        # Neither way gives the file's own tag: absent or malformed, whatever the mode.
+        return by_fid if by_fid is not None else (head or None)
+
+    def _head_by_fid(self, sfi: int) -> bytes | None:
+        response = self.send(select_file(0x0100 | sfi))
+        if response.sw == 0x6A82:
+            return None
+        if response.sw in (0x6982, 0x6988, 0x6987):
+            raise SecureMessagingError(f"SELECT refused ({response.sw:04X})")
+        if not response.ok:
+            raise StatusWordError(response.sw, "SELECT EF")
+        return self._read_chunk(0, 8, None)
 
     def _read_chunk(self, offset: int, length: int, sfi: int | None) -> bytes | None:
         command = read_binary(offset, length, sfi)
@@ -239,9 +338,16 @@ class ChipReader:
         self.progress(ReadStep.UNLOCKING)
         result.access_control = str(timed("access_control", lambda: self.authenticate(key)))
         self.progress(ReadStep.READING_DETAILS)
-        com = timed("EF.COM", lambda: self.read_file(EF_COM[1]))
-        assert isinstance(com, bytes)
-        result.files["COM"] = com
+        # EF.COM is advisory (9303-10 §4.6.1: an index, not covered by EF.SOD): the data
+        # groups are read whatever it lists, so a malformed or missing one is no reason
+        # to turn a citizen away.  Secure messaging and link failures still end the read.
+        try:
+            com = timed("EF.COM", lambda: self.read_file(EF_COM[1], optional=True))
+        except (ChipDataError, StatusWordError) as exc:
+            log.warning("ef_com_unreadable", extra={"fields": {"reason": str(exc)}})
+            com = None
+        if isinstance(com, bytes):
+            result.files["COM"] = com
         for number in groups:
             if number == 2:
                 self.progress(ReadStep.READING_PHOTO)
@@ -261,6 +367,23 @@ class ChipReader:
         if self.secure is not None:
             self.secure.keys.wipe()
             self.secure = None
+
+
+# The tag each file starts with, by SFI: an answer starting otherwise is not that file.
+_EXPECTED_TAGS: dict[int, tuple[int, ...]] = {
+    EF_COM[1]: (0x60,),
+    EF_SOD[1]: (0x77,),
+    EF_CARD_ACCESS[1]: (0x31,),
+    **{DG_FILES[number][1]: (tag,) for tag, number in DG_TAGS.items()},
+}
+_EXPECTED_TAGS[DG_FILES[2][1]] = (0x75, 0x7F61)  # DG2 without its outer tag (some chips)
+
+
+def _first_tag(data: bytes) -> int | None:
+    try:
+        return read_tag(data, 0)[0]
+    except ChipDataError:
+        return None
 
 
 def _unwrap_do53(data: bytes) -> bytes:

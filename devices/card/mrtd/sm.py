@@ -2,7 +2,8 @@
 
 A :class:`SecureMessaging` wraps a :class:`~devices.card.mrtd.apdu.Transport`:
 every command is protected (DO85/DO87 for data, DO97 for Le, DO8E for the
-MAC) and every response is checked (DO87, DO99, DO8E).  A response whose MAC
+MAC) and every response is checked (DO87, DO99, DO8E; a chip that leaves DO99
+out has its status taken from the trailer once the MAC verifies).  A response whose MAC
 does not verify, or that lacks one, ends the session with
 :class:`SecureMessagingError`: the send sequence counter can no longer be
 trusted, so nothing more may be sent under these keys.
@@ -125,10 +126,19 @@ def unprotect(keys: SessionKeys, raw: bytes) -> Response:
         raise
     except Exception as exc:
         raise SecureMessagingError("malformed protected response") from exc
-    if mac is None or sw is None or len(sw) != 2:
-        raise SecureMessagingError("protected response lacks DO99 or DO8E")
+    if mac is None:
+        raise SecureMessagingError("protected response lacks DO8E")
+    if sw is not None and len(sw) != 2:
+        raise SecureMessagingError("DO99 is not a status word")
     if not hmac.compare_digest(keys.mac(macced), mac):
         raise SecureMessagingError("response MAC does not verify")
+    if sw is None:
+        # Some chips leave DO'99 out (ISO 7816-4 §10.2 makes the processing status
+        # conditional; 9303-11 §9.8.5 includes it): once DO'8E has verified over the
+        # objects that are there, the status is the response trailer's, as JMRTD and
+        # other readers take it.  The trailer is not covered by the MAC, so only a
+        # verified response gets this far.
+        sw = response.sw.to_bytes(2, "big")
     data = b""
     if cryptogram:
         if len(cryptogram) % keys.block:

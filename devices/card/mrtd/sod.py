@@ -6,11 +6,13 @@ Passive authentication answers three questions:
    certificate it carries?  (RFC 5652 §5.4: the signature covers the DER of
    the signed attributes, whose messageDigest is the hash of the
    LDSSecurityObject.)
-2. Was that DS certificate issued by a CSCA in the technician's trust store?
+2. Was that DS certificate issued by a CSCA in the technician's trust store,
+   of the same country as the DS and as the MRZ's issuing state (9303-12 §7.1.1),
+   and not revoked by a CRL of that CSCA (the trust store's, or one in the SOD)?
 3. Does every data group that was read hash to the value in the SOD?
 
-The result is one of :class:`PaStatus`; a card whose data was altered is
-never accepted silently.
+The result is one of :class:`PaStatus`, naming the CSCA and the list (or file)
+that vouched for the card; a card whose data was altered is never accepted silently.
 """
 
 from __future__ import annotations
@@ -22,20 +24,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
 
 from asn1crypto import algos, cms, core
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from devices.card.mrtd.countries import alpha2
 from devices.card.mrtd.errors import ChipDataError
-from devices.card.mrtd.lds import names_file
+from devices.card.mrtd.lds import names_file, parse_dg1
+from devices.card.mrtd.masterlist import country_of
+from devices.card.mrtd.signatures import HASHES, verify_signature
 from devices.card.mrtd.tlv import read_tlv, tlv
+from devices.card.trust import TrustStore, load_trust_store
 
 log = logging.getLogger(__name__)
+
+__all__ = ["PaResult", "PaStatus", "Sod", "load_trust_store", "parse_sod", "passive_authentication"]
 
 
 class DataGroupHash(core.Sequence):
@@ -62,13 +67,7 @@ class LdsSecurityObject(core.Sequence):
 
 LDS_SECURITY_OBJECT_OID = "2.23.136.1.1.1"
 
-_HASHES = {
-    "sha1": hashes.SHA1,
-    "sha224": hashes.SHA224,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
+_HASHES = HASHES
 
 
 class PaStatus(StrEnum):
@@ -84,6 +83,20 @@ class PaResult:
     detail: str
     checked_groups: tuple[int, ...] = ()
     signer: str = ""
+    csca: str = ""  # the trusted CSCA that issued the signer (its subject)
+    source: str = ""  # the master list (or file) that put that CSCA in the trust store
+    issuer: x509.Certificate | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def csca_country(self) -> str:
+        return country_of(self.issuer.subject) if self.issuer is not None else ""
+
+    @property
+    def vouched_by(self) -> str:
+        """'CSCA … (master list …)' for a verified card, else ''."""
+        if self.status is not PaStatus.VERIFIED or not self.csca:
+            return ""
+        return f"{self.csca} ({self.source})" if self.source else self.csca
 
 
 @dataclass
@@ -124,40 +137,6 @@ def parse_sod(data: bytes) -> Sod:
     if algorithm not in _HASHES:
         raise ChipDataError(f"EF.SOD uses an unsupported hash ({algorithm})")
     return Sod(algorithm, hashes_by_group, signed, raw)
-
-
-def load_trust_store(folder: Path) -> list[x509.Certificate]:
-    """Every CSCA certificate (PEM or DER, .pem/.crt/.cer/.der) in ``folder``."""
-    certificates: list[x509.Certificate] = []
-    if not folder.is_dir():
-        return certificates
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() not in (".pem", ".crt", ".cer", ".der"):
-            continue
-        data = path.read_bytes()
-        try:
-            if b"-----BEGIN CERTIFICATE-----" in data:
-                certificates += x509.load_pem_x509_certificates(data)
-            else:
-                certificates.append(x509.load_der_x509_certificate(data))
-        except ValueError:
-            continue  # a stray file must not stop the kiosk; the technician CLI reports it
-    return certificates
-
-
-def _verify(public_key: object, signature: bytes, data: bytes, digest: str, sig_algo: str) -> None:
-    algorithm = _HASHES[digest]()
-    if isinstance(public_key, rsa.RSAPublicKey):
-        if sig_algo == "rsassa_pss":
-            public_key.verify(
-                signature, data, padding.PSS(padding.MGF1(algorithm), padding.PSS.AUTO), algorithm
-            )
-        else:
-            public_key.verify(signature, data, padding.PKCS1v15(), algorithm)
-    elif isinstance(public_key, ec.EllipticCurvePublicKey):
-        public_key.verify(signature, data, ec.ECDSA(algorithm))
-    else:
-        raise InvalidSignature("unsupported document signer key")
 
 
 class _VerdictError(Exception):
@@ -221,6 +200,11 @@ def passive_authentication(
             "passive_authentication",
             extra={"fields": {"status": result.status.value, "reason": result.detail}},
         )
+    else:  # who vouched for the card: a state's CSCA and the list it came from
+        log.info(
+            "passive_authentication",
+            extra={"fields": {"status": "verified", "csca": result.csca, "source": result.source}},
+        )
     return result
 
 
@@ -263,14 +247,94 @@ def _passive_authentication(
     with _step("EF.SOD signed attributes"):
         signed_bytes = _signed_attributes(signer_info, sod.encap_content, digest)
     try:
-        _verify(public_key, signer_info["signature"].native, signed_bytes, digest, sig_algo)
+        verify_signature(
+            public_key, signer_info["signature"].native, signed_bytes, digest, sig_algo
+        )
     except InvalidSignature:
         return PaResult(PaStatus.DATA_ALTERED, "EF.SOD signature does not verify", tuple(checked))
     except Exception as exc:
         return PaResult(PaStatus.DATA_ALTERED, f"EF.SOD signature: {_reason(exc)}")
     # 2. The chain to a trusted CSCA.
     with _step("document signer certificate"):
-        return _chain(ds, signer, trust_store, now or datetime.now(UTC), tuple(checked))
+        result = _chain(ds, signer, trust_store, now or datetime.now(UTC), tuple(checked))
+    if result.status is not PaStatus.VERIFIED:
+        return result
+    with _step("revocation", PaStatus.SIGNER_NOT_TRUSTED):
+        revoked = _revoked(ds, trust_store, sod.signed_data, result)
+    if revoked is not None:
+        return revoked
+    with _step("DG1 issuing state", PaStatus.SIGNER_NOT_TRUSTED):
+        return _issuing_state(groups.get(1), result)
+
+
+def _issuing_state(dg1: bytes | None, result: PaResult) -> PaResult:
+    """The MRZ's issuing state must be the CSCA's country (9303-11 §5.1.1).
+
+    DG1's hash was checked above, so it is parsed here as the signer wrote it.
+    """
+    if dg1 is None:
+        return result
+    state = parse_dg1(dg1).issuing_state
+    expected = alpha2(state)
+    csca_country = result.csca_country
+    if expected is None or expected != csca_country:
+        return PaResult(
+            PaStatus.SIGNER_NOT_TRUSTED,
+            f"the document's issuing state ({state.replace('<', '') or '?'}) is not the "
+            f"country of its CSCA ({csca_country or '?'})",
+            result.checked_groups,
+            result.signer,
+        )
+    return result
+
+
+def _crls(
+    trust_store: list[x509.Certificate], signed: cms.SignedData
+) -> list[x509.CertificateRevocationList]:
+    """The trust store's CRLs, and any the SOD carries (RFC 5652 §5.1 crls)."""
+    crls = list(trust_store.crls) if isinstance(trust_store, TrustStore) else []
+    for choice in signed["crls"] or []:
+        if choice.name == "crl":
+            crls.append(x509.load_der_x509_crl(choice.chosen.dump()))
+    return crls
+
+
+def _revoked(
+    ds: x509.Certificate,
+    trust_store: list[x509.Certificate],
+    signed: cms.SignedData,
+    result: PaResult,
+) -> PaResult | None:
+    """A CRL the DS's own CSCA signed that lists the DS: not trusted (9303-12 §7.1.4).
+
+    A CRL that does not verify with that CSCA is ignored (anyone can write one).
+    """
+    issuer = result.issuer
+    assert issuer is not None
+    for crl in _crls(trust_store, signed):
+        if not _same_name(crl.issuer, issuer.subject):
+            continue
+        try:
+            genuine = crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            genuine = False
+        if not genuine:
+            log.warning("crl_signature_invalid")
+            continue
+        entry = crl.get_revoked_certificate_by_serial_number(ds.serial_number)
+        if entry is not None:
+            return PaResult(
+                PaStatus.SIGNER_NOT_TRUSTED,
+                f"document signer {result.signer} was revoked by its CSCA on "
+                f"{entry.revocation_date_utc:%Y-%m-%d}",
+                result.checked_groups,
+                result.signer,
+            )
+    return None
+
+
+def _same_name(a: x509.Name, b: x509.Name) -> bool:
+    return asn1_x509.Name.load(a.public_bytes()) == asn1_x509.Name.load(b.public_bytes())
 
 
 def _signer_info(signed: cms.SignedData) -> tuple[cms.SignerInfo, str, str]:
@@ -427,6 +491,15 @@ def _chain(
             checked,
             signer,
         )
+    ds_country, csca_country = country_of(ds.subject), country_of(issuer.subject)
+    if ds_country != csca_country:
+        return PaResult(
+            PaStatus.SIGNER_NOT_TRUSTED,
+            f"document signer {signer} is of another country ({ds_country or '?'}) than its "
+            f"CSCA ({csca_country or '?'})",
+            checked,
+            signer,
+        )
     if not (ds.not_valid_before_utc <= now <= ds.not_valid_after_utc):
         return PaResult(
             PaStatus.SIGNER_NOT_TRUSTED,
@@ -445,4 +518,15 @@ def _chain(
             )
     except x509.ExtensionNotFound:
         pass
-    return PaResult(PaStatus.VERIFIED, f"signed by {signer}", checked, signer)
+    csca = issuer.subject.rfc4514_string()
+    source = trust_store.source_of(issuer) if isinstance(trust_store, TrustStore) else ""
+    vouched = f"{csca} ({source})" if source else csca
+    return PaResult(
+        PaStatus.VERIFIED,
+        f"signed by {signer}; CSCA {vouched}",
+        checked,
+        signer,
+        csca,
+        source,
+        issuer,
+    )

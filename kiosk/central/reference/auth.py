@@ -42,6 +42,11 @@ ROUTES = (
     ("POST", f"{p.API}/ratings", "rating", p.MAX_RATING_BODY, True),
     ("POST", f"{p.API}/heartbeat", "heartbeat", p.MAX_HEARTBEAT_BODY, False),
     ("GET", f"{p.API}/catalogue", "catalogue", 0, False),
+    # Staff support (kiosk.central.reference.calls): a call, its state, audit entries.
+    ("POST", f"{p.API}/calls", "call", 1024, True),
+    ("GET", f"{p.API}/calls/{{code}}", "call_status", 0, False),
+    ("POST", f"{p.API}/audit", "audit", 512 * 1024, False),
+    ("GET", f"{p.API}/staff", "staff_list", 0, False),
 )
 
 

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kiosk.base.dossier import CODE_PATTERN, code_day_and_number
 from kiosk.central import protocol as p
 from kiosk.central.reference.auth import ROUTES, Admission, Gatekeeper
+from kiosk.central.reference.calls import StaffCalls
 from kiosk.central.reference.limits import Limits, TokenBuckets, retry_after
 from kiosk.central.reference.models import (
     Base,
@@ -54,6 +55,7 @@ from kiosk.central.reference.models import (
     add_missing_columns,
     make_engine,
 )
+from kiosk.central.reference.pages import Pages
 from kiosk.central.reference.transport import (
     FaultPlan,
     Response,
@@ -101,6 +103,8 @@ class CentralService:
         self.gate = Gatekeeper(self._sessions, lambda: self.clock())
         self.limits = Limits()
         self.catalogue_envelope: bytes | None = None
+        self.staff_calls = StaffCalls(self.engine)  # staff calls and audit entries
+        self.pages = Pages(self)  # plain HTML for the centre's staff (/staff/…)
         if catalogue is not None:
             self.publish_catalogue(catalogue)
 
@@ -210,6 +214,8 @@ class CentralService:
         self, method: str, target: str, headers: dict[str, str], length: int
     ) -> Admission | Response:
         """Before the body is read: route, length and (RFC 9421) the signature."""
+        if self.pages.serves(method, target):  # a person's browser: no kiosk signature
+            return self.pages if length <= 4096 else _error(413, "too_large")
         return self.gate.admit(method, target, _lower(headers), length)
 
     @property
@@ -231,6 +237,8 @@ class CentralService:
         admission: Admission | None = None,
     ) -> Response:
         headers = _lower(headers)
+        if admission is self.pages or (admission is None and self.pages.serves(method, target)):
+            return self.pages.handle(method, target)
         if admission is None:
             admitted = self.admit(method, target, headers, len(body))
             if isinstance(admitted, Response):
@@ -252,6 +260,8 @@ class CentralService:
                 return self._rating(kiosk_id, headers, body)
             if route.name == "heartbeat":
                 return self._heartbeat(kiosk_id, body)
+            if route.name in ("call", "call_status", "audit", "staff_list"):
+                return self.staff_calls.handle(route.name, kiosk_id, route.code, headers, body)
             return self._catalogue(headers)
         except p.ProtocolError as exc:
             return _error(422, "invalid", str(exc))

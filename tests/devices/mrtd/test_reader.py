@@ -98,9 +98,20 @@ def test_wrong_le_is_retried_with_the_length_the_card_gives() -> None:
 
 
 def test_a_missing_optional_file_is_none_and_a_missing_required_one_an_error() -> None:
-    transport = ScriptedTransport([("00B08E0008", "6A82"), ("00B08E0008", "6A82")])
+    # Before any file has been read by SFI, 6A82 may be a chip without SFIs: the
+    # file is selected by its identifier once; once SFIs have worked, 6A82 is absence.
+    transport = ScriptedTransport(
+        [
+            ("00B08E0008", "6A82"),
+            ("00A4020C02010E", "6A82"),
+            ("00B09E0008", "6003AABBCC9000"),
+            ("00B08E0008", "6A82"),
+        ]
+    )
     reader = ChipReader(transport)
     assert reader.read_file(0x0E, optional=True) is None
+    assert reader.read_file(0x1E) == bytes.fromhex("6003AABBCC")
+    assert reader.file_access == "sfi"
     with pytest.raises(Exception, match="not found"):
         reader.read_file(0x0E)
 

@@ -6,9 +6,11 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 from devices.camera.simulator import SimulatedCamera
-from kiosk.scan.qr import QrScanner, decode_qr, qr_frame
+from kiosk.scan.qr import QrScanner, decode_opencv, decode_qr, decode_zxing, qr_frame
+from tests.qr_frames import CARD_QR, Condition, frame
 
 TEXT = "001185012345|185012345|Tran Thi Ngoc Anh|14031985|Nu|So 12|10052023||"
 
@@ -47,3 +49,38 @@ def test_a_scanner_without_a_code_in_view_looks_until_stopped() -> None:
         camera.stop()
         camera.join()
     assert found == []
+
+
+# The card's QR code held at the camera (issue 12): zxing-cpp first -------------------------
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        Condition("clear"),  # a clear card close to the camera
+        Condition("blurred and turned", blur_sigma=0.6, roll_deg=-8, seed=4),
+        Condition("tilted", yaw_deg=25, pitch_deg=15, seed=2),
+    ],
+    ids=lambda c: c.name,
+)
+def test_zxing_reads_the_card_qr_that_opencvs_default_detector_misses(condition) -> None:
+    image = frame(condition)
+    assert decode_zxing(image) == CARD_QR
+    assert decode_opencv(image) is None  # as found: the kiosk's decoder until now
+    assert decode_qr(image) == CARD_QR  # what the scanner uses
+
+
+def test_the_scanner_reads_a_card_held_at_the_camera() -> None:
+    camera = SimulatedCamera([frame(Condition("held", yaw_deg=20, seed=5))], fps=30)
+    found: list[str] = []
+    done = threading.Event()
+    scanner = QrScanner(camera, lambda text: (found.append(text), done.set()), interval_s=0.01)
+    camera.start()
+    scanner.start()
+    try:
+        assert done.wait(5)
+        assert scanner.stop(timeout_s=3)
+    finally:
+        camera.stop()
+        camera.join()
+    assert found == [CARD_QR]

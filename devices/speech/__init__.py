@@ -1,0 +1,1 @@
+"""Speech output: the interface, espeak-ng in its own process, and a simulator."""
