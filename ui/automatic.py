@@ -585,6 +585,9 @@ def run_tour(
     core.stop()
     window.close()
     window.deleteLater()
+    # Deleted now, not at some later turn of an event loop that may never come: a window
+    # left alive would be restyled with every theme change of the next one.
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     app.processEvents()
     if own_tmp is not None:
         own_tmp.cleanup()

@@ -258,8 +258,8 @@ def check_database(_config: KioskConfig, root: Path) -> CheckResult:
 def check_trust_store(config: KioskConfig, _root: Path) -> CheckResult:
     folder = config.devices.trust_store
     remedy = (
-        "import the CSCA master list from the centre in technician mode, or copy the CSCA "
-        "certificates (.pem/.der) into the folder and kiosk config set devices.trust_store DIR"
+        "kiosk config set devices.trust_store DIR, then import the CSCA master list: "
+        "kiosk trust import FILE (or in technician mode; docs/trust.md)"
     )
     if not folder:
         return _result("trust_store", Status.FAIL, "devices.trust_store is not set", remedy)

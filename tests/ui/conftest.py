@@ -115,6 +115,21 @@ class UiKiosk:
         self.qtbot.mouseClick(self.find(name), Qt.MouseButton.LeftButton)
 
 
+@pytest.fixture(autouse=True)
+def _delete_closed_windows() -> Iterator[None]:
+    """After each test, delete what it closed: pytest-qt's deleteLater would wait for an
+    event loop turn that never comes between tests, and every window left alive is
+    restyled again at each theme change of the tests after it (seconds each)."""
+    yield
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is not None:
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        app.processEvents()
+
+
 @pytest.fixture
 def ui_kiosk(qtbot, config: KioskConfig, clock: FakeClock) -> Iterator[UiKiosk]:
     application()

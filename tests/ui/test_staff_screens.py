@@ -86,7 +86,7 @@ def test_staff_sign_in_dashboard_override_and_help_coming(ui_kiosk) -> None:
     # "Gọi nhân viên" from the form: once acknowledged, the citizen is told help is coming.
     core.staff.call()
     ui_kiosk.wait_for(Step.STAFF_HELP)
-    assert "Kiosk đang báo cho nhân viên" in shown_text(help_screen)
+    assert "Ki-ốt đang báo cho nhân viên" in shown_text(help_screen)
     core.staff.acknowledged(core.staff.call_id)
     ui_kiosk.qtbot.waitUntil(
         lambda: "Nhân viên đang đến hỗ trợ bạn" in shown_text(help_screen), timeout=3000

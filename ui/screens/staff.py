@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
@@ -247,6 +247,14 @@ class StaffSignInScreen(Screen):
         (self.pin if self.core.staff.card_sha256 else self.staff_id).setFocus()
 
 
+class _DossierList(QListWidget):
+    """Asks for two entries' height and takes what the screen has beyond it: the actions
+    under it stay on the screen rather than below a scroll."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), 2 * 52 + 4)
+
+
 class StaffDashboardScreen(Screen):
     step = Step.STAFF_DASHBOARD
 
@@ -258,9 +266,12 @@ class StaffDashboardScreen(Screen):
         self.devices = label()
         for widget in (self.outbox, self.devices):
             self.body.addWidget(widget)
+        # The list's heading and its actions on one row: the list keeps the room.
         self.heading = label("sectionTitle")
-        self.body.addWidget(self.heading)
-        self.dossiers = QListWidget()
+        actions = QHBoxLayout()
+        actions.addWidget(self.heading, 1)
+        self.body.addLayout(actions)
+        self.dossiers = _DossierList()
         self.dossiers.setObjectName("staff_dossiers")
         # Entries are touched to pick one: each at least a finger's height (44 px).
         self.dossiers.setStyleSheet("QListWidget::item { min-height: 52px; }")
@@ -279,11 +290,8 @@ class StaffDashboardScreen(Screen):
         refresh = button("staff_refresh")
         self.bind(refresh.setText, "staff.dashboard.refresh")
         refresh.clicked.connect(core.staff.refresh)
-        actions = QHBoxLayout()
         for widget in (self.retry, self.reprint, refresh):
             actions.addWidget(widget)
-        actions.addStretch(1)
-        self.body.addLayout(actions)
         self.done = label("notice")
         self.done.hide()
         self.body.addWidget(self.done)

@@ -52,6 +52,8 @@ def part(driver: Any) -> Iterator[Condition]:
     board = window.screens[S.STAFF_DASHBOARD]
     yield lambda: board.board is not None
     yield driver.settle()
+    for action in (board.retry, board.reprint):  # under the list, not below a scroll
+        driver.require_in_view(action, f"the dashboard's {action.objectName()} button")
     driver.shot("staff-dashboard")
 
     # An assisted session: the citizen's card, then the face check fails to staff.
