@@ -13,17 +13,8 @@ from kiosk.payment import parse_payload
 from kiosk.runtime.flow import Step, Trigger
 from kiosk.scan.qr import qr_frame
 from tests.ui.conftest import UiKiosk
+from ui.tour_parts.payment import CRIMINAL_RECORD  # the demo's answers, once
 
-CRIMINAL_RECORD = {
-    "certificate_type": "type_1",
-    "fee_group": "standard",
-    "father_name": "Trần Văn Bình",
-    "mother_name": "Lê Thị Hoa",
-    "spouse_name": "",
-    "purpose": "Bổ sung hồ sơ xin việc",
-    "copies": "1",
-    "phone": "0912345678",
-}
 DUE = "30/11/2026"  # 10 calendar days from Friday 20/11/2026: Monday 30/11
 
 

@@ -15,17 +15,7 @@ from kiosk.runtime.flow import Step
 from offline_cache.sealing import open_sealed
 from tests.conftest import BIRTH_ANSWERS
 from tests.kiosk.journeys.conftest import Rig
-
-CRIMINAL_RECORD = {
-    "certificate_type": "type_1",
-    "fee_group": "standard",
-    "father_name": "Trần Văn Bình",
-    "mother_name": "Lê Thị Hoa",
-    "spouse_name": "",
-    "purpose": "Bổ sung hồ sơ xin việc",
-    "copies": "1",
-    "phone": "0912345678",
-}
+from ui.tour_parts.payment import CRIMINAL_RECORD  # the demo's answers, once
 
 
 def submit(
