@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 # printer-state-reasons (RFC 8011 §5.4.12, PWG 5100.9) that stop a receipt, with the
 # citizen's message; a reason may carry a -error, -warning or -report suffix.
@@ -132,6 +132,36 @@ class CancelBook:
     def cancelled(self, epoch: int, name: str) -> bool:
         with self._lock:
             return any(e > epoch and name.startswith(p) for e, p in self._cancels)
+
+
+class ThreadedPrinter:
+    """The interface on the printer's own thread, shared by the adapters: a subclass sets
+    ``self._thread`` (a :class:`devices.worker.DeviceThread`) and ``self._book``, and
+    writes ``_print(pdf, job_name, epoch)`` and ``_status()``, both run on that thread."""
+
+    _thread: Any
+    _book: CancelBook
+
+    def print_pdf(self, pdf: bytes, job_name: str) -> Future[PrintJob]:
+        return self._thread.call(self._print, bytes(pdf), job_name, self._book.now())
+
+    def status(self) -> Future[PrinterStatus]:
+        return self._thread.call(self._status)
+
+    def cancel_pending(self, prefix: str = "") -> None:
+        """Cancel every job sent or queued so far whose name starts with ``prefix`` (the
+        printer's thread does it within a poll)."""
+        self._book.cancel(prefix)
+
+    def stop(self) -> None:
+        self.cancel_pending()
+        self._thread.stop()
+
+    def _print(self, pdf: bytes, job_name: str, epoch: int) -> PrintJob:
+        raise NotImplementedError
+
+    def _status(self) -> PrinterStatus:
+        raise NotImplementedError
 
 
 def count_pages(pdf: bytes) -> int:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import Future
 from typing import Any
 
 from devices.printer.base import (
@@ -28,6 +27,7 @@ from devices.printer.base import (
     PrinterError,
     PrinterStatus,
     PrintJob,
+    ThreadedPrinter,
     count_pages,
     media_for,
 )
@@ -57,7 +57,7 @@ def _connect(server: str) -> Any:
     return cups.Connection(host=server)
 
 
-class CupsPrinter:
+class CupsPrinter(ThreadedPrinter):
     def __init__(
         self,
         queue_name: str = "",
@@ -71,22 +71,6 @@ class CupsPrinter:
         self.poll_s = poll_s
         self._thread = DeviceThread("printer")
         self._book = CancelBook()
-
-    # The interface ----------------------------------------------------------------------
-    def print_pdf(self, pdf: bytes, job_name: str) -> Future[PrintJob]:
-        return self._thread.call(self._print, bytes(pdf), job_name, self._book.now())
-
-    def status(self) -> Future[PrinterStatus]:
-        return self._thread.call(self._status)
-
-    def cancel_pending(self, prefix: str = "") -> None:
-        """Cancel every job sent or queued so far whose name starts with ``prefix`` (the
-        printer's thread does it within a poll)."""
-        self._book.cancel(prefix)
-
-    def stop(self) -> None:
-        self.cancel_pending()
-        self._thread.stop()
 
     # On the printer's thread --------------------------------------------------------------
 

@@ -14,13 +14,18 @@ from __future__ import annotations
 import io
 import threading
 import time
-from concurrent.futures import Future
 
-from devices.printer.base import CancelBook, PrinterError, PrinterStatus, PrintJob
+from devices.printer.base import (
+    CancelBook,
+    PrinterError,
+    PrinterStatus,
+    PrintJob,
+    ThreadedPrinter,
+)
 from devices.worker import DeviceThread
 
 
-class SimulatedPrinter:
+class SimulatedPrinter(ThreadedPrinter):
     def __init__(self, delay_s: float = 0.0, timeout_s: float = 45.0) -> None:
         self.delay_s = delay_s  # how long the paper takes to come out
         self.timeout_s = timeout_s
@@ -61,21 +66,8 @@ class SimulatedPrinter:
             "simulator", self.state, tuple(sorted(self.reasons)), self.accepting, "simulated"
         )
 
-    # The interface ----------------------------------------------------------------------
-    def print_pdf(self, pdf: bytes, job_name: str) -> Future[PrintJob]:
-        return self._thread.call(self._print, bytes(pdf), job_name, self._book.now())
-
-    def status(self) -> Future[PrinterStatus]:
-        return self._thread.call(self.snapshot)
-
-    def cancel_pending(self, prefix: str = "") -> None:
-        """Cancel every job sent or queued so far whose name starts with ``prefix`` (the
-        printer's thread does it within a poll)."""
-        self._book.cancel(prefix)
-
-    def stop(self) -> None:
-        self.cancel_pending()
-        self._thread.stop()
+    def _status(self) -> PrinterStatus:
+        return self.snapshot()
 
     def _print(self, pdf: bytes, job_name: str, epoch: int) -> PrintJob:
         if self._book.cancelled(epoch, job_name):
