@@ -244,6 +244,8 @@ class AutomaticDriver(QObject):
             self.switch_language_at = None
             other = "en" if self.core.tr.language == "vi" else "vi"
             self.click(f"lang_{other}")
+        # The step this shot is of: a short one (submitting) may end while it is checked.
+        self.window.setProperty("tourStep", self.core.step.value)
         QApplication.processEvents()
         self.languages[name] = self.core.tr.language
         if self.screenshot_dir is not None:  # first: a screen the checks fail is looked at

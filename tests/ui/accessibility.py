@@ -295,7 +295,8 @@ def screen_key(window: KioskWindow, name: str) -> str:
     layer = top_layer(window)
     if layer is not None:
         return layer.objectName() or type(layer).__name__
-    return window.core.step.value
+    # The step the tour took the shot of (a short step may have ended since).
+    return window.property("tourStep") or window.core.step.value
 
 
 @dataclass
