@@ -15,7 +15,7 @@ STATE_DIR=/var/lib/vn-kiosk
 UNIT_DIR=/etc/systemd/system
 SOURCE=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 # pyscard and pycups build against libpcsclite and libcups; cage needs Xwayland to start.
-PACKAGES="cage xwayland pcscd libccid cups cups-client printer-driver-cups-pdf \
+PACKAGES="cage xwayland pcscd libccid cups cups-client printer-driver-cups-pdf espeak-ng sox \
 libpcsclite-dev libcups2-dev swig pkg-config build-essential python3 python3-venv python3-dev \
 fonts-noto-core libgl1 libegl1 libxkbcommon0 libfontconfig1 libwayland-client0 \
 libwayland-cursor0 libwayland-egl1"
@@ -36,7 +36,7 @@ echo "2/6 the dedicated user 'kiosk' (no password, no shell login)"
 if ! id kiosk >/dev/null 2>&1; then
     run useradd --system --home-dir "$STATE_DIR" --shell /usr/sbin/nologin kiosk
 fi
-run usermod -a -G video,render,input,lp kiosk
+run usermod -a -G video,render,input,lp,audio kiosk  # audio: speech and the call chime
 
 echo "3/6 the application in $PREFIX"
 run mkdir -p "$PREFIX"

@@ -51,6 +51,9 @@ class Speaker(Protocol):
 
     def stop(self) -> None: ...
 
+    def chime(self) -> None:
+        """Sound the call chime (a citizen asked for staff); never cut off by speech."""
+
     def forget(self) -> None:
         """The visit ended: nothing of what was said may be kept (it may have been personal)."""
 
@@ -68,6 +71,9 @@ class SilentSpeaker:
 
     def stop(self) -> None:
         """Nothing to cut off."""
+
+    def chime(self) -> None:
+        """No sound."""
 
     def forget(self) -> None:
         """Nothing kept."""

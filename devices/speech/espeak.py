@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 
 from devices.speech.base import Voice
+from devices.speech.chime import ChimePlayer
 from kiosk.base.events import Signal
 
 log = logging.getLogger(__name__)
@@ -64,8 +65,14 @@ def render_wav(text: str, language: str, wav: Path, voice: Voice | None = None) 
 
 
 class EspeakSpeaker:
-    def __init__(self, voice: Voice | None = None, output: Path | None = None) -> None:
+    def __init__(
+        self,
+        voice: Voice | None = None,
+        output: Path | None = None,
+        chime: ChimePlayer | None = None,
+    ) -> None:
         self.voice = voice or Voice()
+        self.chime_player = chime or ChimePlayer()
         self.output = output  # a WAV file instead of the sound card (tests, a technician)
         self.headset_changed = Signal("headset_changed")
         self._cond = threading.Condition()
@@ -87,6 +94,10 @@ class EspeakSpeaker:
             self._pending = None
             self._kill()
 
+    def chime(self) -> None:
+        """The call chime, played beside speech (a new screen's words do not cut it off)."""
+        self.chime_player.ring()
+
     def forget(self) -> None:
         """Nothing is kept once said; what was not said yet goes."""
         self.stop()
@@ -105,6 +116,7 @@ class EspeakSpeaker:
             self._kill()
             self._cond.notify_all()
         self._thread.join(2.0)
+        self.chime_player.close()
 
     def _kill(self) -> None:
         if self._process is not None and self._process.poll() is None:

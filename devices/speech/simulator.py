@@ -19,6 +19,7 @@ class SimulatedSpeaker:
         self.transcript: list[Utterance] = []
         self.cut_off = 0  # how many times speech was cut off (a new text or stop)
         self.speaking: Utterance | None = None  # until the next say or stop
+        self.chimes = 0  # call chimes sounded
 
     def say(self, text: str, language: str, *, headset: bool) -> None:
         with self._lock:
@@ -32,6 +33,10 @@ class SimulatedSpeaker:
             if self.speaking is not None:
                 self.cut_off += 1
             self.speaking = None
+
+    def chime(self) -> None:
+        with self._lock:
+            self.chimes += 1
 
     def plug_headset(self, plugged: bool) -> None:
         """A headset was plugged into (or pulled from) the kiosk's jack."""

@@ -127,6 +127,8 @@ class StaffJourney(Journey):
         if self.context.fire(Trigger.STAFF_CALLED) is None:
             return
         log.info("staff_called", extra={"fields": {"step": source.value}})
+        if self.context.config.devices.call_chime:  # heard by staff nearby at once
+            self.context.devices.speaker.chime()
         if self.desk is None:
             return
         call_id = secrets.token_hex(16)

@@ -189,6 +189,7 @@ class DeviceSettings:
     speech_volume: int = setting(
         100, "Loudness, espeak-ng amplitude (100 its default).", minimum=10, maximum=200
     )
+    call_chime: bool = setting(True, "Sound a chime when a citizen calls for staff.")
 
 
 @dataclass(frozen=True)

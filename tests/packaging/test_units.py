@@ -77,6 +77,8 @@ def test_the_install_script_says_each_step_in_a_dry_run() -> None:
     assert "+ useradd --system" in out.stdout
     assert "+ systemctl enable kiosk.service" in out.stdout
     assert "cage" in out.stdout and "pcscd" in out.stdout
+    # A kiosk that can speak and chime: the engine, a player, and the sound card's group.
+    assert "espeak-ng" in out.stdout and " sox " in out.stdout and ",audio " in out.stdout
 
 
 @pytest.fixture

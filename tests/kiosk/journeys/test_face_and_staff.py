@@ -64,3 +64,21 @@ def test_calling_staff_from_a_step_returns_there_afterwards(rig: Rig) -> None:
     assert rig.step is Step.STAFF_HELP
     rig.context.fire(Trigger.STAFF_DONE)
     assert rig.step is Step.CHOOSE_SERVICE
+
+
+def test_a_call_sounds_the_chime_once_so_staff_nearby_look_up(rig: Rig) -> None:
+    from devices.speech.simulator import SimulatedSpeaker
+
+    speaker = rig.context.devices.speaker
+    assert isinstance(speaker, SimulatedSpeaker)
+    staff = StaffJourney(rig.context, _face_journey(rig))
+    rig.route(staff, at=Step.CHOOSE_SERVICE)
+    staff.call()
+    assert rig.step is Step.STAFF_HELP and speaker.chimes == 1
+    staff.call()  # pressed again while waiting: already called, no second chime
+    assert speaker.chimes == 1
+    rig.context.fire(Trigger.STAFF_DONE)
+
+    rig.context.config = rig.context.config.replace(devices={"call_chime": False})
+    staff.call()  # a centre that turned the chime off: the call still goes, silently
+    assert rig.step is Step.STAFF_HELP and speaker.chimes == 1
