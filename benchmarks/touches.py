@@ -282,6 +282,8 @@ def _driver_class() -> type:
             yield self.at(S.CHOOSE_SERVICE)
             yield self.settle(50)
             procedure = core.catalogue.procedure(code)
+            self.tap("category_filter")  # the areas are folded under one button
+            yield self.settle(50)
             self.tap(f"category_{procedure.category}")
             yield self.settle(50)
             self.tap(f"procedure_{code}")

@@ -103,6 +103,8 @@ class KioskCore:
         self.staff = StaffJourney(context, self.face)
         self.identify.staff_card = self.staff.take_staff_card  # a staff member's own card
         self.submission.dossier_queued.connect(self.staff.dossier_queued)
+        self.submission.print_failed.connect(self.staff.receipt_not_printed)  # staff alerted
+        self.submission.alerts_centre = lambda: self.staff.relay is not None
         self.speech = SpeechGuide(context, devices.speaker)  # spoken guidance, any step
         self.journeys = Journeys(
             [

@@ -136,6 +136,11 @@ class CallRow:
     state: str  # pending | sent | acknowledged | closed
     attempts: int
     last_error: str | None
+    # An alert the kiosk raises itself (no citizen asked): why, e.g. "receipt_not_printed",
+    # its detail (the printer's reason: "paper_out") and the dossier it concerns.
+    reason: str | None = None
+    detail: str | None = None
+    dossier_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -276,7 +281,20 @@ class StaffStore:
             db.execute(delete(lockouts).where(lockouts.c.staff_id == staff_id))
 
     # Staff calls ---------------------------------------------------------------------
-    def add_call(self, call_id: str, step: str, now: datetime) -> None:
+    def add_call(
+        self,
+        call_id: str,
+        step: str,
+        now: datetime,
+        *,
+        reason: str | None = None,
+        detail: str | None = None,
+        dossier_code: str | None = None,
+    ) -> None:
+        """A call to send; an alert the kiosk raises itself has a ``reason`` (no new
+        columns this round: the three ride in ``step`` as ``step|reason|detail|code``)."""
+        if reason is not None:
+            step = _ALERT_SEP.join((step, reason, detail or "", dossier_code or ""))
         with self._unit() as db:
             db.execute(
                 insert(calls).values(
@@ -304,8 +322,12 @@ class StaffStore:
             values["acknowledged_at"] = now
         if error is not None:
             values["attempts"] = calls.c.attempts + 1
-        with self._unit() as db:
-            db.execute(update(calls).where(calls.c.call_id == call_id).values(values))
+        with self._unit() as db:  # a withdrawn call stays withdrawn (the relay may race it)
+            db.execute(
+                update(calls)
+                .where(calls.c.call_id == call_id, calls.c.state != "withdrawn")
+                .values(values)
+            )
 
     # The audit log -------------------------------------------------------------------
     def append_audit(self, make: Callable[[int, str], AuditRow]) -> AuditRow:
@@ -411,8 +433,22 @@ def _account(row: Any) -> AccountRow:
     )
 
 
+_ALERT_SEP = "|"
+
+
 def _call(row: Any) -> CallRow:
-    return CallRow(row.call_id, row.step, row.called_at, row.state, row.attempts, row.last_error)
+    step, reason, detail, code = (row.step.split(_ALERT_SEP) + [""] * 3)[:4]
+    return CallRow(
+        row.call_id,
+        step,
+        row.called_at,
+        row.state,
+        row.attempts,
+        row.last_error,
+        reason or None,
+        detail or None,
+        code or None,
+    )
 
 
 __all__ = [

@@ -15,7 +15,8 @@ One background thread (never the GUI thread).  The policy, declared once in
   pauses sending: the credential, not the dossier, needs fixing;
 - when a send or a heartbeat succeeds after failures, the network is back:
   every waiting dossier becomes due at once (the backoff resets);
-- every heartbeat carries the numbering's high-water mark, and the centre's
+- every heartbeat carries its send time (``sent_at``: the centre keeps the newest)
+  and the numbering's high-water mark, and the centre's
   answer (the highest numbers it has seen from this kiosk) raises it: that is
   how a kiosk that lost its data folder learns where to go on numbering from
   (``offline_cache/numbering.py``).
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from kiosk.base.central import Accepted, DossierUpload, KioskRefused, Outcome, Refused, RetryLater
+from kiosk.base.loop import BackgroundLoop
 from offline_cache.outbox import Claim, Outbox
 
 log = logging.getLogger(__name__)
@@ -74,13 +75,15 @@ class SyncReport:
     last_error: str | None = None
 
 
-class SyncWorker:
+class SyncWorker(BackgroundLoop):
     """Drains the outbox into the centre.
 
     ``run_once`` does one pass on the caller's thread (the CLI, tests);
     ``start`` runs passes on a daemon thread until ``stop``; ``kick`` wakes it
     (a dossier was just queued).
     """
+
+    thread_name = "sync-worker"
 
     def __init__(
         self,
@@ -95,6 +98,7 @@ class SyncWorker:
         on_change: Callable[[SyncReport], None] | None = None,
         chores: list[tuple[float, Callable[[], object]]] | None = None,
     ) -> None:
+        super().__init__()
         self.outbox = outbox
         self.central = central
         self.backoff = backoff or Backoff()
@@ -105,9 +109,8 @@ class SyncWorker:
         self._on_change = on_change
         # Other periodic work on this thread (interval in seconds, function): catalogue checks.
         self.chores = list(chores or [])
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._next_heartbeat = 0.0  # time.monotonic() of the thread's next heartbeat
+        self._chores_due: list[float] = []
         self._failures = 0  # consecutive retryable failures: the network's state
         self.online: bool | None = None
         self.last_error: str | None = None
@@ -202,6 +205,9 @@ class SyncWorker:
 
     def heartbeat(self) -> Outcome:
         payload = dict(self.heartbeat_payload() if self.heartbeat_payload else {})
+        # The kiosk's own send time: the centre keeps the newest heartbeat by it, whatever
+        # order copies arrive in (a retry, a second worker).
+        payload["sent_at"] = round(time.time(), 3)
         try:
             mark = self.outbox.numbering_mark()
             if mark is not None:
@@ -227,41 +233,29 @@ class SyncWorker:
         except Exception:  # a full disk or a damaged store: the next heartbeat tries again
             log.exception("numbering_adopt_failed")
 
-    # The thread -------------------------------------------------------------------
+    # The thread (kiosk.base.loop) -------------------------------------------------
     def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="sync-worker", daemon=True)
-        self._thread.start()
+        # A heartbeat and every chore at once, then each at its interval.
+        self._next_heartbeat = 0.0
+        self._chores_due = [0.0] * len(self.chores)
+        super().start()
 
-    def kick(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        next_heartbeat = 0.0
+    def _pass(self) -> float:
         clock = time.monotonic
-        chores_due = [0.0] * len(self.chores)
-        while not self._stop.is_set():
-            try:
-                if clock() >= next_heartbeat:
-                    self.heartbeat()
-                    next_heartbeat = clock() + self.heartbeat_interval_s
-                for i, (interval, chore) in enumerate(self.chores):
-                    if clock() >= chores_due[i]:
-                        chores_due[i] = clock() + interval
-                        chore()
-                report = self.run_once()
-                wait = self._until_due(report)
-            except Exception:  # the store hiccupped: keep the thread alive and try again
-                log.exception("sync_pass_failed")
-                wait = self.backoff.initial_s
-            self._wake.wait(min(wait, max(0.0, next_heartbeat - clock())))
-            self._wake.clear()
+        try:
+            if clock() >= self._next_heartbeat:
+                self.heartbeat()
+                self._next_heartbeat = clock() + self.heartbeat_interval_s
+            for i, (interval, chore) in enumerate(self.chores):
+                if clock() >= self._chores_due[i]:
+                    self._chores_due[i] = clock() + interval
+                    chore()
+            report = self.run_once()
+            wait = self._until_due(report)
+        except Exception:  # the store hiccupped: keep the thread alive and try again
+            log.exception("sync_pass_failed")
+            wait = self.backoff.initial_s
+        return min(wait, max(0.0, self._next_heartbeat - clock()))
 
     def _until_due(self, report: SyncReport) -> float:
         if report.paused_s:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
@@ -21,6 +22,12 @@ from kiosk.core import KioskCore
 from kiosk.runtime.config import KioskConfig, RuntimeFlags
 from kiosk.runtime.flow import Step
 from tests.helpers import wait_for_step
+
+# Property tests check behaviour, not speed: on a loaded CI machine one example (or the
+# data for it) may be held up for a while, which says nothing about the code.  Hypothesis'
+# default 200 ms deadline and its too-slow health check would fail the run for it.
+settings.register_profile("kiosk", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("kiosk")
 
 BIRTH_ANSWERS = ANSWERS
 """Answers to the demo birth registration that need no paper and no address."""
@@ -85,11 +92,21 @@ class Kiosk:
         assert self.sims.card is not None
         return self.sims.card
 
-    def wait_for(self, step: Step, timeout: float = 5.0) -> None:
+    def wait_for(self, step: Step, timeout: float = 20.0) -> None:
         wait_for_step(self.dispatcher, lambda: self.core.step, step, timeout)
 
     def settle(self, timeout: float = 0.3) -> None:
         self.dispatcher.drain_until(lambda: False, timeout)
+
+    def finish_tasks(self, timeout: float = 20.0) -> None:
+        """Wait until the background work queued so far has run and been answered.
+
+        The task runner has one worker and the dispatcher runs calls in order: once a
+        marker queued now has come back, every earlier job's answer has been handled.
+        """
+        done: list[bool] = []
+        self.core.tasks.run(lambda: True, on_done=done.append, on_error=lambda e: None)
+        assert self.dispatcher.drain_until(lambda: bool(done), timeout), "background work hung"
 
     def enter_key(self, card=None, expiry: str | None = None) -> dict[str, str]:
         card = card or self.card

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # annotations only: the device tests need not import the kios
     from kiosk.runtime.flow import Step
 
 
-def wait_until(predicate: Callable[[], object], timeout: float = 5.0, every: float = 0.01) -> bool:
+def wait_until(predicate: Callable[[], object], timeout: float = 20.0, every: float = 0.01) -> bool:
     """Ask ``predicate`` every ``every`` seconds until it holds; False if ``timeout`` passed first.
 
     ``predicate`` runs on the test's thread; it may do work (run a command once) as well
@@ -38,7 +38,7 @@ def wait_until(predicate: Callable[[], object], timeout: float = 5.0, every: flo
 
 
 def wait_for_step(
-    dispatcher: QueueDispatcher, current: Callable[[], Step], step: Step, timeout: float = 5.0
+    dispatcher: QueueDispatcher, current: Callable[[], Step], step: Step, timeout: float = 20.0
 ) -> None:
     """Run the dispatcher's queued work until ``current()`` is ``step``; fail the test if not."""
     reached = dispatcher.drain_until(lambda: current() is step, timeout)

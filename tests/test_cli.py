@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from kiosk.cli.main import main
 
 
@@ -24,6 +26,7 @@ def test_config_set_then_check(tmp_path: Path, capsys) -> None:
     assert "ui.language" in capsys.readouterr().err
 
 
+@pytest.mark.timeout(600)  # a tour in its own process: minutes on a loaded machine
 def test_demo_tour_command_saves_a_picture_of_every_screen(tmp_path: Path) -> None:
     env = dict(
         os.environ,
@@ -39,7 +42,7 @@ def test_demo_tour_command_saves_a_picture_of_every_screen(tmp_path: Path) -> No
         env=env,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=540,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     pngs = sorted(out.glob("*.png"))

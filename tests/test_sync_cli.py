@@ -120,7 +120,7 @@ def test_the_kiosk_looks_a_sent_dossier_up_at_the_centre_checking_the_id_number(
     try:
         for asked, id_number in enumerate((sims.card.id_number, "001099999999"), start=1):
             assert core.lookup.request(code, id_number) is None
-            assert dispatcher.drain_until(lambda asked=asked: len(results) == asked, 10)
+            assert dispatcher.drain_until(lambda asked=asked: len(results) == asked, 30)
     finally:
         core.stop()
     assert [r.status_key for r in results] == ["lookup.status.received", "lookup.status.not_found"]

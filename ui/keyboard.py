@@ -18,7 +18,9 @@ elderly users.
 Sizes are for a 1280×800 touch screen used by people new to it: keys 50 px
 tall, above the 48 px touch minimum (five rows plus a one-line help leave the page
 above its question, its field and its buttons), 64 px on taller screens; colours
-and letter sizes follow the kiosk's theme and "Larger text" (:meth:`apply_theme`);
+and letter sizes follow the kiosk's theme and "Larger text" (:meth:`apply_theme`); no
+text under the body's 24 px (the function keys' names, the Telex line: one line at 24 px
+in both text sizes, so the page keeps its room);
 on an upright screen the digit pad spans the width.  The field keeps the focus and
 the caret (the keys never take the focus).
 
@@ -43,7 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.forms.ime import ACCENTED, InputMethod, compose
-from ui.theme import MIN_TOUCH_PX, Theme
+from ui.theme import BODY_PX, MIN_TOUCH_PX, Theme
 
 KEY_HEIGHT = 50  # above the 48 px touch minimum; five rows must leave the page its field
 TALL_KEY_HEIGHT = 64
@@ -92,7 +94,7 @@ QPushButton[keyboardKey="true"] {{
     min-height: {content}px; max-height: {content}px; font-weight: 500;
 }}
 QPushButton[keyboardKey="true"]:pressed {{ background: {p.accent}; color: {p.accent_text}; }}
-QPushButton[role="function"] {{ font-size: {theme.px(0.9)}px; font-weight: 600; }}
+QPushButton[role="function"] {{ font-size: {theme.px(1.0)}px; font-weight: 600; }}
 QPushButton[role="function"]:checked {{
     background: {p.accent}; color: {p.accent_text}; border-color: {p.accent};
 }}
@@ -101,7 +103,7 @@ QPushButton[role="done"] {{
     font-size: {theme.px(1.0)}px; font-weight: 700;
 }}
 QPushButton[role="accent"] {{ font-size: {theme.px(1.4)}px; }}
-#keyboardHelp {{ color: {p.text}; font-size: {max(20, theme.px(0.7))}px; }}
+#keyboardHelp {{ color: {p.text}; font-size: {BODY_PX}px; }}
 """
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QClipboard, QResizeEvent
+from PySide6.QtGui import QClipboard, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -97,12 +97,12 @@ class Header(QFrame):
         self.setObjectName("header")
         core = window.core
         column = QVBoxLayout(self)
-        column.setContentsMargins(24, 8, 24, 8)
+        column.setContentsMargins(16, 8, 16, 8)
         column.setSpacing(8)
         self.top = QHBoxLayout()
-        self.top.setSpacing(12)
+        self.top.setSpacing(8)  # 24 px buttons in both languages leave the name two lines
         self.second = QHBoxLayout()  # the buttons, when they do not fit beside the name
-        self.second.setSpacing(12)
+        self.second.setSpacing(8)
         column.addLayout(self.top)
         column.addLayout(self.second)
         self.centre = label("centreName")
@@ -166,12 +166,24 @@ class Header(QFrame):
             widget.ensurePolished()
             needed += widget.sizeHint().width() + spacing
         room = width - needed
-        if room >= self.NAME_MIN_PX:
+        if room >= max(self.NAME_MIN_PX, self._two_lines_px()):
             self.arrange(wrapped=False)
         elif portrait or room < 0:
             self.arrange(wrapped=True)
         else:
             self.arrange(wrapped=False, named=False)
+
+    def _two_lines_px(self) -> int:
+        """How wide the centre's name must be to take two lines at most (three would make
+        the header, and so every screen, lose a line: the name gives way instead)."""
+        self.centre.ensurePolished()
+        metrics = QFontMetrics(self.centre.font())
+        words, lines = self.centre.text().split(), 2
+        best = metrics.horizontalAdvance(self.centre.text())
+        for cut in range(1, len(words)):
+            first, rest = " ".join(words[:cut]), " ".join(words[cut:])
+            best = min(best, max(metrics.horizontalAdvance(first), metrics.horizontalAdvance(rest)))
+        return best + lines  # a pixel of slack per line
 
     def retranslate(self, core: KioskCore) -> None:
         self.vi.setChecked(core.tr.language == "vi")

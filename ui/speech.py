@@ -100,7 +100,8 @@ def screen_parts(screen: Screen) -> ScreenParts:
     main = next((b for b in buttons if b.property("primary") is True), None)
     main_text = (main.accessibleName() or main.text()) if main is not None else ""
     return ScreenParts(
-        title=screen.title.text() if screen.title.isVisible() else "",
+        # A title's success mark ("✓ Hồ sơ … đã được nộp") is seen, not said.
+        title=screen.title.text().lstrip(CHOICE_MARKS) if screen.title.isVisible() else "",
         instruction=screen.subtitle.text() if screen.subtitle.isVisible() else "",
         notices=tuple(dict.fromkeys(notices)),
         errors=tuple(dict.fromkeys(errors)),

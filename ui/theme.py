@@ -40,6 +40,9 @@ class Palette:
     success_text: str
     keyboard: str
     """Behind the keys: the keys (``surface``, edged with ``border``) stand out from it."""
+    disabled: str
+    """Text and dashed edge of a button that cannot be used now (greyed, yet legible)."""
+    disabled_background: str
 
 
 DEFAULT = Palette(
@@ -51,7 +54,9 @@ DEFAULT = Palette(
     primary_text="#FFFFFF",
     accent="#0B5CAD",
     accent_text="#FFFFFF",
-    error="#B00020",
+    # Errors in a crimson far from the main buttons' red (CIE ΔE > 25): a primary button
+    # beside an error message must not look like part of it.
+    error="#8C0033",
     header="#8E1B14",
     header_text="#FFFFFF",
     border="#6B7685",  # 4.6:1 on white, 4.3:1 on the background (WCAG 1.4.11 asks 3:1)
@@ -59,6 +64,8 @@ DEFAULT = Palette(
     success="#1E7B34",
     success_text="#FFFFFF",
     keyboard="#DCE2EA",
+    disabled="#5F6874",  # 4.6:1 on its grey: inactive controls are exempt, still readable
+    disabled_background="#E3E7ED",
 )
 
 HIGH_CONTRAST = Palette(
@@ -78,6 +85,8 @@ HIGH_CONTRAST = Palette(
     success="#7CFF7C",
     success_text="#000000",
     keyboard="#000000",
+    disabled="#A8A8A8",
+    disabled_background="#262626",
 )
 
 
@@ -113,8 +122,40 @@ class Theme:
 
     @property
     def header_px(self) -> int:
-        """The header's buttons and clock grow with the text, a little less than the body."""
-        return 26 if self.large_text else 21
+        """The header's buttons and clock: never under the body's 24 px ("A+ Chữ to" and
+        "Tương phản" are what a poor-sighted reader looks for), and larger with the text."""
+        return 28 if self.large_text else BODY_PX
+
+    def _disabled(self) -> str:
+        """Every kind of button, when it cannot be used now: grey, dashed edge, no fill of
+        its own, so it never looks like the ones that work (last: it wins over each kind)."""
+        p = self.palette
+        kinds = (
+            "QPushButton:disabled",
+            'QPushButton#primary:disabled, QPushButton[primary="true"]:disabled',
+            "QPushButton#tile:disabled",
+            "QPushButton#procedure:disabled",
+            "QPushButton#link:disabled",
+            "#header QPushButton:disabled",
+            "QPushButton:checked:disabled",
+        )
+        rule = (
+            f"background: {p.disabled_background}; color: {p.disabled}; "
+            f"border: 2px dashed {p.disabled}; font-weight: 400;"
+        )
+        # A caption inside a button is disabled with it (a pseudo-state on an ancestor in
+        # a selector is not honoured by Qt: the caption's own state is).
+        captions = ", ".join(
+            (
+                "QPushButton QLabel:disabled",
+                "QPushButton#tile QLabel:disabled",
+                'QPushButton#tile[primary="true"] QLabel:disabled',
+                'QPushButton#tile QLabel[checked="true"]:disabled',
+                "QPushButton#procedure QLabel:disabled",
+            )
+        )
+        labels = f"{captions} {{ color: {p.disabled}; background: transparent; }}"
+        return "\n".join(f"{kind} {{ {rule} }}" for kind in kinds) + "\n" + labels
 
     def stylesheet(self) -> str:
         p = self.palette
@@ -133,7 +174,7 @@ QMainWindow, #screenStack, Screen, QScrollArea, QScrollArea > QWidget > QWidget,
 #clock {{ font-size: {h}px; }}
 #header QPushButton {{
     background: transparent; color: {p.header_text}; border: 2px solid {p.header_text};
-    border-radius: 8px; padding: 4px 14px; min-height: {MIN_TOUCH_PX}px;
+    border-radius: 8px; padding: 4px 8px; min-height: {MIN_TOUCH_PX}px;
     font-size: {h}px;
 }}
 #header QPushButton:checked {{ background: {p.header_text}; color: {p.header}; }}
@@ -176,6 +217,8 @@ QPushButton#tile QLabel {{
     background: transparent; font-size: {self.px(1.25)}px; font-weight: 600; color: {p.text};
 }}
 QPushButton#tile[primary="true"] QLabel {{ color: {p.primary_text}; }}
+QPushButton#tile[compact="true"] {{ min-height: 64px; }}
+QPushButton#tile[compact="true"] QLabel {{ font-size: {b}px; }}
 QPushButton#tile QLabel[checked="true"] {{ color: {p.accent_text}; }}
 QPushButton#procedure {{
     min-height: 96px; background: {p.surface}; border: {border_w}px solid {p.accent};
@@ -210,7 +253,7 @@ QProgressBar {{
 QProgressBar::chunk {{ background: {p.accent}; }}
 #badge {{ color: {p.success}; font-weight: 600; }}
 #bigNumber {{ font-size: {self.px(3.0)}px; font-weight: 800; color: {p.primary}; }}
-#dossierCode {{ font-size: {self.px(2.2)}px; font-weight: 800; color: {p.primary}; }}
+#dossierCode {{ font-size: {self.px(2.2)}px; font-weight: 800; color: {p.text}; }}
 #stepDone {{ color: {p.success}; font-weight: 600; }}
 #stepActive {{ color: {p.accent}; font-weight: 700; }}
 #stepPending {{ color: {p.muted}; }}
@@ -220,6 +263,7 @@ QProgressBar::chunk {{ background: {p.accent}; }}
 #faceGuidance[tone="challenge"] {{ color: {p.accent}; }}
 #overlay {{ background: rgba(0, 0, 0, 170); }}
 #overlayCard {{ background: {p.surface}; border: 3px solid {p.accent}; border-radius: 16px; }}
+{self._disabled()}
 #demoPanel {{ background: #333333; }}
 #demoPanel QLabel {{ color: #FFFFFF; }}
 #demoPanel QPushButton {{

@@ -85,8 +85,12 @@ class QueueDispatcher:
             fn(*args)
         return len(calls)
 
-    def drain_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-        """Run posted calls until ``predicate()`` holds or ``timeout`` s pass."""
+    def drain_until(self, predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
+        """Run posted calls until ``predicate()`` holds or ``timeout`` s pass.
+
+        The default deadline is generous: it is an upper bound, reached only on failure,
+        and a loaded machine may take seconds for what takes milliseconds here.
+        """
         import time
 
         deadline = time.monotonic() + timeout

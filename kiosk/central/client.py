@@ -188,9 +188,12 @@ class CentralClient:
         outcome, _ = self._call("POST", "/heartbeat", json.dumps(payload).encode())
         return outcome
 
-    def send_staff_call(self, call_id: str, step: str, called_at: str) -> Outcome:
-        """The citizen's call for staff: the kiosk, the step and the time (once per call id)."""
-        body = json.dumps({"step": step, "called_at": called_at}).encode()
+    def send_staff_call(
+        self, call_id: str, step: str, called_at: str, alert: dict[str, str] | None = None
+    ) -> Outcome:
+        """The citizen's call for staff: the kiosk, the step and the time (once per call id);
+        an alert the kiosk raises itself adds ``alert`` (reason, detail, dossier code)."""
+        body = json.dumps({"step": step, "called_at": called_at, **(alert or {})}).encode()
         outcome, _ = self._call("POST", "/calls", body, {p.H_IDEMPOTENCY: call_id})
         return outcome
 

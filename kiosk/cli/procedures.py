@@ -28,6 +28,7 @@ from kiosk.catalogue.model import (
     prefill_share,
 )
 from kiosk.catalogue.search import search
+from kiosk.forms.summary import grouped
 
 # The CLI's own words (technician tool: kept here, not in the screens' translations).
 WORDS: dict[str, tuple[str, str]] = {
@@ -174,9 +175,7 @@ def money(amount: int | None, lang: str) -> str:
         return _w("per_province", lang)
     if amount == 0:
         return _w("free", lang)
-    if lang == "en":
-        return f"{amount:,} VND"
-    return f"{amount:,}".replace(",", ".") + " đồng"
+    return grouped(amount, lang) + (" VND" if lang == "en" else " đồng")
 
 
 def _amount(value: int, unit: str, lang: str) -> str:

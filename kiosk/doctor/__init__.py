@@ -8,6 +8,7 @@ by technician mode and, light checks only, by the heartbeat.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -16,7 +17,7 @@ from pathlib import Path
 from kiosk import __version__
 from kiosk.doctor.centre import check_centre
 from kiosk.doctor.checks import LIGHT, LOCAL
-from kiosk.doctor.report import CheckResult, DoctorReport, Status
+from kiosk.doctor.report import CheckResult, DoctorReport, Said, Status, said
 from kiosk.runtime.config import KioskConfig
 
 CHECKS = (*LOCAL, "clock", "centre")
@@ -27,9 +28,14 @@ def _timed(name: str, run: object, *args: object) -> CheckResult:
     try:
         result = run(*args)  # type: ignore[operator]
     except Exception as exc:  # a check's own bug is reported, never a traceback
-        result = CheckResult(name, Status.FAIL, f"the check failed: {type(exc).__name__}: {exc}")
+        result = CheckResult.of(name, Status.FAIL, _check_failed(f"{type(exc).__name__}: {exc}"))
     ms = round((time.monotonic() - started) * 1000)
-    return CheckResult(result.name, result.status, result.detail, result.remedy, ms)
+    return dataclasses.replace(result, duration_ms=ms)
+
+
+def _check_failed(error: str) -> Said:
+    """The check itself broke: the translated sentence, then the error as it was raised."""
+    return said("doctor.check_failed", "the check failed: {error}", error=error)
 
 
 def _queue_counts(path: Path) -> dict[str, int] | None:
@@ -62,14 +68,12 @@ def run_checks(
         try:
             centre, clock = check_centre(config, payload)
         except Exception as exc:
-            centre = CheckResult("centre", Status.FAIL, f"the check failed: {exc}")
-            clock = CheckResult("clock", Status.SKIP, "not checked")
+            centre = CheckResult.of("centre", Status.FAIL, _check_failed(str(exc)))
+            clock = CheckResult.of("clock", Status.SKIP, said("doctor.not_checked", "not checked"))
         ms = round((time.monotonic() - started) * 1000)
         for result in (clock, centre):
             if result.name in wanted:
-                results.append(
-                    CheckResult(result.name, result.status, result.detail, result.remedy, ms)
-                )
+                results.append(dataclasses.replace(result, duration_ms=ms))
     return DoctorReport(tuple(results))
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from kiosk.base.central import Accepted, KioskRefused, RetryLater
 from kiosk.central.protocol import MAX_SKEW_S
-from kiosk.doctor.report import CheckResult, Status
+from kiosk.doctor.report import CheckResult, Said, Status, said
 from kiosk.runtime.config import ConfigError, KioskConfig
 
 SKEW_FAIL_S = 60
@@ -26,9 +26,27 @@ MAX_SKEW_S (5 min) every call is refused."""
 REMEDY_CLOCK = "sudo timedatectl set-ntp true (and check the time zone: timedatectl)"
 
 
-def _skew_text(skew: float) -> str:
-    side = "behind" if skew > 0 else "ahead of"
-    return f"the kiosk's clock is {abs(skew):.0f} s {side} the centre's"
+def _remedy_clock() -> Said:
+    return said("doctor.remedy.clock", REMEDY_CLOCK)
+
+
+def _skew_text(skew: float) -> Said:
+    seconds = f"{abs(skew):.0f}"
+    if skew > 0:
+        return said(
+            "doctor.clock.behind",
+            "the kiosk's clock is {seconds} s behind the centre's",
+            seconds=seconds,
+        )
+    return said(
+        "doctor.clock.ahead",
+        "the kiosk's clock is {seconds} s ahead of the centre's",
+        seconds=seconds,
+    )
+
+
+def _clock_not_checked(key: str, english: str) -> CheckResult:
+    return CheckResult.of("clock", Status.SKIP, said(key, english))
 
 
 def check_centre(
@@ -39,10 +57,12 @@ def check_centre(
     """(centre, clock) results from one authenticated heartbeat."""
     url = config.sync.central_url
     if not url:
-        skip = "sync.central_url is not set (demo: the kiosk's own centre)"
+        skip = said(
+            "doctor.centre.not_set", "sync.central_url is not set (demo: the kiosk's own centre)"
+        )
         return (
-            CheckResult("centre", Status.SKIP, skip),
-            CheckResult("clock", Status.SKIP, skip),
+            CheckResult.of("centre", Status.SKIP, skip),
+            CheckResult.of("clock", Status.SKIP, skip),
         )
     # Imported here: the client brings requests, which the local checks do not need.
     from kiosk.central.client import CentralClient
@@ -55,15 +75,27 @@ def check_centre(
             raise ConfigError("sync.credential is not set")
         key = load_ed25519_private(Path(s.credential))
     except (OSError, ValueError) as exc:
-        unknown = CheckResult("clock", Status.SKIP, "not checked: no credential")
+        problem = (
+            # Not enrolled yet: said in the technician's words, not as an error.
+            said(
+                "doctor.centre.not_enrolled",
+                "this kiosk has no usable credential (sync.credential is not set)",
+            )
+            if isinstance(exc, ConfigError)
+            else said(
+                "doctor.centre.no_credential",
+                "this kiosk has no usable credential ({error})",
+                error=str(exc)[:120],
+            )
+        )
         return (
-            CheckResult(
+            CheckResult.of(
                 "centre",
                 Status.FAIL,
-                f"this kiosk has no usable credential ({str(exc)[:120]})",
-                "enrol the kiosk in technician mode (Centre → Enrol)",
+                problem,
+                said("doctor.remedy.enrol", "enrol the kiosk in technician mode (Centre → Enrol)"),
             ),
-            unknown,
+            _clock_not_checked("doctor.clock.no_credential", "not checked: no credential"),
         )
     client = CentralClient(
         url,
@@ -81,50 +113,89 @@ def check_centre(
         client.close()
     if isinstance(outcome, KioskRefused) and "stale_request" in outcome.reason:
         return (
-            CheckResult(
+            CheckResult.of(
                 "centre",
                 Status.FAIL,
-                f"{url} refuses the kiosk's requests as out of date (clock off by more than "
-                f"{MAX_SKEW_S} s)",
-                REMEDY_CLOCK,
+                said(
+                    "doctor.centre.stale",
+                    "{url} refuses the kiosk's requests as out of date (clock off by more than "
+                    "{seconds} s)",
+                    url=url,
+                    seconds=MAX_SKEW_S,
+                ),
+                _remedy_clock(),
             ),
-            CheckResult(
+            CheckResult.of(
                 "clock",
                 Status.FAIL,
-                f"the kiosk's clock is more than {MAX_SKEW_S} s off the centre's",
-                REMEDY_CLOCK,
+                said(
+                    "doctor.clock.stale",
+                    "the kiosk's clock is more than {seconds} s off the centre's",
+                    seconds=MAX_SKEW_S,
+                ),
+                _remedy_clock(),
             ),
         )
     if isinstance(outcome, KioskRefused):
         return (
-            CheckResult(
+            CheckResult.of(
                 "centre",
                 Status.FAIL,
-                f"{url} refuses kiosk {kiosk}: {outcome.reason}",
-                "the centre must approve this kiosk's key: enrol it in technician mode and give "
-                "the centre its fingerprint",
+                said(
+                    "doctor.centre.refused",
+                    "{url} refuses kiosk {kiosk}: {reason}",
+                    url=url,
+                    kiosk=kiosk,
+                    reason=str(outcome.reason),
+                ),
+                said(
+                    "doctor.remedy.approve",
+                    "the centre must approve this kiosk's key: enrol it in technician mode and "
+                    "give the centre its fingerprint",
+                ),
             ),
-            CheckResult("clock", Status.SKIP, "not checked: the centre refused the kiosk"),
+            _clock_not_checked("doctor.clock.refused", "not checked: the centre refused the kiosk"),
         )
     if isinstance(outcome, RetryLater) or not isinstance(outcome, Accepted):
         reason = getattr(outcome, "reason", type(outcome).__name__)
         return (
-            CheckResult(
+            CheckResult.of(
                 "centre",
                 Status.FAIL,
-                f"cannot reach the centre at {url} ({reason})",
-                "check the network cable and the address: kiosk config set sync.central_url URL",
+                said(
+                    "doctor.centre.unreachable",
+                    "cannot reach the centre at {url} ({reason})",
+                    url=url,
+                    reason=str(reason),
+                ),
+                said(
+                    "doctor.remedy.network",
+                    "check the network cable and the address: kiosk config set sync.central_url "
+                    "URL",
+                ),
             ),
-            CheckResult("clock", Status.SKIP, "not checked: the centre did not answer"),
+            _clock_not_checked("doctor.clock.no_answer", "not checked: the centre did not answer"),
         )
-    centre = CheckResult("centre", Status.OK, f"{url} accepts kiosk {kiosk}")
+    centre = CheckResult.of(
+        "centre",
+        Status.OK,
+        said("doctor.centre.ok", "{url} accepts kiosk {kiosk}", url=url, kiosk=kiosk),
+    )
     server_time = outcome.payload.get("server_time")
     if not isinstance(server_time, int | float):
-        return centre, CheckResult("clock", Status.SKIP, "the centre did not send its time")
+        return centre, _clock_not_checked(
+            "doctor.clock.no_time", "the centre did not send its time"
+        )
     # The answer left the centre between ``started`` and now: compare with the midpoint.
     skew = float(server_time) - (started + clock()) / 2
     if abs(skew) > SKEW_FAIL_S:
-        return centre, CheckResult("clock", Status.FAIL, _skew_text(skew), REMEDY_CLOCK)
-    return centre, CheckResult(
-        "clock", Status.OK, f"within {max(1, round(abs(skew)))} s of the centre"
+        return centre, CheckResult.of("clock", Status.FAIL, _skew_text(skew), _remedy_clock())
+    return centre, CheckResult.of(
+        "clock",
+        Status.OK,
+        said(
+            "doctor.clock.ok",
+            "within {seconds} s of the centre",
+            seconds=max(1, round(abs(skew))),
+        ),
     )

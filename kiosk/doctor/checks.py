@@ -18,7 +18,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from kiosk.doctor.report import CheckResult, Status
+from kiosk.doctor.printer import check_printer, demo
+from kiosk.doctor.printer import printer_state as printer_state  # for technician mode
+from kiosk.doctor.report import CheckResult, Said, Status, said
+from kiosk.doctor.sound import check_speech
 from kiosk.runtime.config import KioskConfig
 
 Check = Callable[[KioskConfig, Path], CheckResult]
@@ -27,45 +30,70 @@ DB_FILE = "kiosk.db"
 CAMERA_WAIT_S = 5.0
 TRUST_WARN_DAYS = 30
 REMEDY_PCSCD = "sudo systemctl enable --now pcscd.socket"
-REMEDY_CUPS = "sudo systemctl enable --now cups"
 
 
-def _result(name: str, status: Status, detail: str, remedy: str = "") -> CheckResult:
-    return CheckResult(name, status, detail, remedy)
+def _result(name: str, status: Status, detail: Said, remedy: Said | None = None) -> CheckResult:
+    return CheckResult.of(name, status, detail, remedy)
 
 
 def check_pcscd(config: KioskConfig, _root: Path) -> CheckResult:
     d = config.devices
     if d.card_reader != "pcsc":
-        return _result("pcscd", Status.SKIP, f"devices.card_reader = {d.card_reader!r} (demo)")
+        return _result("pcscd", Status.SKIP, demo("card_reader", repr(d.card_reader)))
     from devices.card.base import ReaderState
     from devices.card.pcsc import list_readers
 
     state, readers = list_readers()
     if state is ReaderState.NO_SERVICE:
-        return _result("pcscd", Status.FAIL, "pcscd is not running", REMEDY_PCSCD)
+        return _result(
+            "pcscd",
+            Status.FAIL,
+            said("doctor.pcscd.no_service", "pcscd is not running"),
+            said("doctor.remedy.start_pcscd", REMEDY_PCSCD),
+        )
     if not readers:
         return _result(
             "pcscd",
             Status.FAIL,
-            "pcscd is running but sees no card reader",
-            "plug the reader in (a USB port on the kiosk itself, not a hub), then `kiosk card "
-            "readers`",
+            said("doctor.pcscd.no_reader", "pcscd is running but sees no card reader"),
+            said(
+                "doctor.remedy.plug_reader",
+                "plug the reader in (a USB port on the kiosk itself, not a hub), then `kiosk card "
+                "readers`",
+            ),
         )
     if d.card_reader_name and not any(d.card_reader_name in name for name in readers):
         return _result(
             "pcscd",
             Status.FAIL,
-            f"no reader named {d.card_reader_name!r} (pcscd sees: {', '.join(readers)})",
-            "plug that reader in, or choose one: kiosk config set devices.card_reader_name NAME",
+            said(
+                "doctor.pcscd.not_named",
+                "no reader named {name} (pcscd sees: {readers})",
+                name=repr(d.card_reader_name),
+                readers=", ".join(readers),
+            ),
+            said(
+                "doctor.remedy.choose_reader",
+                "plug that reader in, or choose one: "
+                "kiosk config set devices.card_reader_name NAME",
+            ),
         )
-    return _result("pcscd", Status.OK, f"pcscd sees {len(readers)} reader(s): {', '.join(readers)}")
+    return _result(
+        "pcscd",
+        Status.OK,
+        said(
+            "doctor.pcscd.ok",
+            "pcscd sees {count} reader(s): {readers}",
+            count=len(readers),
+            readers=", ".join(readers),
+        ),
+    )
 
 
 def check_camera(config: KioskConfig, _root: Path) -> CheckResult:
     d = config.devices
     if d.camera != "opencv":
-        return _result("camera", Status.SKIP, f"devices.camera = {d.camera!r} (demo)")
+        return _result("camera", Status.SKIP, demo("camera", repr(d.camera)))
     from devices.camera.opencv import OpenCvCamera
 
     camera = OpenCvCamera(
@@ -83,14 +111,32 @@ def check_camera(config: KioskConfig, _root: Path) -> CheckResult:
             frame = camera.latest()
             if frame is not None:
                 h, w = frame.image.shape[:2]
-                return _result("camera", Status.OK, f"camera {d.camera_index} gives {w}x{h} frames")
+                return _result(
+                    "camera",
+                    Status.OK,
+                    said(
+                        "doctor.camera.ok",
+                        "camera {index} gives {width}x{height} frames",
+                        index=d.camera_index,
+                        width=w,
+                        height=h,
+                    ),
+                )
             time.sleep(0.05)
     except Exception as exc:  # an adapter failing is a finding, never a crash of the doctor
         return _result(
             "camera",
             Status.FAIL,
-            f"camera {d.camera_index} cannot be opened ({type(exc).__name__})",
-            "check its cable, then `kiosk face cameras` to find its index",
+            said(
+                "doctor.camera.cannot_open",
+                "camera {index} cannot be opened ({error})",
+                index=d.camera_index,
+                error=type(exc).__name__,
+            ),
+            said(
+                "doctor.remedy.camera_cable",
+                "check its cable, then `kiosk face cameras` to find its index",
+            ),
         )
     finally:
         with contextlib.suppress(Exception):
@@ -98,87 +144,18 @@ def check_camera(config: KioskConfig, _root: Path) -> CheckResult:
     return _result(
         "camera",
         Status.FAIL,
-        f"camera {d.camera_index} gave no frame in {CAMERA_WAIT_S:.0f} s",
-        "check its cable and that no other program uses it; `kiosk face cameras` lists them "
-        "(a virtual camera is refused)",
+        said(
+            "doctor.camera.no_frame",
+            "camera {index} gave no frame in {seconds} s",
+            index=d.camera_index,
+            seconds=f"{CAMERA_WAIT_S:.0f}",
+        ),
+        said(
+            "doctor.remedy.camera_busy",
+            "check its cable and that no other program uses it; `kiosk face cameras` lists them "
+            "(a virtual camera is refused)",
+        ),
     )
-
-
-# CUPS printer-state-reasons (RFC 8011 §5.4.12) a technician can act on.
-_REASONS = {
-    "media-empty": "out of paper: load a new roll",
-    "media-needed": "out of paper: load a new roll",
-    "media-jam": "paper jam: open the printer and clear it",
-    "door-open": "the printer's cover is open: close it",
-    "cover-open": "the printer's cover is open: close it",
-    "offline": "the printer is off or unplugged: switch it on, check its USB cable",
-    "paused": "the queue is paused: sudo cupsenable {queue}",
-    "toner-empty": "replace the ink or toner",
-    "marker-supply-empty": "replace the ink or toner",
-}
-
-
-def printer_state(queue: str = "") -> tuple[str, str, list[str]]:
-    """(queue, state, reasons) from CUPS; raises RuntimeError when CUPS does not answer."""
-    import cups
-
-    try:
-        connection = cups.Connection()
-        printers = connection.getPrinters()
-        name = queue or connection.getDefault() or ""
-    except (RuntimeError, cups.IPPError) as exc:
-        raise RuntimeError(str(exc)) from None
-    if name not in printers:
-        raise LookupError(name)
-    attrs = printers[name]
-    state = {3: "idle", 4: "printing", 5: "stopped"}.get(attrs.get("printer-state"), "unknown")
-    reasons = [r for r in attrs.get("printer-state-reasons", []) if r != "none"]
-    if not attrs.get("printer-is-accepting-jobs", True):
-        reasons.append("not-accepting-jobs")
-    return name, state, reasons
-
-
-def check_printer(config: KioskConfig, _root: Path) -> CheckResult:
-    d = config.devices
-    if d.printer != "cups":
-        return _result("printer", Status.SKIP, f"devices.printer = {d.printer!r} (demo)")
-    try:
-        queue, state, reasons = printer_state(d.printer_name)
-    except RuntimeError:
-        return _result("printer", Status.FAIL, "CUPS is not running", REMEDY_CUPS)
-    except LookupError as exc:
-        missing = str(exc.args[0]) if exc.args and exc.args[0] else "(no default queue)"
-        return _result(
-            "printer",
-            Status.FAIL,
-            f"CUPS has no printer queue {missing}",
-            "add the printer (lpadmin, or http://localhost:631), then "
-            "kiosk config set devices.printer_name QUEUE",
-        )
-    stems = [
-        r.removesuffix("-error").removesuffix("-warning").removesuffix("-report") for r in reasons
-    ]
-    for stem in stems:
-        if stem in _REASONS:
-            return _result(
-                "printer",
-                Status.FAIL,
-                f"printer {queue} is {state} ({', '.join(reasons)})",
-                _REASONS[stem].format(queue=queue),
-            )
-    if state == "stopped":
-        return _result(
-            "printer", Status.FAIL, f"printer {queue} is stopped", f"sudo cupsenable {queue}"
-        )
-    if "not-accepting-jobs" in reasons:
-        return _result(
-            "printer",
-            Status.FAIL,
-            f"printer {queue} refuses new jobs",
-            f"sudo cupsaccept {queue}",
-        )
-    extra = f" ({', '.join(reasons)})" if reasons else ""
-    return _result("printer", Status.OK, f"printer {queue} is {state}{extra}")
 
 
 def check_disk(config: KioskConfig, root: Path) -> CheckResult:
@@ -189,25 +166,48 @@ def check_disk(config: KioskConfig, root: Path) -> CheckResult:
         return _result(
             "disk",
             Status.FAIL,
-            f"the data folder {root} cannot be read ({exc.strerror})",
-            f"sudo mkdir -p {root} and give it to the kiosk's user",
+            said(
+                "doctor.disk.unreadable",
+                "the data folder {folder} cannot be read ({error})",
+                folder=str(root),
+                error=str(exc.strerror),
+            ),
+            said(
+                "doctor.remedy.make_folder",
+                "sudo mkdir -p {folder} and give it to the kiosk's user",
+                folder=str(root),
+            ),
         )
-    remedy = (
-        f"free space on the disk holding {root}: sudo journalctl --vacuum-size=100M, "
-        "sudo apt-get clean, remove old files from the data folder's logs/"
+    remedy = said(
+        "doctor.remedy.free_space",
+        "free space on the disk holding {folder}: sudo journalctl --vacuum-size=100M, "
+        "sudo apt-get clean, remove old files from the data folder's logs/",
+        folder=str(root),
     )
+    found = {"free": free, "folder": str(root), "need": need}
     if free < need:
         return _result(
             "disk",
             Status.FAIL,
-            f"only {free} MB free for {root} (dossiers are refused below {need} MB)",
+            said(
+                "doctor.disk.full",
+                "only {free} MB free for {folder} (dossiers are refused below {need} MB)",
+                **found,
+            ),
             remedy,
         )
     if free < 2 * need:
         return _result(
-            "disk", Status.WARN, f"{free} MB free for {root} (minimum {need} MB)", remedy
+            "disk",
+            Status.WARN,
+            said("doctor.disk.low", "{free} MB free for {folder} (minimum {need} MB)", **found),
+            remedy,
         )
-    return _result("disk", Status.OK, f"{free} MB free for {root}")
+    return _result(
+        "disk",
+        Status.OK,
+        said("doctor.disk.ok", "{free} MB free for {folder}", free=free, folder=str(root)),
+    )
 
 
 def _revision(path: Path) -> str | None:
@@ -228,53 +228,111 @@ def check_database(_config: KioskConfig, root: Path) -> CheckResult:
         return _result(
             "database",
             Status.WARN,
-            f"no database yet at {path}",
-            "it is made at the first start; then `kiosk store enrol` (numbering)",
+            said("doctor.database.missing", "no database yet at {path}", path=str(path)),
+            said(
+                "doctor.remedy.first_start",
+                "it is made at the first start; then `kiosk store enrol` (numbering)",
+            ),
         )
     found = check_store(path)
     if found.problems:
-        numbering_only = all("numbering's mark" in p for p in found.problems)
-        remedy = (
-            "kiosk store enrol"
-            if numbering_only
-            else "stop the kiosk (sudo systemctl stop kiosk), then `kiosk store salvage`"
+        # The store's own findings (English) are quoted after a translated sentence.
+        problems = "; ".join(found.problems)
+        if all("numbering's mark" in p for p in found.problems):
+            return _result(
+                "database",
+                Status.FAIL,
+                said("doctor.database.numbering", "{problems}", problems=problems),
+                said("doctor.remedy.store_enrol", "kiosk store enrol"),
+            )
+        return _result(
+            "database",
+            Status.FAIL,
+            said("doctor.database.damaged", "{problems}", problems=problems),
+            said(
+                "doctor.remedy.salvage",
+                "stop the kiosk (sudo systemctl stop kiosk), then `kiosk store salvage`",
+            ),
         )
-        return _result("database", Status.FAIL, "; ".join(found.problems), remedy)
     try:
         revision, head = _revision(path), head_revision()
     except sqlite3.Error as exc:
-        return _result("database", Status.FAIL, f"cannot open {path}: {exc}", "kiosk store check")
+        return _result(
+            "database",
+            Status.FAIL,
+            said(
+                "doctor.database.unreadable",
+                "cannot open {path}: {error}",
+                path=str(path),
+                error=str(exc),
+            ),
+            said("doctor.remedy.store_check", "kiosk store check"),
+        )
     if head is not None and revision != head:
         return _result(
             "database",
             Status.WARN,
-            f"the database is at migration {revision or 'none'}, this software at {head}",
-            "it is migrated when the kiosk starts: sudo systemctl restart kiosk",
+            said(
+                "doctor.database.migration",
+                "the database is at migration {revision}, this software at {head}",
+                revision=revision or "none",
+                head=head,
+            ),
+            said(
+                "doctor.remedy.migrate",
+                "it is migrated when the kiosk starts: sudo systemctl restart kiosk",
+            ),
         )
     rows = sum(n or 0 for n in found.readable.values())
-    return _result("database", Status.OK, f"{path.name} intact, migration {revision}, {rows} rows")
+    return _result(
+        "database",
+        Status.OK,
+        said(
+            "doctor.database.ok",
+            "{file} intact, migration {revision}, {rows} rows",
+            file=path.name,
+            revision=str(revision),
+            rows=rows,
+        ),
+    )
 
 
 def check_trust_store(config: KioskConfig, _root: Path) -> CheckResult:
     folder = config.devices.trust_store
-    remedy = (
+    remedy = said(
+        "doctor.remedy.trust_store",
         "kiosk config set devices.trust_store DIR, then import the CSCA master list: "
-        "kiosk trust import FILE (or in technician mode; docs/trust.md)"
+        "kiosk trust import FILE (or in technician mode; docs/trust.md)",
     )
     if not folder:
-        return _result("trust_store", Status.FAIL, "devices.trust_store is not set", remedy)
+        return _result(
+            "trust_store",
+            Status.FAIL,
+            said("doctor.trust_store.not_set", "devices.trust_store is not set"),
+            remedy,
+        )
     from devices.card.mrtd.sod import load_trust_store
 
     certificates = load_trust_store(Path(folder))
     if not certificates:
-        return _result("trust_store", Status.FAIL, f"no CSCA certificate in {folder}", remedy)
+        return _result(
+            "trust_store",
+            Status.FAIL,
+            said("doctor.trust_store.empty", "no CSCA certificate in {folder}", folder=folder),
+            remedy,
+        )
     now = datetime.now(UTC)
     valid = [c for c in certificates if c.not_valid_before_utc <= now <= c.not_valid_after_utc]
     if not valid:
         return _result(
             "trust_store",
             Status.FAIL,
-            f"all {len(certificates)} CSCA certificate(s) in {folder} are expired",
+            said(
+                "doctor.trust_store.expired",
+                "all {count} CSCA certificate(s) in {folder} are expired",
+                count=len(certificates),
+                folder=folder,
+            ),
             remedy,
         )
     soon = min(c.not_valid_after_utc for c in valid)
@@ -282,10 +340,23 @@ def check_trust_store(config: KioskConfig, _root: Path) -> CheckResult:
         return _result(
             "trust_store",
             Status.WARN,
-            f"a CSCA certificate expires on {soon:%Y-%m-%d}",
+            said(
+                "doctor.trust_store.expiring",
+                "a CSCA certificate expires on {date}",
+                date=f"{soon:%Y-%m-%d}",
+            ),
             remedy,
         )
-    return _result("trust_store", Status.OK, f"{len(valid)} valid CSCA certificate(s) in {folder}")
+    return _result(
+        "trust_store",
+        Status.OK,
+        said(
+            "doctor.trust_store.ok",
+            "{count} valid CSCA certificate(s) in {folder}",
+            count=len(valid),
+            folder=folder,
+        ),
+    )
 
 
 def check_fonts(_config: KioskConfig, _root: Path) -> CheckResult:
@@ -297,19 +368,26 @@ def check_fonts(_config: KioskConfig, _root: Path) -> CheckResult:
         return _result(
             "fonts",
             Status.FAIL,
-            "no font with Vietnamese letters",
-            str(exc).split(": ", 1)[-1],
+            said("doctor.fonts.missing", "no font with Vietnamese letters"),
+            # The font module's own advice (names the packages): the en text must say the same.
+            said("doctor.remedy.install_font", str(exc).split(": ", 1)[-1]),
         )
     unreadable = [p.name for p in files.values() if p.stat().st_size < 10_000]
     if unreadable:
         return _result(
             "fonts",
             Status.FAIL,
-            f"damaged font files: {', '.join(unreadable)}",
-            "reinstall: make install",
+            said(
+                "doctor.fonts.damaged", "damaged font files: {files}", files=", ".join(unreadable)
+            ),
+            said("doctor.remedy.reinstall", "reinstall: make install"),
         )
     family = FAMILY if "BeVietnam" in next(iter(files.values())).name else "Noto Sans"
-    return _result("fonts", Status.OK, f"{family}, {len(files)} styles")
+    return _result(
+        "fonts",
+        Status.OK,
+        said("doctor.fonts.ok", "{family}, {count} styles", family=family, count=len(files)),
+    )
 
 
 def check_face_models(_config: KioskConfig, _root: Path) -> CheckResult:
@@ -322,10 +400,17 @@ def check_face_models(_config: KioskConfig, _root: Path) -> CheckResult:
         return _result(
             "face_models",
             Status.FAIL,
-            exc.detail or str(exc),
-            "reinstall the kiosk's Python packages: make install (they are checked by sha256)",
+            said("doctor.face_models.broken", "{error}", error=exc.detail or str(exc)),
+            said(
+                "doctor.remedy.reinstall_packages",
+                "reinstall the kiosk's Python packages: make install (they are checked by sha256)",
+            ),
         )
-    return _result("face_models", Status.OK, f"{len(paths)} models intact (sha256)")
+    return _result(
+        "face_models",
+        Status.OK,
+        said("doctor.face_models.ok", "{count} models intact (sha256)", count=len(paths)),
+    )
 
 
 def check_catalogue(config: KioskConfig, root: Path) -> CheckResult:
@@ -334,14 +419,24 @@ def check_catalogue(config: KioskConfig, root: Path) -> CheckResult:
 
     stored = root / "catalogue" / ENVELOPE
     if not stored.exists():
-        return _result("catalogue", Status.OK, "the catalogue shipped with this software")
+        return _result(
+            "catalogue",
+            Status.OK,
+            said("doctor.catalogue.shipped", "the catalogue shipped with this software"),
+        )
     key_file = config.sync.catalogue_public_key
     if not key_file:
         return _result(
             "catalogue",
             Status.FAIL,
-            "an update is stored but sync.catalogue_public_key is not set: it is ignored",
-            "kiosk config set sync.catalogue_public_key FILE (the centre's catalogue key)",
+            said(
+                "doctor.catalogue.no_key",
+                "an update is stored but sync.catalogue_public_key is not set: it is ignored",
+            ),
+            said(
+                "doctor.remedy.catalogue_key",
+                "kiosk config set sync.catalogue_public_key FILE (the centre's catalogue key)",
+            ),
         )
     try:
         version, _data = open_catalogue(load_ed25519_public(Path(key_file)), stored.read_bytes())
@@ -349,18 +444,31 @@ def check_catalogue(config: KioskConfig, root: Path) -> CheckResult:
         return _result(
             "catalogue",
             Status.FAIL,
-            f"the stored catalogue update fails its signature check ({str(exc)[:120]}); the "
-            "kiosk uses the catalogue shipped with it",
-            f"rm {stored} (the next check fetches it again); if it recurs, check "
-            "sync.catalogue_public_key",
+            said(
+                "doctor.catalogue.bad_signature",
+                "the stored catalogue update fails its signature check ({error}); the "
+                "kiosk uses the catalogue shipped with it",
+                error=str(exc)[:120],
+            ),
+            said(
+                "doctor.remedy.refetch_catalogue",
+                "rm {path} (the next check fetches it again); if it recurs, check "
+                "sync.catalogue_public_key",
+                path=str(stored),
+            ),
         )
-    return _result("catalogue", Status.OK, f"update {version}, signature verified")
+    return _result(
+        "catalogue",
+        Status.OK,
+        said("doctor.catalogue.ok", "update {version}, signature verified", version=str(version)),
+    )
 
 
 LOCAL: dict[str, Check] = {
     "pcscd": check_pcscd,
     "camera": check_camera,
     "printer": check_printer,
+    "speech": check_speech,
     "disk": check_disk,
     "database": check_database,
     "trust_store": check_trust_store,
@@ -368,5 +476,5 @@ LOCAL: dict[str, Check] = {
     "face_models": check_face_models,
     "catalogue": check_catalogue,
 }
-LIGHT = ("pcscd", "printer", "disk", "trust_store", "fonts", "face_models", "catalogue")
+LIGHT = ("pcscd", "printer", "speech", "disk", "trust_store", "fonts", "face_models", "catalogue")
 """Safe to run inside the running kiosk (for the heartbeat): no camera, no database copy."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from kiosk.doctor.report import Said, said
 from kiosk.runtime.config import KioskConfig
 
 
-def citizen_service_problems(config: KioskConfig) -> list[str]:
-    """Why this configuration cannot serve citizens (empty: it can).
+def citizen_service_findings(config: KioskConfig) -> list[Said]:
+    """Why this configuration cannot serve citizens (empty: it can), each as a message
+    key with its English text (:func:`kiosk.doctor.texts.translate_said` translates it).
 
     Outside demo mode every device must be real, the card's signers trusted, the
     dossiers sealed for and sent to the real centre, and the face models intact:
@@ -14,7 +16,13 @@ def citizen_service_problems(config: KioskConfig) -> list[str]:
     """
     d, sync = config.devices, config.sync
     problems = [
-        f"devices.{name} = {value!r}: expected {real!r} to serve citizens"
+        said(
+            "doctor.readiness.device",
+            "devices.{name} = {value}: expected {real} to serve citizens",
+            name=name,
+            value=repr(value),
+            real=repr(real),
+        )
         for name, value, real in (
             ("card_reader", d.card_reader, "pcsc"),
             ("camera", d.camera, "opencv"),
@@ -30,12 +38,25 @@ def citizen_service_problems(config: KioskConfig) -> list[str]:
         ("sync.central_public_key", sync.central_public_key),
     ):
         if not value:
-            problems.append(f"{key} = '': required to serve citizens")
+            problems.append(
+                said(
+                    "doctor.readiness.required",
+                    "{setting} = '': required to serve citizens",
+                    setting=key,
+                )
+            )
     from kiosk.face.errors import FaceError
     from kiosk.face.models import check_models
 
     try:
         check_models()
     except FaceError as exc:
-        problems.append(f"face models: {exc.detail}")
+        problems.append(
+            said("doctor.readiness.face_models", "face models: {error}", error=str(exc.detail))
+        )
     return problems
+
+
+def citizen_service_problems(config: KioskConfig) -> list[str]:
+    """:func:`citizen_service_findings` in English (``kiosk run`` prints them)."""
+    return [finding.text for finding in citizen_service_findings(config)]

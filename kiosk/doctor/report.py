@@ -9,9 +9,13 @@ centre, never at a citizen's data.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+Args = Mapping[str, str | int]
+"""A message's parameters: plain text and numbers, so a result stays JSON."""
 
 
 class Status(enum.StrEnum):
@@ -22,14 +26,52 @@ class Status(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Said:
+    """One sentence of a result: its message key, its English text, its arguments."""
+
+    key: str
+    text: str
+    args: Args = field(default_factory=dict, hash=False)
+
+
+def said(key: str, english: str, **args: str | int) -> Said:
+    """``english`` (the en catalogue's text for ``key``) filled in with ``args``."""
+    return Said(key, english.format(**args) if args else english, args)
+
+
+@dataclass(frozen=True)
 class CheckResult:
-    """One check: ``detail`` says what was found, ``remedy`` what to do (failures, warnings)."""
+    """One check: ``detail`` says what was found, ``remedy`` what to do (failures, warnings).
+
+    ``detail`` and ``remedy`` are English, for machines and the centre (the JSON, the
+    heartbeat, the fleet page); ``detail_key``/``remedy_key`` with their arguments are the
+    same sentences as message keys, which :func:`kiosk.doctor.texts.describe` translates
+    for the technician.  An argument named ``…_key`` holds a message key itself.
+    """
 
     name: str
     status: Status
     detail: str
     remedy: str = ""
     duration_ms: int = 0
+    detail_key: str = ""
+    detail_args: Args = field(default_factory=dict, hash=False)
+    remedy_key: str = ""
+    remedy_args: Args = field(default_factory=dict, hash=False)
+
+    @classmethod
+    def of(cls, name: str, status: Status, detail: Said, remedy: Said | None = None) -> CheckResult:
+        """A result from its sentences (the usual way: keys and English stay together)."""
+        return cls(
+            name,
+            status,
+            detail.text,
+            remedy.text if remedy else "",
+            detail_key=detail.key,
+            detail_args=detail.args,
+            remedy_key=remedy.key if remedy else "",
+            remedy_args=remedy.args if remedy else {},
+        )
 
     @property
     def failed(self) -> bool:
@@ -47,6 +89,10 @@ class CheckResult:
             "detail": self.detail,
             "remedy": self.remedy,
             "duration_ms": self.duration_ms,
+            "detail_key": self.detail_key,
+            "detail_args": dict(self.detail_args),
+            "remedy_key": self.remedy_key,
+            "remedy_args": dict(self.remedy_args),
         }
 
 

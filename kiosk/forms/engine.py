@@ -219,10 +219,13 @@ class FormSession:
         return self.page is None
 
     def progress(self) -> tuple[int, int]:
-        """(this page's number, how many pages at most) for "Question 2 of 7".
+        """(this page's number, how many pages at most), shown as "Câu 2 (tối đa 9 câu)",
+        "Question 2 of at most 9" (and said so).
 
-        The total is the most pages any answers still open could lead to, so it
-        never grows as the citizen answers (it shrinks when an answer closes a path).
+        The total is the most pages any answers still open could lead to, so it never
+        grows as the citizen answers; it shrinks when an answer closes a path, which the
+        words "at most" explain ("Câu 1/11" then "Câu 2/9" read as a glitch).  On the
+        last page it is that page's number.
         """
         total = len(self.pages())
         return min(self.position + 1, total), max(total, self._most_pages())

@@ -75,10 +75,18 @@ def time_text(time: ProcessingTime, tr: Callable[..., str]) -> str:
     return tr("time.working_days", n=time.value)
 
 
+def grouped(amount: int, language: str) -> str:
+    """ "200.000" in Vietnamese, "200,000" in English: each language groups digits its way."""
+    text = f"{amount:,}"
+    return text if language == "en" else text.replace(",", ".")
+
+
 def money_text(amount: int | None, tr: Callable[..., str]) -> str:
-    """ "Miễn phí", "50.000 đồng" (Vietnamese digit grouping), or "set by the province"."""
+    """ "Miễn phí", "50.000 đồng" / "50,000 VND" (grouped the language's way), or "set by the
+    province". ``tr`` is the translator; its ``language`` picks the grouping."""
     if amount is None:
         return tr("fee.by_province")
     if amount == 0:
         return tr("fee.free")
-    return tr("fee.amount", amount=f"{amount:,}".replace(",", "."))
+    language = getattr(tr, "language", "vi")
+    return tr("fee.amount", amount=grouped(amount, language))

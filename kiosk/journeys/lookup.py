@@ -14,9 +14,10 @@ dossier comes with its return date when this kiosk took it (``DossierMeta.appoin
 
 The status is one of the ten of :data:`DOSSIER_STATUSES`, as the centre says it; the
 history is the centre's when it sends one, else what is known here (registered at the
-kiosk, sent to the centre, the centre's status now).  The fee's payment state comes only
-from the centre.  An answer from the centre is remembered for this kiosk's run, keyed by
-code and ID number together, so when the centre cannot be asked the citizen sees the
+kiosk, sent to the centre, the centre's status now).  The fee and its payment state come
+only from the centre: the dossier says "to pay", and only the centre knows it was paid.
+An answer from the centre is remembered for this kiosk's run, keyed by code and ID
+number together, so when the centre cannot be asked the citizen sees the
 last known status and when it was known, never a guess.
 """
 
@@ -81,6 +82,7 @@ class LookupResult:
     status: str | None = None  # one of DOSSIER_STATUSES
     history: tuple[tuple[str, datetime | None], ...] = ()  # (status, when), oldest first
     payment: str | None = None  # the centre's word on the fee: "to_pay", "paid" or None
+    fee_vnd: int | None = None  # the fee's amount in đồng, when the centre says it
     known_at: datetime | None = None  # set when this is the last known answer, not a live one
 
 
@@ -92,6 +94,8 @@ class LookupJourney(Journey):
         self.client: Any = None  # kiosk.central.client.CentralClient (used on the task thread)
         self.finished = Signal("lookup_finished")  # (LookupResult)
         self.code_scanned = Signal("lookup_code_scanned")  # (code, or None: not a receipt's QR)
+        # () the step was left or the session wiped: the screen forgets the ID number typed.
+        self.closed = Signal("lookup_closed")
         self._qr: QrScanner | None = None
         # The centre's last answers, for when it cannot be asked (this run only; keyed by a
         # keyed hash of code and ID number, so nothing here names a person).
@@ -101,9 +105,11 @@ class LookupJourney(Journey):
 
     def left(self, transition: Transition) -> None:
         self.stop_scan()
+        self.closed.emit()
 
     def wiped(self) -> None:
         self.stop_scan()
+        self.closed.emit()
 
     # The receipt's QR code -----------------------------------------------------------
     def scan_code(self) -> None:
@@ -203,6 +209,9 @@ class LookupJourney(Journey):
                 history.append((status, now))
         appointment = _when(payload.get("appointment"))
         payment = payload.get("payment")
+        payment = payment if isinstance(payment, dict) else {}
+        amount = payment.get("amount_vnd")
+        valid = isinstance(amount, int) and not isinstance(amount, bool) and amount > 0
         return LookupResult(
             True,
             "lookup.status.received",
@@ -210,7 +219,8 @@ class LookupJourney(Journey):
             appointment.date() if appointment else self._appointment(code),
             status=status,
             history=tuple(history),
-            payment=str(payment.get("status")) if isinstance(payment, dict) else None,
+            payment=str(payment["status"]) if payment.get("status") else None,
+            fee_vnd=amount if valid else None,
             known_at=now,  # shown only when this answer is repeated as the last known one
         )
 

@@ -143,6 +143,45 @@ class StaffJourney(Journey):
         self._in_background(queue)
         self.call_changed.emit("queued")
 
+    def withdraw(self) -> None:
+        """ "Quay lại" on the help screen: the citizen no longer needs help and goes back to
+        the step they were at, nothing lost.  A call still waiting in the kiosk is never
+        sent; the centre's protocol has no withdrawal, so a call it already holds stays
+        open there until a staff member acknowledges it."""
+        call_id, state = self.call_id, self.call_state
+        self.call_id = self.call_state = None
+        if call_id and state in ("queued", "sent") and self.desk is not None:
+            store, now = self.desk.store, self.context.now()
+            self._in_background(store.mark_call, call_id, "withdrawn", now)
+        log.info("staff_call_withdrawn", extra={"fields": {"state": state or "none"}})
+        self.context.fire(Trigger.STAFF_DONE)
+
+    def receipt_not_printed(self, code: str, message_key: str) -> None:
+        """The citizen's receipt did not print: the staff are alerted like a call (queued
+        when offline) with the printer's reason and the dossier code, never citizen data;
+        the citizen's screen stays where it is.  The dashboard marks the dossier."""
+        log.info("receipt_alert", extra={"fields": {"reason": message_key}})
+        if self.context.config.devices.call_chime:  # staff nearby hear it at once
+            self.context.devices.speaker.chime()
+        if self.desk is None:
+            return
+        store, now, relay = self.desk.store, self.context.now(), self.relay
+        detail = message_key.rsplit(".", 1)[-1]
+
+        def queue() -> None:
+            store.add_call(
+                secrets.token_hex(16),
+                Step.RECEIPT.value,
+                now,
+                reason="receipt_not_printed",
+                detail=detail,
+                dossier_code=code,
+            )
+            if relay is not None:
+                relay.kick()
+
+        self._in_background(queue)
+
     def acknowledged(self, call_id: str) -> None:
         """A staff member at the centre acknowledged the call (any thread)."""
         self.context.dispatcher.post(self._on_acknowledged, call_id)
@@ -295,15 +334,26 @@ class StaffJourney(Journey):
             desk.record("reprint", code)
             return render_copy(context, meta, name)
 
+        def printed(ok: bool) -> None:
+            if not ok:
+                self.action_done.emit("staff.done.reprint_failed")
+                return
+
+            def record() -> None:  # the dashboard's "receipt not printed" mark goes
+                context.outbox.mark_receipt(code, True, context.now())
+
+            def recorded(_none: object) -> None:
+                self.action_done.emit("staff.done.reprint")
+                self.refresh()
+
+            context.tasks.run(record, on_done=recorded, on_error=context.log_error)
+
         def print_it(pdf: bytes | None) -> None:
             if pdf is None:
                 return
             future = context.devices.printer.print_pdf(pdf, f"copy-{code}")
             future.add_done_callback(
-                lambda f: context.dispatcher.post(
-                    self.action_done.emit,
-                    "staff.done.reprint" if f.exception() is None else "staff.done.reprint_failed",
-                )
+                lambda f: context.dispatcher.post(printed, f.exception() is None)
             )
 
         context.tasks.run(job, on_done=print_it, on_error=self._failed)

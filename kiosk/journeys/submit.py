@@ -11,7 +11,9 @@ look-up repeats.  A procedure with a fee records "to pay" in the dossier and, wh
 centre's account is configured, offers a VietQR code (:attr:`SubmitJourney.payment`); only
 the central service ever says it is paid.  When the receipt does not print, the screen
 shows the dossier code as a QR code to photograph and :attr:`SubmitJourney.print_failed`
-fires for the staff; the dossier itself is already queued and never touched again.
+fires: the staff journey alerts the centre's staff (like "Gọi nhân viên", queued when
+offline) and the staff dashboard marks the dossier "not printed" until a reprint; the
+dossier itself is already queued and never touched again.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from devices.printer.base import PrinterError, PrintJob
@@ -76,6 +79,16 @@ class SubmitJourney(Journey):
         self.receipt_printed = Signal("receipt_printed")  # (message key or None)
         # (dossier code, message key): the receipt did not print; the staff are alerted.
         self.print_failed = Signal("receipt_print_failed")
+        # Does an alert reach staff at the centre?  (Set by the core: a staff relay.)
+        self.alerts_centre: Callable[[], bool] = lambda: False
+
+    @property
+    def photo_hint_key(self) -> str:
+        """What the printer-failed screen says under the QR code: that staff were told
+        only when the alert reaches the centre; else, to show the code at the counter."""
+        if self.alerts_centre():
+            return "receipt_screen.photo_hint"
+        return "receipt_screen.photo_hint_counter"
 
     def entered(self, transition: Transition) -> None:
         if transition.target is Step.SUBMITTING:

@@ -14,6 +14,7 @@ personal is returned: a test read reports timings and verdicts, never the card's
 
 from __future__ import annotations
 
+import re
 import shutil
 import tarfile
 import time
@@ -23,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from devices.speech.base import Speaker
 from kiosk.doctor import DoctorReport, run_checks
 from kiosk.doctor.centre import check_centre
 from kiosk.doctor.checks import printer_state
@@ -44,7 +46,9 @@ class ThresholdChoice:
     target_fmr: str
     fmr: str
     fnmr: str
-    source: str
+    source: str  # which faces: tech.face.source.<source> says it in the screen's language
+    people: int
+    photos: int
 
 
 # The kiosk's pipeline (FaceMesh alignment + mirror), rows of docs/face.md.
@@ -54,21 +58,27 @@ THRESHOLD_CHOICES = (
         "0.1 %",
         "0.096 % (102 / 106,276)",
         "0.35 % [0.03–1.7]",
-        "LFW, 87 East-Asian people, 469 photos",
+        "east_asian",
+        87,
+        469,
     ),
     ThresholdChoice(
         0.484,
         "0.01 %",
         "≤ 0.01 % (n = 198,039)",
         "1.76 % [0.30–3.9]",
-        "LFW, 113 East- and Southeast-Asian people, 638 photos",
+        "east_southeast_asian",
+        113,
+        638,
     ),
     ThresholdChoice(
         0.488,
         "0.01 %",
         "≤ 0.01 % (n = 106,276)",
         "1.59 % [0.15–4.5]",
-        "LFW, 87 East-Asian people, 469 photos",
+        "east_asian",
+        87,
+        469,
     ),
 )
 """Figures in English notation; the screen writes them the Vietnamese way in Vietnamese."""
@@ -95,6 +105,16 @@ class PrintTest:
     state: str
     reasons: tuple[str, ...]
     error: str = ""
+
+
+@dataclass(frozen=True)
+class VoiceTest:
+    """A sample said: how long it lasts, or why nobody heard it."""
+
+    speech: str  # the setting: 'espeak', or 'simulator' (records it, says nothing)
+    seconds: float = 0.0
+    problem: str = ""  # '', 'no_engine', 'failed', 'silent', 'no_sound' (no sound output)
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -234,6 +254,8 @@ class TechnicianMode:
 
     # Speech ---------------------------------------------------------------------------
     VOICES = ("vi", "vi-vn-x-central", "vi-vn-x-south")  # Northern, Central, Southern
+    PACES = (140, 160, 180)  # words a minute: slow (the default, for elderly listeners) to fast
+    VOLUMES = (60, 100, 140, 180)  # espeak-ng amplitude: quiet, its default, loud, very loud
 
     def choose_voice(self, voice: str, rate_wpm: int | None = None) -> None:
         """Speech through espeak-ng with this Vietnamese voice (and pace, words a minute)."""
@@ -243,6 +265,58 @@ class TechnicianMode:
         self.set("devices.speech_voice", voice)
         if rate_wpm is not None:
             self.set("devices.speech_rate_wpm", rate_wpm)
+
+    def choose_pace(self, rate_wpm: int) -> None:
+        self.set("devices.speech_rate_wpm", rate_wpm)
+
+    def choose_volume(self, volume: int) -> None:
+        self.set("devices.speech_volume", volume)
+
+    def speak_sample(self, text: str, speaker: Speaker | None = None) -> VoiceTest:
+        """Say ``text`` as the settings make the kiosk speak.  With espeak-ng: rendered
+        (``voice-test.wav`` in the data folder, measured not silent), then played on the
+        sound output; with the simulator: only recorded (into ``speaker`` if given)."""
+        import subprocess
+        import wave
+
+        from devices.speech.base import Voice
+        from devices.speech.espeak import command, engine_path
+
+        d = self.config.devices
+        if d.speech != "espeak":
+            from devices.speech.simulator import SimulatedSpeaker
+
+            (speaker or SimulatedSpeaker()).say(text, "vi", headset=False)
+            return VoiceTest(d.speech)
+        if engine_path() is None:
+            return VoiceTest("espeak", problem="no_engine")
+        wav = self.data_dir / "voice-test.wav"
+        _loudness, error = self.test_voice(text, wav)
+        if error:
+            failed = error.startswith("espeak-ng failed")
+            return VoiceTest("espeak", problem="failed" if failed else "silent", detail=error)
+        with wave.open(str(wav)) as sound:
+            seconds = sound.getnframes() / sound.getframerate()
+        voice = Voice(d.speech_voice, rate_wpm=d.speech_rate_wpm, volume=d.speech_volume)
+        try:  # espeak-ng exits 0 without a sound card: what it complains of tells
+            played = subprocess.run(
+                command(voice, "vi"),
+                input=text.encode("utf-8"),
+                capture_output=True,
+                timeout=seconds + 30,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return VoiceTest("espeak", seconds, "no_sound", str(exc))
+        lines = played.stderr.decode("utf-8", "replace").splitlines()
+        complaints = [
+            re.sub(r"^ALSA lib [^ ]*\) ", "", line)  # "ALSA lib conf.c:5180:(func) ..."
+            for line in lines
+            if re.search(r"error|cannot|unknown|refused", line, re.IGNORECASE)
+        ]
+        if played.returncode or complaints:
+            detail = complaints[0] if complaints else f"exit status {played.returncode}"
+            return VoiceTest("espeak", seconds, "no_sound", detail)
+        return VoiceTest("espeak", seconds)
 
     def test_voice(self, text: str, wav: Path | None = None) -> tuple[float, str]:
         """Synthesise ``text`` with the chosen voice into a WAV file (the technician plays
@@ -426,4 +500,5 @@ __all__ = [
     "TechnicianMode",
     "TestRead",
     "ThresholdChoice",
+    "VoiceTest",
 ]

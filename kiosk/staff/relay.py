@@ -12,7 +12,6 @@ Every few minutes it fetches the centre's signed staff list (kiosk.staff.directo
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -21,8 +20,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk.base.central import Accepted, Refused
+from kiosk.base.loop import BackgroundLoop
 from kiosk.staff.directory import adopt_list
-from offline_cache.staff_store import AuditRow, StaffStore
+from offline_cache.staff_store import AuditRow, CallRow, StaffStore
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,20 @@ def audit_payload(row: AuditRow) -> dict[str, Any]:
     }
 
 
-class StaffRelay:
+def alert(call: CallRow) -> dict[str, str] | None:
+    """What an alert the kiosk raised itself adds to its call (no citizen data: a reason,
+    the printer's reason, a dossier code)."""
+    if call.reason is None:
+        return None
+    fields = {"reason": call.reason, "detail": call.detail, "dossier_code": call.dossier_code}
+    return {key: value for key, value in fields.items() if value}
+
+
+class StaffRelay(BackgroundLoop):
+    """Sends staff calls and audit entries; ``start`` runs passes on its thread."""
+
+    thread_name = "staff-relay"
+
     def __init__(
         self,
         store: StaffStore,
@@ -58,6 +71,7 @@ class StaffRelay:
         list_key: Ed25519PublicKey | None = None,
         list_interval_s: float = 300.0,
     ) -> None:
+        super().__init__()
         self.store = store
         self.client = client
         self.poll_s = poll_s
@@ -72,9 +86,6 @@ class StaffRelay:
         self.list_interval_s = list_interval_s
         self._list_due = 0.0
         self._list_etag: str | None = None
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self) -> bool:
         """One pass: send waiting calls, ask about sent ones, send audit entries.
@@ -83,7 +94,7 @@ class StaffRelay:
         now = self.now()
         for call in self.store.calls_in("pending"):
             outcome = self.client.send_staff_call(
-                call.call_id, call.step, call.called_at.isoformat(timespec="seconds")
+                call.call_id, call.step, call.called_at.isoformat(timespec="seconds"), alert(call)
             )
             if isinstance(outcome, Accepted):
                 self.store.mark_call(call.call_id, "sent", now)
@@ -128,30 +139,14 @@ class StaffRelay:
             if len(rows) < AUDIT_BATCH:
                 return
 
-    # The thread ------------------------------------------------------------------------
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="staff-relay", daemon=True)
-        self._thread.start()
-
-    def kick(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                waiting = self.run_once()
-            except Exception:  # the store or the network hiccupped: keep the thread alive
-                log.exception("staff_relay_pass_failed")
-                waiting = True
-            self._wake.wait(self.poll_s if waiting else self.idle_s)
-            self._wake.clear()
+    # The thread (kiosk.base.loop) ------------------------------------------------------
+    def _pass(self) -> float:
+        try:
+            waiting = self.run_once()
+        except Exception:  # the store or the network hiccupped: keep the thread alive
+            log.exception("staff_relay_pass_failed")
+            waiting = True
+        return self.poll_s if waiting else self.idle_s
 
 
-__all__ = ["StaffRelay", "audit_payload"]
+__all__ = ["StaffRelay", "alert", "audit_payload"]

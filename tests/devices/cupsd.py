@@ -95,13 +95,13 @@ def start_cupsd(folder: Path) -> Cupsd:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while not Path(socket).exists():
         if process.poll() is not None:
             output = process.stdout.read().decode(errors="replace") if process.stdout else ""
             raise RuntimeError(f"cupsd exited ({process.returncode}): {output.strip()[:300]}")
         if time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError("cupsd did not open its socket within 10 s")
+            raise RuntimeError("cupsd did not open its socket within 30 s")
         time.sleep(0.05)
     return Cupsd(root, socket, out, process)

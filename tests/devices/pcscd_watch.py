@@ -33,7 +33,7 @@ class PcscdWatch:
             if known & scard.SCARD_STATE_PRESENT:
                 self.reported.append(now)
 
-    def first_report_after(self, moment: float, timeout: float = 1.0) -> float | None:
+    def first_report_after(self, moment: float, timeout: float = 5.0) -> float | None:
         """When pcscd first reported a card after ``moment`` (this thread may be woken a
         little after the kiosk's, so it is given ``timeout`` to note it)."""
         deadline = time.monotonic() + timeout

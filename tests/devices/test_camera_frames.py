@@ -63,7 +63,7 @@ def test_frames_come_in_order_on_the_named_thread_until_the_function_is_done() -
 
     frames = worker(record, on_frame)
     frames.start()
-    assert frames.join(3)
+    assert frames.join(20)
     assert record.frames == sorted(set(record.frames)) and len(record.frames) == 5
     assert record.threads == {"test-frames"}
     assert record.ends == [None] and frames.stopping
@@ -74,7 +74,7 @@ def test_stop_waits_for_the_worker_and_no_frame_comes_after_it() -> None:
     frames = worker(record)
     frames.start()
     assert wait_until(lambda: len(record.frames) >= 3)
-    assert frames.stop(timeout_s=2) is True
+    assert frames.stop(timeout_s=20) is True
     seen = len(record.frames)
     time.sleep(0.05)
     assert len(record.frames) == seen
@@ -92,9 +92,9 @@ def test_stop_from_inside_the_function_returns_at_once_and_ends_the_worker() -> 
 
     frames = worker(record, on_frame)
     frames.start()
-    assert frames.join(3)
+    assert frames.join(20)
     [(ended, took)] = answers  # no frame after the stop
-    assert ended is False and took < 0.5  # it did not wait for itself
+    assert ended is False and took < 1.5  # it did not wait for itself (2 s)
     assert record.frames == [record.frames[0]] and record.ends == [None]
 
 
@@ -113,7 +113,7 @@ def test_a_function_that_raises_is_logged_and_ends_the_worker(
         frames = worker(record, broken)
     with caplog.at_level(logging.ERROR, logger="devices.camera.frames"):
         frames.start()
-        assert frames.join(3)
+        assert frames.join(20)
     assert record.frames == []
     [error] = record.ends  # the owner hears why it ended
     assert isinstance(error, RuntimeError)
@@ -134,7 +134,7 @@ def test_a_failing_end_function_is_logged_too(caplog: pytest.LogCaptureFixture) 
     )
     with caplog.at_level(logging.ERROR, logger="devices.camera.frames"):
         frames.start()
-        assert frames.join(3)
+        assert frames.join(20)
     assert [r.getMessage() for r in caplog.records] == ["frame_worker_end_failed"]
 
 
@@ -142,7 +142,7 @@ def test_on_start_can_end_the_worker_before_any_frame() -> None:
     record = Record()
     frames = worker(record, on_start=lambda: True)
     frames.start()
-    assert frames.join(3)
+    assert frames.join(20)
     assert record.frames == [] and record.ends == [None]
 
 
@@ -152,7 +152,7 @@ def test_a_worker_stopped_before_it_started_looks_at_nothing() -> None:
     frames = worker(record, on_start=lambda: started.append(True))
     assert frames.stop() is True  # nothing to wait for
     frames.start()
-    assert frames.join(3)
+    assert frames.join(20)
     assert started == [] and record.frames == [] and record.ends == [None]
 
 
@@ -172,10 +172,10 @@ def test_stop_gives_up_at_its_deadline_when_a_frame_takes_too_long(
     with caplog.at_level(logging.WARNING, logger="devices.camera.frames"):
         started = time.monotonic()
         assert frames.stop(timeout_s=0.1) is False
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 3.0  # not the 5 s the frame takes
     assert [r.getMessage() for r in caplog.records] == ["frame_worker_still_running"]
     release.set()
-    assert frames.join(3)
+    assert frames.join(20)
     assert len(record.frames) == 1  # the stop was heard once the frame was done
 
 

@@ -49,7 +49,7 @@ def test_insert_and_remove_are_announced_on_the_reader_thread(reader, card) -> N
     reader.card_removed.connect(record("removed"))
     reader.insert(card)
     reader.remove()
-    assert done.wait(2)
+    assert done.wait(20)
     assert [(k, s) for k, s, _ in events] == [
         ("inserted", ReaderState.CARD_PRESENT),
         ("removed", ReaderState.READY),
@@ -61,7 +61,7 @@ def test_read_runs_the_real_protocol_and_returns_the_identity(reader, card) -> N
     steps: list[ReadStep] = []
     reader.read_progress.connect(steps.append)
     reader.insert(card)
-    result = reader.read_card(key_for(card)).result(timeout=5)
+    result = reader.read_card(key_for(card)).result(timeout=30)
     assert result.identity.id_number == card.id_number
     assert result.identity.full_name == card.full_name
     assert result.identity.place_of_residence == card.place_of_residence
@@ -78,33 +78,33 @@ def test_card_pulled_out_mid_read_raises_removed(reader, card) -> None:
     future = reader.read_card(key_for(card))
     threading.Timer(0.25, reader.remove).start()
     with pytest.raises(CardRemovedError):
-        future.result(timeout=5)
+        future.result(timeout=30)
 
 
 def test_reading_without_a_card_raises_removed(reader, card) -> None:
     with pytest.raises(CardRemovedError):
-        reader.read_card(key_for(card)).result(timeout=2)
+        reader.read_card(key_for(card)).result(timeout=30)
 
 
 def test_a_wrong_key_is_refused_by_the_chip(reader, card) -> None:
     reader.insert(card)
     wrong = key_for(card, expiry=date(2030, 1, 1))
     with pytest.raises(AccessDeniedError) as raised:
-        reader.read_card(wrong).result(timeout=5)
+        reader.read_card(wrong).result(timeout=30)
     assert raised.value.message_key == "card.error.access_denied"
 
 
 def test_a_mute_chip_is_unreadable(reader, card) -> None:
     reader.insert(replace(card, fault="unreadable"))
     with pytest.raises(CardError) as raised:
-        reader.read_card(key_for(card)).result(timeout=5)
+        reader.read_card(key_for(card)).result(timeout=30)
     assert raised.value.message_key == "card.error.unreadable"
 
 
 def test_an_untrusted_reader_reports_the_signer(card) -> None:
     reader = SimulatedCardReader(trust_store=[])
     reader.insert(card)
-    assert reader.read_card(key_for(card)).result(timeout=5).authenticity == "signer_not_trusted"
+    assert reader.read_card(key_for(card)).result(timeout=30).authenticity == "signer_not_trusted"
     reader.stop()
 
 
@@ -128,15 +128,18 @@ def test_a_silent_chip_is_abandoned_after_its_deadline_and_the_next_card_is_read
         reader.insert(replace(card, fault="silent", silent_after=4))
         started = time.monotonic()
         with pytest.raises(CardTimeoutError) as raised:
-            reader.read_card(key_for(card)).result(timeout=5)
-        assert time.monotonic() - started < 2  # the deadline, not the chip, ended the read
+            reader.read_card(key_for(card)).result(timeout=30)
+        assert time.monotonic() - started < 5  # the 0.3 s deadline, not the chip or the 10 s one
         assert raised.value.message_key == "card.error.timeout"
         assert "within 0.3 s" in str(raised.value)
         assert reader.status().state is ReaderState.NOT_RESPONDING
         reader.remove()  # the citizen takes the silent card off: the held call ends
         assert wait_until(lambda: reader.status().state is ReaderState.READY)
+        # The next card under the kiosk's own deadlines: 0.3 s a command is a chip's need,
+        # not a loaded machine's (the next read gets a new card-io thread, with these).
+        reader.deadlines = CardDeadlines()
         reader.insert(card)
-        assert reader.read_card(key_for(card)).result(timeout=5).authenticity == "verified"
+        assert reader.read_card(key_for(card)).result(timeout=30).authenticity == "verified"
         assert ReaderState.NOT_RESPONDING in states
     finally:
         reader.stop()
@@ -148,7 +151,7 @@ def test_a_slow_chip_is_stopped_by_the_whole_reads_deadline(card) -> None:
     try:
         reader.insert(card)
         with pytest.raises(CardTimeoutError, match="whole read"):
-            reader.read_card(key_for(card)).result(timeout=5)
+            reader.read_card(key_for(card)).result(timeout=30)
         # The command in flight was answered a moment later: the reader is not stuck.
         assert wait_until(lambda: reader.status().state is ReaderState.CARD_PRESENT)
     finally:

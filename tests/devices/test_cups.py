@@ -61,7 +61,7 @@ def jobs(cupsd: Cupsd, which: str) -> list[str]:
 def test_a_receipt_prints_and_the_pdf_reads_back(cupsd: Cupsd, receipt: bytes) -> None:
     adapter = printer(cupsd, "receipts")
     try:
-        assert adapter.status().result(5).ready
+        assert adapter.status().result(30).ready
         before = set(cupsd.pdfs())
         job = adapter.print_pdf(receipt, "receipt-DEMO01-261120-K010001").result(30)
     finally:
@@ -93,9 +93,9 @@ def test_a_receipt_prints_and_the_pdf_reads_back(cupsd: Cupsd, receipt: bytes) -
 def test_a_stopped_printer_is_noticed_before_sending(cupsd: Cupsd, receipt: bytes) -> None:
     adapter = printer(cupsd, "stopped")
     try:
-        status = adapter.status().result(5)
+        status = adapter.status().result(30)
         with pytest.raises(PrinterError) as raised:
-            adapter.print_pdf(receipt, "receipt-stopped").result(10)
+            adapter.print_pdf(receipt, "receipt-stopped").result(30)
     finally:
         adapter.stop()
     assert status.state == "stopped" and not status.ready
@@ -106,9 +106,9 @@ def test_a_stopped_printer_is_noticed_before_sending(cupsd: Cupsd, receipt: byte
 def test_a_queue_refusing_jobs_is_noticed(cupsd: Cupsd, receipt: bytes) -> None:
     adapter = printer(cupsd, "refusing")
     try:
-        status = adapter.status().result(5)
+        status = adapter.status().result(30)
         with pytest.raises(PrinterError) as raised:
-            adapter.print_pdf(receipt, "receipt-refused").result(10)
+            adapter.print_pdf(receipt, "receipt-refused").result(30)
     finally:
         adapter.stop()
     assert status.state == "idle" and not status.accepting
@@ -120,11 +120,11 @@ def test_a_job_that_does_not_print_in_time_is_cancelled(cupsd: Cupsd, receipt: b
     try:
         started = time.monotonic()
         with pytest.raises(PrinterError) as raised:
-            adapter.print_pdf(receipt, "receipt-late").result(10)
+            adapter.print_pdf(receipt, "receipt-late").result(30)
     finally:
         adapter.stop()
     assert raised.value.message_key == "printer.error.timeout"
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 10  # its 1 s, not the usual 30 s
     assert not any(line.startswith("stuck-") for line in jobs(cupsd, "not-completed"))
 
 
@@ -132,13 +132,13 @@ def test_a_job_outliving_the_session_is_cancelled(cupsd: Cupsd, receipt: bytes) 
     adapter = printer(cupsd, "stuck")
     try:
         future = adapter.print_pdf(receipt, "receipt-previous-citizen")
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 20
         while not any(line.startswith("stuck-") for line in jobs(cupsd, "not-completed")):
             assert time.monotonic() < deadline, "the job never reached CUPS"
             time.sleep(0.05)
         adapter.cancel_pending("receipt-")  # the session ended
         with pytest.raises(PrinterError):
-            future.result(5)
+            future.result(30)
     finally:
         adapter.stop()
     assert not any(line.startswith("stuck-") for line in jobs(cupsd, "not-completed"))
@@ -150,13 +150,13 @@ def test_a_printer_stopped_while_the_job_waits_fails_it_at_once(
     adapter = printer(cupsd, "stops")
     try:
         future = adapter.print_pdf(receipt, "receipt-stopped-midway")
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 20
         while not any(line.startswith("stops-") for line in jobs(cupsd, "not-completed")):
             assert time.monotonic() < deadline, "the job never reached CUPS"
             time.sleep(0.05)
         cupsd.admin("cupsdisable", "stops")  # someone opens the printer, say
         with pytest.raises(PrinterError) as raised:
-            future.result(5)
+            future.result(30)
     finally:
         adapter.stop()
     assert raised.value.message_key == "printer.error.offline"
@@ -166,9 +166,9 @@ def test_a_printer_stopped_while_the_job_waits_fails_it_at_once(
 def test_an_unknown_queue_is_unavailable(cupsd: Cupsd, receipt: bytes) -> None:
     adapter = printer(cupsd, "no-such-queue")
     try:
-        status = adapter.status().result(5)
+        status = adapter.status().result(30)
         with pytest.raises(PrinterError) as raised:
-            adapter.print_pdf(receipt, "receipt-nowhere").result(10)
+            adapter.print_pdf(receipt, "receipt-nowhere").result(30)
     finally:
         adapter.stop()
     assert status.state == "unavailable"
@@ -192,7 +192,7 @@ def test_state_reasons_give_the_citizen_a_message(reasons: tuple[str, ...], key:
 def test_no_cups_server_is_unavailable(tmp_path: Path) -> None:
     adapter = CupsPrinter("receipts", server=str(tmp_path / "none.sock"))
     try:
-        assert adapter.status().result(10).state == "unavailable"
+        assert adapter.status().result(30).state == "unavailable"
     finally:
         adapter.stop()
 

@@ -115,23 +115,23 @@ def test_the_kiosk_reads_each_chip_we_did_not_make(kiosk, pki, card, quirk: str)
             core.identify.reader_status is not None
             and core.identify.reader_status.state is ReaderState.READY
         ),
-        10,
+        30,
     )  # the last profile's card has gone
     vpcd = VpcdCard(quirk_chip(card.identity(), pki, quirk))
     try:
         vpcd.insert()
-        assert dispatcher.drain_until(lambda: core.step is Step.ACCESS_KEY, 10)
+        assert dispatcher.drain_until(lambda: core.step is Step.ACCESS_KEY, 30)
         core.identify.submit_access_key(
             card.id_number, f"{card.date_of_birth:%d/%m/%Y}", f"{card.date_of_expiry:%d/%m/%Y}"
         )
         if quirk == "no_sod":
             # Refused, told to go to the counter; no attempt counted, no alarm raised.
-            assert dispatcher.drain_until(lambda: core.step is Step.INSERT_CARD, 10)
+            assert dispatcher.drain_until(lambda: core.step is Step.INSERT_CARD, 30)
             assert core.session.error_key == "card.error.unverifiable"
             assert core.session.card_attempts == 0
             assert core.session.identity is None
             return
-        assert dispatcher.drain_until(lambda: core.step is Step.FACE_CHECK, 10), (
+        assert dispatcher.drain_until(lambda: core.step is Step.FACE_CHECK, 30), (
             core.step,
             core.session.error_key,
         )
@@ -144,7 +144,7 @@ def test_the_kiosk_reads_each_chip_we_did_not_make(kiosk, pki, card, quirk: str)
         )
         assert core.session.authenticity == "verified"
         vpcd.remove()
-        assert dispatcher.drain_until(lambda: core.step is Step.ATTRACT, 10)
+        assert dispatcher.drain_until(lambda: core.step is Step.ATTRACT, 30)
     finally:
         vpcd.remove()
 

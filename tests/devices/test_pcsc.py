@@ -116,7 +116,7 @@ def reader(pcscd, pki) -> Iterator[PcscCardReader]:
     reader.stop()
 
 
-def wait_state(reader: PcscCardReader, state: ReaderState, timeout: float = 5) -> None:
+def wait_state(reader: PcscCardReader, state: ReaderState, timeout: float = 20) -> None:
     reached = wait_until(lambda: reader.status().state is state, timeout, every=0.02)
     assert reached, f"reader stayed {reader.status().state}"
 
@@ -127,7 +127,7 @@ def insert(reader: PcscCardReader, chip: EmulatedChip) -> VpcdCard:
     handler = reader.card_inserted.connect(lambda _s: seen.set())
     vpcd = VpcdCard(chip)
     vpcd.insert()
-    assert seen.wait(5), "pcscd did not report the card"
+    assert seen.wait(20), "pcscd did not report the card"
     reader.card_inserted.disconnect(handler)
     return vpcd
 
@@ -135,7 +135,7 @@ def insert(reader: PcscCardReader, chip: EmulatedChip) -> VpcdCard:
 def test_full_read_through_pcscd(reader, pki, card) -> None:
     vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki)))
     try:
-        result = reader.read_card(key_for(card)).result(timeout=10)
+        result = reader.read_card(key_for(card)).result(timeout=30)
     finally:
         vpcd.remove()
     assert result.identity.full_name == card.full_name
@@ -149,7 +149,7 @@ def test_removal_is_reported(reader, pki, card) -> None:
     removed = threading.Event()
     reader.card_removed.connect(lambda _s: removed.set())
     vpcd.remove()
-    assert removed.wait(5)
+    assert removed.wait(20)
     assert reader.status().state is ReaderState.READY
 
 
@@ -157,7 +157,7 @@ def test_a_wrong_key_through_pcscd(reader, pki, card) -> None:
     vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki)))
     try:
         with pytest.raises(AccessDeniedError):
-            reader.read_card(key_for(card, date(2040, 1, 1))).result(timeout=10)
+            reader.read_card(key_for(card, date(2040, 1, 1))).result(timeout=30)
     finally:
         vpcd.remove()
 
@@ -168,7 +168,7 @@ def test_a_bad_mac_through_pcscd(reader, pki, card) -> None:
     vpcd = insert(reader, chip)
     try:
         with pytest.raises(CardError):
-            reader.read_card(key_for(card)).result(timeout=10)
+            reader.read_card(key_for(card)).result(timeout=30)
     finally:
         vpcd.remove()
 
@@ -186,7 +186,7 @@ def test_a_bad_mac_through_pcscd(reader, pki, card) -> None:
 def test_tampered_cards_through_pcscd(reader, pki, card, tamper, field, verdict) -> None:
     vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki, tamper=tamper)))
     try:
-        result = reader.read_card(key_for(card)).result(timeout=10)
+        result = reader.read_card(key_for(card)).result(timeout=30)
     finally:
         vpcd.remove()
     assert getattr(result, field) == verdict
@@ -198,7 +198,7 @@ def test_an_altered_card_through_pcscd_is_not_genuine(reader, pki, card) -> None
     vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki, tamper="altered")))
     try:
         with pytest.raises(NotGenuineError, match="DG13"):
-            reader.read_card(key_for(card)).result(timeout=10)
+            reader.read_card(key_for(card)).result(timeout=30)
     finally:
         vpcd.remove()
 
@@ -217,7 +217,7 @@ def test_the_card_pulled_out_mid_read(reader, pki, card) -> None:
     time.sleep(0.3)
     vpcd.remove()
     with pytest.raises(CardRemovedError):
-        future.result(timeout=10)
+        future.result(timeout=30)
 
 
 def test_no_pcscd_is_said_plainly(tmp_path: Path) -> None:
@@ -249,7 +249,7 @@ def test_the_adapter_survives_a_pcscd_restart(pcscd, reader, pki, card) -> None:
     pcscd.ensure_running()
     vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki)))
     try:
-        assert reader.read_card(key_for(card)).result(timeout=10).authenticity == "verified"
+        assert reader.read_card(key_for(card)).result(timeout=30).authenticity == "verified"
     finally:
         vpcd.remove()
 
@@ -366,15 +366,15 @@ def test_the_kiosk_identifies_a_citizen_through_pcscd(pcscd, pki, card, tmp_path
     vpcd = VpcdCard(EmulatedChip(build_chip(card.identity(), pki)))
     try:
         vpcd.insert()
-        assert dispatcher.drain_until(lambda: core.step is Step.ACCESS_KEY, 10)
+        assert dispatcher.drain_until(lambda: core.step is Step.ACCESS_KEY, 30)
         core.identify.submit_access_key(
             card.id_number, f"{card.date_of_birth:%d/%m/%Y}", f"{card.date_of_expiry:%d/%m/%Y}"
         )
-        assert dispatcher.drain_until(lambda: core.step is Step.FACE_CHECK, 10)
+        assert dispatcher.drain_until(lambda: core.step is Step.FACE_CHECK, 30)
         assert core.session.identity.full_name == card.full_name  # type: ignore[union-attr]
         assert core.session.authenticity == "verified"
         vpcd.remove()
-        assert dispatcher.drain_until(lambda: core.step is Step.ATTRACT, 10)
+        assert dispatcher.drain_until(lambda: core.step is Step.ATTRACT, 30)
         assert core.last_end_reason == "card_removed"
     finally:
         vpcd.remove()
@@ -386,7 +386,7 @@ def test_pace_with_the_can_through_pcscd(reader, pki, card, parameter) -> None:
     content = build_chip(card.identity(), pki, pace_parameter=parameter)
     vpcd = insert(reader, EmulatedChip(content))
     try:
-        result = reader.read_card(AccessKey(can=content.can)).result(timeout=10)
+        result = reader.read_card(AccessKey(can=content.can)).result(timeout=30)
     finally:
         vpcd.remove()
     assert result.access_control == "PACE"
@@ -398,8 +398,8 @@ def test_reading_does_not_look_like_a_card_swap(reader, pki, card) -> None:
     vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki)))
     reader.card_removed.connect(removed.append)
     try:
-        reader.read_card(key_for(card)).result(timeout=10)
-        reader.read_card(key_for(card)).result(timeout=10)
+        reader.read_card(key_for(card)).result(timeout=30)
+        reader.read_card(key_for(card)).result(timeout=30)
         time.sleep(0.3)  # several polls
         assert removed == []
         assert reader.status().state is ReaderState.CARD_PRESENT
@@ -426,7 +426,8 @@ def test_a_silent_chip_through_pcscd_is_abandoned_and_the_next_card_is_read(
         started = time.monotonic()
         with pytest.raises(CardTimeoutError) as raised:
             reader.read_card(key_for(card)).result(timeout=15)
-        assert time.monotonic() - started < 3  # the 1 s deadline; pcscd alone waits for ever
+        # The 1 s deadline, not the 20 s one for the whole read; pcscd alone waits for ever.
+        assert time.monotonic() - started < 10
         assert raised.value.where  # names the step: "EF.COM: no answer within 1 s (…)"
         assert str(raised.value).startswith(f"{raised.value.where}: no answer within 1 s")
         wait_state(reader, ReaderState.NOT_RESPONDING)
@@ -434,7 +435,7 @@ def test_a_silent_chip_through_pcscd_is_abandoned_and_the_next_card_is_read(
         wait_state(reader, ReaderState.READY)
         vpcd = insert(reader, EmulatedChip(build_chip(card.identity(), pki)))
         try:
-            assert reader.read_card(key_for(card)).result(timeout=10).authenticity == "verified"
+            assert reader.read_card(key_for(card)).result(timeout=30).authenticity == "verified"
         finally:
             vpcd.remove()
     finally:
@@ -465,9 +466,9 @@ def test_the_kiosk_recovers_from_a_silent_chip_through_pcscd(
     typed = (card.id_number, f"{card.date_of_birth:%d/%m/%Y}", f"{card.date_of_expiry:%d/%m/%Y}")
     try:
         silent.insert()
-        assert dispatcher.drain_until(lambda: core.step is Step.ACCESS_KEY, 10)
+        assert dispatcher.drain_until(lambda: core.step is Step.ACCESS_KEY, 30)
         core.identify.submit_access_key(*typed)
-        assert dispatcher.drain_until(lambda: core.step is Step.INSERT_CARD, 10)
+        assert dispatcher.drain_until(lambda: core.step is Step.INSERT_CARD, 30)
         # Told plainly what to do; not counted as a wrong key.  On a loaded machine
         # pcscd's virtual-reader driver may give up on the silent chip before our
         # deadline does: then the citizen is told to place the card again, the same
@@ -476,18 +477,18 @@ def test_the_kiosk_recovers_from_a_silent_chip_through_pcscd(
         assert core.session.card_attempts == 0
         if core.session.error_key == "card.error.timeout":
             assert dispatcher.drain_until(
-                lambda: core.identify.reader_status.state is ReaderState.NOT_RESPONDING, 5
+                lambda: core.identify.reader_status.state is ReaderState.NOT_RESPONDING, 30
             )
             heartbeat = core.sync.heartbeat_payload()  # type: ignore[union-attr]
             assert heartbeat["devices"]["card_reader"] == "not_responding"
         silent.remove()
         assert dispatcher.drain_until(
-            lambda: core.identify.reader_status.state is ReaderState.READY, 10
+            lambda: core.identify.reader_status.state is ReaderState.READY, 30
         )
         healthy.insert()  # the next citizen's card, no restart
-        assert dispatcher.drain_until(lambda: core.step is Step.ACCESS_KEY, 10)
+        assert dispatcher.drain_until(lambda: core.step is Step.ACCESS_KEY, 30)
         core.identify.submit_access_key(*typed)
-        assert dispatcher.drain_until(lambda: core.step is Step.FACE_CHECK, 10)
+        assert dispatcher.drain_until(lambda: core.step is Step.FACE_CHECK, 30)
         assert core.session.authenticity == "verified"
     finally:
         silent.remove()

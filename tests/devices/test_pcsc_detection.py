@@ -53,7 +53,7 @@ def test_a_card_is_reported_as_soon_as_pcscd_sees_it_not_at_the_next_poll(
             started = time.monotonic()
             vpcd = VpcdCard(chip)
             vpcd.insert()
-            assert seen.wait(5), "the card was not reported"
+            assert seen.wait(20), "the card was not reported"
             reported = watch.first_report_after(started)
             vpcd.remove()
             assert reported is not None
@@ -71,7 +71,7 @@ def test_stop_returns_promptly_while_the_thread_waits_on_the_reader(pcscd, pki) 
     time.sleep(0.2)  # inside SCardGetStatusChange now
     started = time.monotonic()
     reader.stop()
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 5.0  # not the 10 s the thread was told to wait
 
 
 def test_a_read_asked_during_a_long_wait_starts_at_once(pcscd, pki, card) -> None:  # noqa: F811
@@ -83,11 +83,11 @@ def test_a_read_asked_during_a_long_wait_starts_at_once(pcscd, pki, card) -> Non
     try:
         wait_state(reader, ReaderState.READY)
         vpcd.insert()
-        assert present.wait(5)
+        assert present.wait(20)
         time.sleep(0.2)  # waiting again, for up to 10 s
         started = time.monotonic()
-        result = reader.read_card(key_for(card)).result(timeout=10)
-        assert time.monotonic() - started < 2.0
+        result = reader.read_card(key_for(card)).result(timeout=30)
+        assert time.monotonic() - started < 6.0  # not after the 10 s wait (a read: well under 1 s)
         assert result.authenticity == "verified"
     finally:
         vpcd.remove()

@@ -12,7 +12,7 @@ def test_jobs_run_in_order_on_the_device_thread() -> None:
         worker.call(lambda i=i: seen.append((i, threading.current_thread().name))) for i in range(5)
     ]
     for future in futures:
-        future.result(timeout=2)
+        future.result(timeout=30)
     assert [i for i, _ in seen] == [0, 1, 2, 3, 4]
     assert {name for _, name in seen} == {"test-device"}
     worker.stop()
@@ -25,6 +25,6 @@ def test_a_failing_job_does_not_kill_the_thread() -> None:
         raise OSError("device unplugged")
 
     with pytest.raises(OSError, match="unplugged"):
-        worker.call(boom).result(timeout=2)
-    assert worker.call(lambda: 42).result(timeout=2) == 42
+        worker.call(boom).result(timeout=30)
+    assert worker.call(lambda: 42).result(timeout=30) == 42
     worker.stop()

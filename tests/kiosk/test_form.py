@@ -299,7 +299,8 @@ def every_path(form: FormSession, answers: dict[str, list[str]]) -> list[list[tu
 
 
 def test_the_page_counter_never_jumps_up_as_the_citizen_answers() -> None:
-    """It went 2/8 → 3/9 → 4/11: the end moved away after each answer."""
+    """It went 2/8 → 3/9 → 4/11: the end moved away after each answer.  The total is the
+    most pages still possible: never more, and the last page says it is the last."""
     form = birth_form()
     typed = {
         "child_name": ["Bé"],
@@ -323,6 +324,26 @@ def test_the_page_counter_never_jumps_up_as_the_citizen_answers() -> None:
         assert numbers == list(range(1, len(seen) + 1))
         assert all(b <= a for a, b in itertools.pairwise(totals)), totals
         assert all(n <= total for n, total in seen)
+        assert seen[-1][0] == seen[-1][1]  # "Câu 8 (tối đa 8 câu)": the end is where it says
+
+
+def test_the_counter_says_at_most_so_a_smaller_total_reads_as_fewer_questions() -> None:
+    """The mother declaring: "Câu 1/11" then "Câu 2/9" looked like a glitch; the counter
+    says the total is a most ("tối đa"), in both languages, and is read out the same (the
+    spoken text is the subtitle's)."""
+    from kiosk.runtime.i18n import Translator
+    from kiosk.speech.reading import speakable
+
+    form = birth_form()
+    shown, english = [], []
+    for answer in ("mother", "yes"):
+        number, total = form.progress()
+        shown.append(Translator.text("form.progress", "vi", n=number, total=total))
+        english.append(Translator.text("form.progress", "en", n=number, total=total))
+        assert form.submit(answer) == {}
+    assert shown == ["Câu 1 (tối đa 11 câu)", "Câu 2 (tối đa 9 câu)"]
+    assert english == ["Question 1 of at most 11", "Question 2 of at most 9"]
+    assert speakable(shown[1], "vi") == "Câu hai (tối đa chín câu)"
 
 
 def test_wipe_forgets_everything() -> None:

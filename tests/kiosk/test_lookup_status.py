@@ -54,7 +54,7 @@ def test_a_status_from_the_centre_then_the_last_known_one_offline(tmp_path: Path
     core.start()
     try:
         assert core.lookup.request(code, sims.card.id_number) is None
-        assert dispatcher.drain_until(lambda: len(results) == 1, 10)
+        assert dispatcher.drain_until(lambda: len(results) == 1, 30)
         # The centre cannot be reached any more (nothing listens there).
         credential = tmp_path / "demo-central" / "kiosk-credential.pem"
         core.lookup.client = make_client(config, "http://127.0.0.1:9", str(credential))
@@ -70,4 +70,6 @@ def test_a_status_from_the_centre_then_the_last_known_one_offline(tmp_path: Path
     assert offline.status_key == "lookup.status.last_known"
     assert offline.status == "payment_requested" and offline.known_at == live.known_at
     assert offline.appointment == live.appointment is not None
+    # The centre states the fee as the dossier does: this procedure is free.
+    assert live.payment == offline.payment == "none" and live.fee_vnd is None
     assert stranger.status_key == "lookup.status.unavailable" and stranger.status is None

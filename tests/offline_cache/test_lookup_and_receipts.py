@@ -227,7 +227,7 @@ def test_a_full_disk_refusal_is_logged_with_its_reason_and_shows_in_the_heartbea
 
         # The worker's own first heartbeat, made before the refusal, may land after this
         # test's: the next one carries the refusal again.
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         refused = latest()
         while refused["count"] != 1 and time.monotonic() < deadline:
             time.sleep(0.2)

@@ -26,6 +26,7 @@ needs_cc = pytest.mark.skipif(
 
 
 @needs_cc
+@pytest.mark.timeout(300)  # hundreds of cuts replayed: a minute on a loaded 2-core machine
 def test_a_power_cut_anywhere_keeps_every_printed_dossier_and_repeats_no_number(
     tmp_path: Path,
 ) -> None:

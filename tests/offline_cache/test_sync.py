@@ -153,12 +153,14 @@ def test_a_slow_body_past_the_read_timeout_is_retried_not_lost(
     store: SqlOutbox, central: Central
 ) -> None:
     [code] = queue_dossiers(store, central.service, 1)
-    central.service.faults = FaultPlan(slow_body_s=3.0)
+    # Ten pieces 1 s apart: each read comes well within the 2 s read timeout (even on a
+    # loaded machine), the whole body takes 10 s, past the 3 s total (connect + read).
+    central.service.faults = FaultPlan(slow_body_s=10.0)
     clock = Clock()
-    w = worker(store, central, clock, connect_timeout_s=0.5, read_timeout_s=0.5)
+    w = worker(store, central, clock, connect_timeout_s=1.0, read_timeout_s=2.0)
     started = time.monotonic()
     report = w.run_once()
-    assert time.monotonic() - started < 2.0  # bounded in total, not per read
+    assert time.monotonic() - started < 7.0  # bounded in total, not per read
     assert report.retried == 1 and report.last_error == "network: body too slow"
     central.service.faults = FaultPlan()
     clock.advance(report.paused_s + 1)

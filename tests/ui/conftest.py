@@ -21,7 +21,7 @@ class UiKiosk:
         self.qtbot = qtbot
         self.clock = clock
 
-    def wait_for(self, step: Step, timeout: int = 5000) -> None:
+    def wait_for(self, step: Step, timeout: int = 20_000) -> None:
         self.qtbot.waitUntil(
             lambda: (
                 self.core.step is step
@@ -47,7 +47,7 @@ class UiKiosk:
         self.wait_for(Step.ACCESS_KEY)
         screen = self.window.screens[Step.ACCESS_KEY]
         self.click("access_mode_numbers")  # the screen opens on the card's QR code
-        self.qtbot.waitUntil(screen.edits["id_number"].isVisible, timeout=2000)
+        self.qtbot.waitUntil(screen.edits["id_number"].isVisible, timeout=10_000)
         screen.edits["id_number"].setText(card.id_number)
         screen.edits["birth"].setText(card.date_of_birth.strftime("%d/%m/%Y"))
         screen.edits["expiry"].setText(card.date_of_expiry.strftime("%d/%m/%Y"))
@@ -67,7 +67,7 @@ class UiKiosk:
     def wait_page(self, key: str) -> None:
         self.qtbot.waitUntil(
             lambda: self.core.forms.form is not None and self.core.forms.form.page_key == key,
-            timeout=3000,
+            timeout=10_000,
         )
 
     def answer(self, key: str, value: str | dict[str, str] = "") -> None:
@@ -83,7 +83,7 @@ class UiKiosk:
         page = self.core.forms.form.page
         if page.input in ("choice", "yes_no"):
             self.click(f"choice_{key}_{value}")  # the touch answers the page
-            self.qtbot.waitUntil(lambda: self.core.forms.form.page_key != key, timeout=3000)
+            self.qtbot.waitUntil(lambda: self.core.forms.form.page_key != key, timeout=10_000)
             return
         elif page.input == "address":
             assert isinstance(value, dict)
@@ -97,7 +97,7 @@ class UiKiosk:
                     pos=items.visualItemRect(found[0]).center(),
                 )
                 next_input = f"{key}.commune.filter" if part == "province" else f"{key}.detail"
-                self.qtbot.waitUntil(lambda k=next_input: k in form.edits, timeout=2000)
+                self.qtbot.waitUntil(lambda k=next_input: k in form.edits, timeout=10_000)
             form.edits[f"{key}.detail"].setText(value["detail"])
         elif page.kind.value == "field":
             form.edits[key].setText(str(value))
@@ -111,7 +111,7 @@ class UiKiosk:
         """Click a visible button, waiting for it (new widgets show on the next loop turn)."""
         from PySide6.QtCore import Qt
 
-        self.qtbot.waitUntil(lambda: self.find(name) is not None, timeout=3000)
+        self.qtbot.waitUntil(lambda: self.find(name) is not None, timeout=10_000)
         self.qtbot.mouseClick(self.find(name), Qt.MouseButton.LeftButton)
 
 

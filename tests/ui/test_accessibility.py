@@ -63,6 +63,21 @@ def test_the_audit_names_each_failure_on_a_screen_made_to_break_it(ui_kiosk: UiK
     # 5.3:1 is enough in the default theme, not in high contrast (7:1).
     for widget in (tiny, faint, narrow, nameless, on_top):
         widget.hide()
+    # The header and the keyboard are read by the same citizens: no smaller text there
+    # (the "A+ Chữ to" button at the 21 px it once had, a keyboard key at 22 px).
+    larger = window.header.larger
+    larger.setStyleSheet("font-size: 21px;")
+    keyboard = window.keyboard
+    keyboard.show()
+    key = keyboard.findChild(QPushButton, "key_backspace")
+    key.setStyleSheet("font-size: 22px;")
+    found = audit(window, "queue-chrome")
+    assert "queue-chrome [default]: large_text: text at 21 px < 24 px" in found, found
+    assert "queue-chrome [default]: key_backspace: text at 22 px < 24 px" in found, found
+    larger.setStyleSheet("")
+    key.setStyleSheet("")
+    assert audit(window, "queue-chrome") == []  # as built, header and keyboard pass
+    keyboard.hide()
     grey = QLabel("Chữ xám")
     grey.setObjectName("grey")
     grey.setStyleSheet("color: #6B6B6B; background: #FFFFFF;")
@@ -87,7 +102,7 @@ def test_listen_says_the_screen_then_every_screen_and_the_headset_gets_the_value
     assert speaker.transcript[-1].text.endswith("Nút chính: Nộp hồ sơ.")
     ui_kiosk.click("tile_submit")
     ui_kiosk.wait_for(Step.INSERT_CARD)  # said by itself, the start screen cut off
-    ui_kiosk.qtbot.waitUntil(lambda: len(speaker.transcript) == 2, timeout=2000)
+    ui_kiosk.qtbot.waitUntil(lambda: len(speaker.transcript) == 2, timeout=10_000)
     assert speaker.transcript[-1].text.startswith("Đặt thẻ căn cước lên đầu đọc.")
     assert speaker.cut_off >= 1
     ui_kiosk.identify()
@@ -96,7 +111,7 @@ def test_listen_says_the_screen_then_every_screen_and_the_headset_gets_the_value
     ui_kiosk.wait_for(Step.REQUIREMENTS)
     card = ui_kiosk.sims.card
     ui_kiosk.qtbot.waitUntil(
-        lambda: speaker.transcript[-1].text.startswith("Liên thông"), timeout=2000
+        lambda: speaker.transcript[-1].text.startswith("Liên thông"), timeout=10_000
     )
     loud = speaker.transcript[-1]
     assert card.full_name not in loud.text and "Thông tin cá nhân" in loud.text
@@ -109,5 +124,5 @@ def test_listen_says_the_screen_then_every_screen_and_the_headset_gets_the_value
     speaker.plug_headset(True)  # plugged in: the toggle cannot turn it off
     requirements = window.screens[Step.REQUIREMENTS]
     ui_kiosk.qtbot.waitUntil(
-        lambda: not requirements.speech_controls.headset.isEnabled(), timeout=2000
+        lambda: not requirements.speech_controls.headset.isEnabled(), timeout=10_000
     )

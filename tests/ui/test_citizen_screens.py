@@ -45,7 +45,7 @@ def test_the_goodbye_times_out_to_the_kiosks_own_settings(ui_kiosk: UiKiosk) -> 
     ui_kiosk.wait_for(Step.GOODBYE)
     assert ui_kiosk.core.tr.language == "en"
     ui_kiosk.clock.advance(ui_kiosk.core.config.session.goodbye_s + 1)
-    ui_kiosk.wait_for(Step.ATTRACT, timeout=3000)
+    ui_kiosk.wait_for(Step.ATTRACT, timeout=10_000)
     assert ui_kiosk.core.tr.language == "vi"
 
 
@@ -55,7 +55,7 @@ def read_with(ui_kiosk: UiKiosk, mode: str, **typed: str) -> None:
     for name, text in typed.items():
         screen.edits[name].setText(text)
     ui_kiosk.click("access_read")
-    ui_kiosk.qtbot.waitUntil(screen.error.isVisible, timeout=5000)
+    ui_kiosk.qtbot.waitUntil(screen.error.isVisible, timeout=20_000)
 
 
 def test_a_refused_key_names_what_was_typed_and_goes_with_another_way(ui_kiosk: UiKiosk) -> None:
@@ -99,7 +99,7 @@ def test_not_satisfied_stays_chosen_and_offers_reasons_to_touch(ui_kiosk: UiKios
     ui_kiosk.click("rating_send")  # no typing needed
     ui_kiosk.wait_for(Step.GOODBYE)
     outbox = core.context.outbox
-    ui_kiosk.qtbot.waitUntil(lambda: bool(outbox.pending_ratings()), timeout=3000)
+    ui_kiosk.qtbot.waitUntil(lambda: bool(outbox.pending_ratings()), timeout=10_000)
     (rating,) = outbox.pending_ratings()
     assert rating.level == "dissatisfied" and rating.sealed_reason is not None
 
@@ -114,11 +114,11 @@ def test_the_look_up_reads_the_dossier_code_from_the_receipts_qr_code(
     assert ui_kiosk.core.lookup.scanning and screen.camera.isVisible()  # no touch needed
     assert window.keyboard.isHidden()  # nothing covers the camera's view
     camera.show([qr_frame(ui_kiosk.sims.card.qr_text())])  # the ID card's QR, not a receipt
-    ui_kiosk.qtbot.waitUntil(screen.error.isVisible, timeout=5000)
+    ui_kiosk.qtbot.waitUntil(screen.error.isVisible, timeout=20_000)
     assert screen.error.text() == Translator.text("lookup.error.qr", "vi")
     assert ui_kiosk.core.lookup.scanning  # still looking
     camera.show([qr_frame("DEMO01-261120-K010007")])
-    ui_kiosk.qtbot.waitUntil(lambda: screen.code.text() == "DEMO01-261120-K010007", timeout=5000)
+    ui_kiosk.qtbot.waitUntil(lambda: screen.code.text() == "DEMO01-261120-K010007", timeout=20_000)
     assert not ui_kiosk.core.lookup.scanning and not screen.error.isVisible()
     assert window.focusWidget() is screen.id_number  # only the ID number is left to type
     camera.show(None)
@@ -133,7 +133,7 @@ def test_the_keyboard_never_hides_the_search_results(ui_kiosk: UiKiosk) -> None:
     ui_kiosk.wait_for(Step.CHOOSE_SERVICE)
     screen = window.screens[Step.CHOOSE_SERVICE]
     screen.search.setFocus()
-    qtbot.waitUntil(window.keyboard.isVisible, timeout=2000)
+    qtbot.waitUntil(window.keyboard.isVisible, timeout=10_000)
     screen.search.setText("khai sinh")
     first = next(iter(screen.items.values()))
     keys_top = window.keyboard.mapTo(window, QPoint(0, 0)).y()
@@ -144,6 +144,47 @@ def test_the_keyboard_never_hides_the_search_results(ui_kiosk: UiKiosk) -> None:
         rect = QRect(first.mapTo(window, QPoint(0, 0)), first.size())
         return shown.contains(rect) and rect.bottom() < keys_top
 
-    qtbot.waitUntil(in_sight, timeout=2000)
+    qtbot.waitUntil(in_sight, timeout=10_000)
     field = QRect(screen.search.mapTo(window, QPoint(0, 0)), screen.search.size())
     assert shown.contains(field) and field.bottom() < keys_top
+    # The exact match ("Đăng ký khai sinh", second by use) whole above the keyboard too.
+    exact = screen.items["HT-KS"]
+    assert list(screen.items).index("HT-KS") == 1
+
+    def exact_in_sight() -> bool:
+        rect = QRect(exact.mapTo(window, QPoint(0, 0)), exact.size())
+        return shown.contains(rect) and rect.bottom() < keys_top
+
+    qtbot.waitUntil(exact_in_sight, timeout=10_000)
+
+
+def test_procedures_show_above_the_fold_with_the_areas_folded_away(ui_kiosk: UiKiosk) -> None:
+    """The list of procedures starts on screen (the areas under one button, not rows of
+    buttons above it), in both languages and in larger text; an area chosen folds away."""
+    window, qtbot = ui_kiosk.window, ui_kiosk.qtbot
+    ui_kiosk.identify()
+    ui_kiosk.click("demo_face_ok")
+    ui_kiosk.wait_for(Step.CHOOSE_SERVICE)
+    screen = window.screens[Step.CHOOSE_SERVICE]
+    viewport = screen.scroll_area.viewport()
+
+    def whole_tiles() -> int:
+        def whole(tile) -> bool:
+            rect = QRect(tile.mapTo(viewport, QPoint(0, 0)), tile.size())
+            return tile.isVisible() and viewport.rect().contains(rect)
+
+        return sum(1 for tile in screen.items.values() if whole(tile))
+
+    for touch in ("", "lang_en", "large_text"):
+        if touch:
+            ui_kiosk.click(touch)
+        qtbot.waitUntil(lambda: whole_tiles() >= 2, timeout=10_000)
+    ui_kiosk.click("lang_vi")
+    assert screen.filter.text().startswith("Lọc theo lĩnh vực: Tất cả")
+    assert not screen.category_panel.isVisible()
+    ui_kiosk.click("category_filter")
+    ui_kiosk.click("category_ho_tich")
+    qtbot.waitUntil(lambda: not screen.category_panel.isVisible(), timeout=10_000)
+    assert screen.filter.text().startswith("Lọc theo lĩnh vực: Hộ tịch")
+    assert "HT-KS" in screen.items and "TP-LLTP" not in screen.items
+    qtbot.waitUntil(lambda: whole_tiles() >= 2, timeout=10_000)

@@ -373,7 +373,7 @@ def test_the_access_key_screen_has_one_keypad_that_types_the_key(ui_kiosk) -> No
     ui_kiosk.wait_for(Step.ACCESS_KEY)
     screen = window.screens[Step.ACCESS_KEY]
     ui_kiosk.click("access_mode_numbers")  # it opens on the card's QR code: no keypad then
-    qtbot.waitUntil(window.keyboard.isVisible, timeout=2000)
+    qtbot.waitUntil(window.keyboard.isVisible, timeout=10_000)
     assert window.size().width() == 1280 and window.size().height() == 800
     for digit in "0123456789":
         assert len(visible_keys(window, digit)) == 1, f"{digit}: not exactly one key"

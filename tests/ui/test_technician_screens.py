@@ -67,6 +67,11 @@ def test_a_technician_walks_through_the_panel(ui_kiosk, panel) -> None:
     shown = texts(panel)
     assert "trust_store" in shown and "Cách khắc phục:" in shown
     assert "mục kiểm tra chưa đạt" in panel.outputs["checks"].text()
+    # Vietnamese titles and sentences; the commands inside them as they are typed.
+    assert "✗ Kho chứng thư CSCA · Lỗi: chưa đặt thư mục chứng thư CSCA" in shown
+    assert "Dung lượng đĩa · Đạt: còn " in shown and "Phông chữ tiếng Việt · Đạt" in shown
+    assert "kiosk config set devices.trust_store DIR" in shown
+    assert "is not set" not in shown and "trust_store ·" not in shown
     shot(ui_kiosk.window, "technician-checks")
 
     # Face threshold: chosen from the measured table, with its data source.
@@ -74,7 +79,8 @@ def test_a_technician_walks_through_the_panel(ui_kiosk, panel) -> None:
     option = panel.face_choices[2]
     assert "0,488" in option.text()  # Vietnamese decimals in Vietnamese
     detail = panel.face_details[2].text()
-    assert "LFW, 87 East-Asian people" in detail and "FNMR" in detail and "1,59 %" in detail
+    assert "LFW, 87 người Đông Á, 469 ảnh" in detail and "FNMR" in detail and "1,59 %" in detail
+    assert "East-Asian" not in detail  # nothing English on the Vietnamese screen
     click(option, left)
     assert panel.mode.config.face.threshold == 0.488
     shot(ui_kiosk.window, "technician-face")
@@ -103,7 +109,7 @@ def test_a_technician_walks_through_the_panel(ui_kiosk, panel) -> None:
 
     # Camera: the live preview with the detector's box.
     panel.show_section("camera")
-    ui_kiosk.qtbot.waitUntil(lambda: "khuôn mặt" in panel.outputs["camera"].text(), timeout=8000)
+    ui_kiosk.qtbot.waitUntil(lambda: "khuôn mặt" in panel.outputs["camera"].text(), timeout=30_000)
     assert panel.preview.pixmap() is not None
     shot(ui_kiosk.window, "technician-camera")
 
@@ -116,6 +122,20 @@ def test_a_technician_walks_through_the_panel(ui_kiosk, panel) -> None:
     ui_kiosk.core.tr.set_language("en")
     assert panel.exit.text() == "Leave technician mode"
     panel.show_section("checks")
+    rows = panel.check_rows  # the new rows (the old ones go on the event loop's next turn)
+
+    def shown_rows() -> str:
+        return "\n".join(rows.itemAt(i).widget().text() for i in range(rows.count()))
+
+    # The rows already on screen are said again in English, without running the checks.
+    assert "✗ CSCA trust store · Fails: devices.trust_store is not set" in shown_rows()
+    click(panel.run_checks, left)
+    shown = shown_rows()
+    assert "✗ CSCA trust store · Fails: devices.trust_store is not set" in shown
+    assert "Kho chứng thư" not in shown and "Cách khắc phục" not in shown
+    panel.show_section("face")
+    assert "LFW, 87 East-Asian people, 469 photos" in panel.face_details[2].text()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)  # the old rows go
     shot(ui_kiosk.window, "technician-checks-en")
 
 
@@ -144,3 +164,24 @@ def test_outside_technician_mode_the_kiosk_cannot_be_left(ui_kiosk) -> None:
         QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     )
     lock.release()
+
+
+def test_no_reader_or_printer_found_reads_as_a_problem_with_nothing_to_test(
+    ui_kiosk, panel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the technician sees when pcscd or CUPS lists nothing (the lists themselves are
+    read from the real daemons in tests/kiosk/doctor/test_setup_flow.py)."""
+    for section, listed, action in (
+        ("reader", "readers", panel.read_card),
+        ("printer", "printers", panel.test_page),
+    ):
+        monkeypatch.setattr(panel.mode, listed, lambda: [])
+        panel.show_section(section)
+        out = panel.outputs[section]
+        assert out.objectName() == "errorText" and out.text()  # said in the error colour
+        assert not action.isEnabled()  # no test read or test page with nothing to use
+        if section == "printer":
+            assert "lpadmin" in out.text()  # what to do about it
+        monkeypatch.setattr(panel.mode, listed, lambda: ["Kiosk device 00 00"])
+        panel.show_section(section)
+        assert out.objectName() != "errorText" and action.isEnabled()

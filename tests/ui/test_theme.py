@@ -103,3 +103,53 @@ def test_the_keyboard_follows_the_theme_and_the_text_size(qtbot) -> None:
     assert letter.height() >= 48
     keyboard.apply_theme(Theme(), key_height=64, wide=True)  # an upright 1080×1920 kiosk
     assert {k.height() for k in keyboard.findChildren(QPushButton) if k.isVisible()} == {64}
+
+
+def _lab(colour: str) -> tuple[float, float, float]:
+    """CIE L*a*b* of ``#RRGGBB`` (sRGB, D65)."""
+    value = colour.lstrip("#")
+    rgb = [int(value[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    xyz = (
+        (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047,
+        0.2126 * r + 0.7152 * g + 0.0722 * b,
+        (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883,
+    )
+    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in xyz]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+@pytest.mark.parametrize(("palette", "text_ratio"), PALETTES)
+def test_a_main_button_never_looks_like_an_error(palette: Palette, text_ratio: float) -> None:
+    # A red "Tiếp tục" beside a red error message must not read as part of it (CIE76 ΔE:
+    # about 2 is the least a trained eye sees; the old pair was 8 apart).
+    first, second = _lab(palette.primary), _lab(palette.error)
+    distance = sum((a - b) ** 2 for a, b in zip(first, second, strict=True)) ** 0.5
+    assert distance > 25
+    # A submitted dossier's code is not painted in either of them (it is no error).
+    sheet = Theme(high_contrast=palette is HIGH_CONTRAST).stylesheet()
+    rule = re.search(r"#dossierCode \{([^}]*)\}", sheet)
+    assert rule is not None and f"color: {palette.text};" in rule.group(1)
+
+
+@pytest.mark.parametrize("high_contrast", [False, True])
+def test_every_kind_of_button_looks_inactive_when_disabled(high_contrast: bool) -> None:
+    theme = Theme(high_contrast=high_contrast)
+    p, sheet = theme.palette, theme.stylesheet()
+    for kind in ("QPushButton", 'QPushButton[primary="true"]', "QPushButton#tile"):
+        rule = re.search(re.escape(kind) + r":disabled \{([^}]*)\}", sheet)
+        assert rule is not None, kind
+        assert f"color: {p.disabled};" in rule.group(1) and "dashed" in rule.group(1)
+    assert "#header QPushButton:disabled" in sheet and "QPushButton#procedure:disabled" in sheet
+    # Greyed, unlike any working button, yet still legible (WCAG exempts inactive controls).
+    assert p.disabled_background not in (p.surface, p.primary, p.accent)
+    assert contrast_ratio(p.disabled, p.disabled_background) >= 4.5
+
+
+def test_the_header_and_the_keyboard_text_is_never_under_24_px() -> None:
+    for large in (False, True):
+        theme = Theme(large_text=large)
+        assert theme.header_px >= 24
+        keys = keyboard_style(theme, 50)
+        sizes = [int(size) for size in re.findall(r"font-size: (\d+)px", keys)]
+        assert min(sizes) >= 24, keys

@@ -56,7 +56,7 @@ def test_one_touch_answers_and_a_worked_out_answer_shown_as_such(ui_kiosk) -> No
     def shown() -> list[str]:
         return [w.text() for w in check.findChildren(QLabel) if w.isVisible()]
 
-    ui_kiosk.qtbot.waitUntil(lambda: "✓ Tự điền từ: Ngày sinh của trẻ" in shown(), timeout=3000)
+    ui_kiosk.qtbot.waitUntil(lambda: "✓ Tự điền từ: Ngày sinh của trẻ" in shown(), timeout=10_000)
     assert "Số 12 phố Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội" in shown()
     ui_kiosk.click("change_late_registration")
     ui_kiosk.wait_page("late_registration")

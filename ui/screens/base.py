@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.core import KioskCore
 from kiosk.runtime.flow import Step, Transition, Trigger
+from kiosk.speech.script import ScreenParts
 from ui.speech import SpeechControls
 
 TextParam = Any  # a value, or a zero-argument callable evaluated at (re)translation time
@@ -166,6 +169,8 @@ class Screen(QWidget):
         self.compact = False
         self.portrait = False
         self._subtitle_shown = True
+        # Rows of buttons shown whole or scrolled away whole, never sliced (keep_in_view).
+        self.whole: list[QWidget] = []
 
     # Layout ------------------------------------------------------------------
     def set_compact(self, compact: bool) -> None:
@@ -238,6 +243,11 @@ class Screen(QWidget):
         else:
             # Everything does not fit: the field in sight first, then what lies under it.
             value = min(field_top - margin, max(top - margin, bottom + margin - height))
+        for row in self.whole:  # above the field: whole if the field stays in sight, else away
+            if row.isVisible() and content.isAncestorOf(row):
+                first, last = span(row)
+                if last <= field_top and first < value < last + margin:
+                    value = first if field_bottom - first <= height else last + margin
         bar.setValue(max(bar.minimum(), min(bar.maximum(), value)))
 
     # Translation -------------------------------------------------------------
@@ -264,11 +274,35 @@ class Screen(QWidget):
         return back
 
     def add_cancel(self) -> QPushButton:
+        """ "Hủy": ends the session, after a confirmation once the citizen has entered
+        anything (:meth:`has_input`).  Quieter than "Quay lại" (text only, underlined): the
+        two are side by side and do very different things."""
         cancel = button("cancel")
+        cancel.setProperty("quiet", True)
+        cancel.setStyleSheet(QUIET_STYLE)
         self.bind(cancel.setText, "nav.cancel")
-        cancel.clicked.connect(self.core.cancel)
+        cancel.clicked.connect(self.ask_cancel)
         self.nav.addWidget(cancel)
         return cancel
+
+    def has_input(self) -> bool:
+        """Whether cancelling would lose something the citizen did: the card read, an
+        access key, answers, photographed papers, or text typed on this screen."""
+        session = self.core.session
+        held = (
+            session.identity is not None
+            or session.access_key is not None
+            or bool(session.key_candidates or session.answers or session.papers)
+        )
+        typed = any(edit.text() and not edit.isReadOnly() for edit in self.findChildren(QLineEdit))
+        return held or typed
+
+    def ask_cancel(self) -> None:
+        """Cancel at once when there is nothing to lose, else ask first (in the window)."""
+        if not self.has_input():
+            self.core.cancel()
+            return
+        CancelConfirm.of(self).open()
 
     def add_stretch(self) -> None:
         self.nav.addStretch(1)
@@ -292,6 +326,130 @@ class Screen(QWidget):
             # otherwise keep what the citizen typed.
             edit.setText("")
             edit.setProperty("invalid", False)
+
+
+class ChoiceRow(QWidget):
+    """Buttons side by side when their texts fit the row, else one under the other: never
+    a text cut (a page does not scroll sideways).  :meth:`arrange` after a change of text."""
+
+    def __init__(self, buttons: list[QPushButton]) -> None:
+        super().__init__()
+        self.buttons = buttons
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self._columns = 0
+        self.arrange()
+
+    def arrange(self) -> None:
+        spacing = max(self.grid.horizontalSpacing(), 0)
+        needed = sum(b.sizeHint().width() for b in self.buttons) + spacing * len(self.buttons)
+        columns = len(self.buttons) if needed <= self.width() else 1
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for index, choice in enumerate(self.buttons):
+            self.grid.removeWidget(choice)
+            self.grid.addWidget(choice, index // columns, index % columns)
+        for column in range(len(self.buttons) + 1):
+            self.grid.setColumnStretch(column, 1 if column == columns else 0)
+        field = QApplication.focusWidget()
+        screen = self.parentWidget()
+        while screen is not None and not isinstance(screen, Screen):
+            screen = screen.parentWidget()
+        if isinstance(field, QLineEdit) and screen is not None and screen.isAncestorOf(field):
+            QTimer.singleShot(0, screen, lambda: screen.keep_in_view(field))  # taller now
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.arrange()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self.arrange()
+
+
+QUIET_STYLE = (
+    "QPushButton { background: transparent; border: 2px solid transparent;"
+    " text-decoration: underline; }"
+    "QPushButton:focus { border: 4px solid; }"
+)
+"""A secondary, text-only button (its colour, size and padding stay the theme's)."""
+
+
+class CancelConfirm(QWidget):
+    """ "Hủy hồ sơ này?": asked inside the kiosk window (full screen under a compositor: no
+    native dialog), built like the idle warning.  "Không, tiếp tục làm" is the prominent,
+    focused default; the idle timeout, any change of step and the session's wipe close it."""
+
+    def __init__(self, window: QWidget, core: KioskCore) -> None:
+        super().__init__(window)
+        self.core = core
+        self.setObjectName("cancelOverlay")
+        self.setStyleSheet("#cancelOverlay { background: rgba(0, 0, 0, 170); }")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        outer = QVBoxLayout(self)
+        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        card = QFrame()
+        card.setObjectName("overlayCard")  # the idle warning's card, in the theme's colours
+        card.setMinimumWidth(640)
+        card.setMaximumWidth(1040)
+        inner = QVBoxLayout(card)
+        inner.setContentsMargins(40, 32, 40, 32)
+        inner.setSpacing(20)
+        self.title = label("title")
+        self.message = label()
+        inner.addWidget(self.title)
+        inner.addWidget(self.message)
+        row = QHBoxLayout()
+        row.setSpacing(24)
+        self.confirm = button("cancel_confirm")
+        self.confirm.clicked.connect(self._confirmed)
+        self.keep = button("cancel_keep", primary=True)
+        self.keep.clicked.connect(self.hide)
+        row.addWidget(self.confirm)
+        row.addStretch(1)
+        row.addWidget(self.keep)
+        inner.addLayout(row)
+        outer.addWidget(card)
+        self.hide()
+        core.step_changed.connect(lambda _t: self.hide())
+        core.session_wiped.connect(self.hide)
+        core.tr.language_changed.connect(lambda _lang: self.retranslate())
+
+    @classmethod
+    def of(cls, screen: QWidget) -> CancelConfirm:
+        """The window's one confirmation (made on first use)."""
+        window = screen.window()
+        found = window.findChild(cls)
+        if isinstance(found, cls):
+            return found
+        return cls(window, screen.core)  # type: ignore[attr-defined]
+
+    def retranslate(self) -> None:
+        tr = self.core.tr
+        self.title.setText(tr("cancel.confirm.title"))
+        self.message.setText(tr("cancel.confirm.body"))
+        self.keep.setText(tr("cancel.confirm.keep"))
+        self.confirm.setText(tr("cancel.confirm.yes"))
+
+    def open(self) -> None:
+        self.retranslate()
+        self.setGeometry(self.parentWidget().rect())
+        self.raise_()
+        self.show()
+        self.keep.setFocus()
+        self.core.speech.screen_shown(
+            ScreenParts(
+                title=self.title.text(),
+                instruction=self.message.text(),
+                main_button=self.keep.text(),
+            )
+        )
+
+    def _confirmed(self) -> None:
+        self.hide()
+        self.core.cancel()
 
 
 def clear_layout(layout: Any) -> None:

@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.catalogue.model import FormField
 from kiosk.core import KioskCore
+from kiosk.forms.answers import validate_answer
 from kiosk.forms.engine import AddressOffer, PageKind, money_text
 from kiosk.runtime.flow import Step, Transition, Trigger
 from ui.screens.base import ChoiceButton, Screen, button, clear_layout, label
@@ -76,6 +78,7 @@ class FormScreen(Screen):
         self.lists: dict[str, QListWidget] = {}
         self.address: dict[str, str] = {}
         self.address_detail = ""
+        self._page_title = ""  # the question, without the "Lỗi:" of a page with problems
         self.forms.errors.connect(self.show_errors)
         self.forms.page_changed.connect(self.build)
 
@@ -98,7 +101,8 @@ class FormScreen(Screen):
             f"{tr('form.progress', n=number, total=total)} · {form.procedure.name(lang)}"
         )
         optional = "" if page.required else " " + tr("form.optional")
-        self.title.setText(page.label(lang) + optional)
+        self._page_title = page.label(lang) + optional
+        self.title.setText(self._page_title)
         hint = page.hint(lang) if page.hint else ""
         if page.input == "date":
             hint = (hint + "\n" if hint else "") + tr("form.date_hint")
@@ -149,6 +153,7 @@ class FormScreen(Screen):
         if kind == "date":
             edit.setPlaceholderText(self.core.tr("form.date_placeholder"))
         edit.returnPressed.connect(self.submit)
+        edit.textChanged.connect(lambda text, k=key: self._recheck(k, text))
         self.edits[key] = edit
         self.area.addWidget(edit)
 
@@ -289,6 +294,7 @@ class FormScreen(Screen):
         detail.setMaxLength(120)
         detail.setText(self.address_detail)
         detail.textChanged.connect(lambda text: setattr(self, "address_detail", text))
+        detail.textChanged.connect(lambda text, k=f"{key}.detail": self._recheck(k, text))
         detail.returnPressed.connect(self.submit)
         self.edits[f"{key}.detail"] = detail
         self.area.addWidget(detail)
@@ -323,6 +329,9 @@ class FormScreen(Screen):
         if item is None:
             return
         self.address[part] = item.data(Qt.ItemDataRole.UserRole)
+        form = self.forms.form
+        if form is not None and form.errors.pop(f"{key}.{part}", None):  # put right
+            QTimer.singleShot(0, lambda: self.show_errors(dict(form.errors), refocus=False))
         # Not inside the list's own signal: the list is replaced by the next step.
         QTimer.singleShot(0, lambda: self._rebuild_address(key))
 
@@ -364,7 +373,27 @@ class FormScreen(Screen):
     def submit(self) -> None:
         self.forms.answer_page(self.value())
 
-    def show_errors(self, errors: dict[str, str]) -> None:
+    def _recheck(self, key: str, text: str) -> None:
+        """A field with a problem being corrected: once the problem is gone, its message and
+        its line in the summary go at once, not at the next Continue (a new problem, say a
+        date half typed, waits for Continue)."""
+        form = self.forms.form
+        page = form.page if form else None
+        if form is None or page is None or key not in form.errors:
+            return
+        text = " ".join(text.split())
+        if form.errors[key] in ("form.error.required", "form.error.address_detail"):
+            fixed = bool(text)
+        elif key != page.key:
+            return
+        else:
+            probe = FormField(page.key, page.label, kind=page.input, options=page.options)
+            fixed = bool(text) and validate_answer(probe, text, self.core.now().date()) is None
+        if fixed:
+            del form.errors[key]
+            self.show_errors(dict(form.errors), refocus=False)
+
+    def show_errors(self, errors: dict[str, str], *, refocus: bool = True) -> None:
         form = self.forms.form
         page = form.page if form else None
         if form is None or page is None:
@@ -385,11 +414,15 @@ class FormScreen(Screen):
             link.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the input gets the focus, not it
             link.clicked.connect(lambda _=False, k=key: self.focus_input(k))
             self.summary_items.addWidget(link)
+        # The page title says there is a problem (read first by a screen reader).
+        title = self._page_title
+        self.title.setText(tr("form.error_title", title=title) if errors else title)
         if errors:
             self.summary_title.setText(tr("form.error_summary"))
             self.summary.show()
             self._show_messages()
-            self.focus_input(next(iter(errors)))
+            if refocus:
+                self.focus_input(next(iter(errors)))
         else:
             self.summary.hide()
             self._show_messages()

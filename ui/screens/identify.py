@@ -35,7 +35,7 @@ from kiosk.core import KioskCore
 from kiosk.face.check import FaceProgress, Phase
 from kiosk.runtime.flow import Step, Transition, Trigger
 from kiosk.runtime.i18n import N_
-from ui.screens.base import ChoiceButton, Screen, button, label
+from ui.screens.base import ChoiceButton, ChoiceRow, Screen, button, label
 
 if TYPE_CHECKING:  # frames come from the camera thread: numpy is not needed to start
     import numpy as np
@@ -254,6 +254,11 @@ class CameraPreview(QWidget):
         p.end()
 
 
+CHALLENGE_FAILURES = frozenset({"timeout", "face_lost", "face_changed", "no_motion", "liveness"})
+"""Liveness verdicts (kiosk.face.liveness) that mean the action asked was not seen; a photo
+or a replayed feed (presentation_attack, replayed_feed) keeps the general message."""
+
+
 class FaceCheckScreen(Screen):
     """The live camera in an oval, one instruction at a time, the challenges, the result.
 
@@ -302,8 +307,11 @@ class FaceCheckScreen(Screen):
         self.retry.hide()
         self.nav.addWidget(self.retry)
         self.face.changed.connect(self.show_progress)
+        self._asked = ""  # the challenge shown last in this attempt (face.challenge.*)
+        self._judged = ""  # why the liveness check failed (timeout, face_lost …)
 
     def on_enter(self, transition: Transition) -> None:
+        self._asked = self._judged = ""
         self.refresh()
         identity = self.core.session.identity
         pixmap = QPixmap()
@@ -327,6 +335,10 @@ class FaceCheckScreen(Screen):
         if progress is None:
             text, value, tone = tr("face.loading"), 0, "wait"
         elif progress.phase in (Phase.POSITION, Phase.CHALLENGE):
+            if progress.phase is Phase.POSITION:
+                self._asked = self._judged = ""  # a new attempt
+            elif progress.guidance_key.startswith("face.challenge."):
+                self._asked = progress.guidance_key
             text = tr(progress.guidance_key) if progress.guidance_key else ""
             value = round(progress.progress * 100)
             tone = "good" if progress.guidance_key == "face.guide.good" else "guide"
@@ -336,9 +348,13 @@ class FaceCheckScreen(Screen):
             text, value, tone = tr("face.result.matched"), 100, "good"
         elif progress.phase is Phase.ERROR:
             text, value, tone = tr(progress.reason or "face.error.internal"), 0, "bad"
+        elif progress.phase is Phase.NOT_LIVE and not progress.reason.startswith("face."):
+            # The check's own verdict, before the journey words it: which challenge failed.
+            self._judged = progress.reason
+            return
         else:  # not matched / not live: this attempt is over, another remains
             remaining = self.face.remaining
-            text = tr(progress.reason) + " " + tr("face.attempts_left", n=remaining)
+            text = tr(self._failure(progress)) + " " + tr("face.attempts_left", n=remaining)
             value, tone, retry = 0, "bad", True
         self.guidance.setText(text)
         self.guidance.setProperty("tone", tone)
@@ -347,6 +363,14 @@ class FaceCheckScreen(Screen):
         self.progress.setValue(value)
         self.retry.setVisible(retry)
         self.preview.set_tone(tone)
+
+    def _failure(self, progress: FaceProgress) -> str:
+        """Why the attempt failed, in the citizen's terms: a challenge not seen names the
+        action that was asked and how to do it on the next attempt."""
+        challenge_failed = self._judged in CHALLENGE_FAILURES
+        if progress.reason == "face.result.not_live" and self._asked and challenge_failed:
+            return "face.not_live." + self._asked.removeprefix("face.challenge.")
+        return progress.reason
 
     def hideEvent(self, event: QHideEvent) -> None:
         self.preview.stop()
@@ -383,16 +407,18 @@ class AccessKeyScreen(Screen):
         self.identify = core.identify
         self.bind(self.title.setText, "access.title")
         self.bind(self.subtitle.setText, "access.subtitle")
-        modes = QHBoxLayout()
         self.mode_buttons: dict[str, QPushButton] = {}
         for mode, key in self.MODES:
             choice = ChoiceButton(f"access_mode_{mode}", exclusive=True)
+            choice.setStyleSheet("padding: 8px 14px;")  # the three in one row in larger text
             self.bind(choice.setText, key)
             choice.clicked.connect(lambda _=False, m=mode: self.choose_mode(m))
-            modes.addWidget(choice)
             self.mode_buttons[mode] = choice
-        modes.addStretch(1)
-        self.body.addLayout(modes)
+        # One row when the texts fit it, else one under the other; never sliced under the
+        # title when the page scrolls to a field (Screen.keep_in_view).
+        self.modes = ChoiceRow(list(self.mode_buttons.values()))
+        self.whole.append(self.modes)
+        self.body.addWidget(self.modes)
         self.error = label("errorText")
         self.body.addWidget(self.error)
         row = QHBoxLayout()
@@ -537,6 +563,7 @@ class AccessKeyScreen(Screen):
             self.edits["expiry"].setFocus()
 
     def refresh(self) -> None:
+        self.modes.arrange()  # another language: other widths
         key = self.core.session.error_key if self._error_for == self.mode else None
         if key == "card.error.access_denied" and self._used in REJECTED_KEYS:
             # Say which numbers to check: those typed, not always the expiry date.

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QHideEvent
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QHideEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -14,9 +14,11 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.core import KioskCore
+from kiosk.forms.summary import money_text
 from kiosk.journeys.lookup import LookupResult
 from kiosk.journeys.rating import RATING_REASONS
 from kiosk.journeys.ticket import QueueTicket
+from kiosk.printing.parts import mask_id_number
 from kiosk.runtime.flow import Step, Transition, Trigger
 from kiosk.runtime.i18n import N_
 from ui.screens.base import ChoiceButton, Screen, Tile, button, clear_layout, label
@@ -63,6 +65,9 @@ class RatingScreen(Screen):
         self.reason_caption = label()
         self.bind(self.reason_caption.setText, "rating.reason")
         self.body.addWidget(self.reason_caption)
+        # The problem right over the reasons it is about, in sight with them and the tile.
+        self.error = label("errorText")
+        self.body.addWidget(self.error)
         self.reasons = QGridLayout()
         self.reasons.setSpacing(12)
         self.reason_buttons: dict[str, ChoiceButton] = {}
@@ -70,10 +75,12 @@ class RatingScreen(Screen):
             reason = ChoiceButton(f"reason_{key}", exclusive=True)
             reason.setAutoExclusive(True)
             reason.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            reason.setStyleSheet("text-align: left; padding: 8px 20px;")
+            reason.setStyleSheet("text-align: left; padding: 8px 12px;")
             self.bind(reason.setText, text_key)
-            reason.clicked.connect(lambda _=False: self.error.hide())
+            reason.clicked.connect(self._reason_touched)
             self.reason_buttons[key] = reason
+        self._columns: int | None = None  # the reasons' grid, once placed
+        self._error_key = ""
         self._place_reasons()
         self.body.addLayout(self.reasons)
         self.more_caption = label()
@@ -82,8 +89,7 @@ class RatingScreen(Screen):
         self.reason.setObjectName("rating_reason")
         self.bind(self.reason.setAccessibleName, "rating.reason_more")  # a screen reader's name
         self.reason.setMaxLength(300)
-        self.error = label("errorText")
-        for widget in (self.more_caption, self.reason, self.error):
+        for widget in (self.more_caption, self.reason):
             self.body.addWidget(widget)
         self.body.addStretch(1)
         skip = button("rating_skip")
@@ -106,23 +112,63 @@ class RatingScreen(Screen):
             else:
                 self.levels.addWidget(tile, 0, index)
 
+    def _reason_touched(self) -> None:
+        self._error_key = ""
+        self.error.hide()
+        self.reason_caption.show()
+
     def _place_reasons(self) -> None:
+        """Portrait: one column.  Landscape: three when every reason fits a third of the
+        width (two rows: the chosen tile and all the reasons in sight), else two."""
         columns = 1 if self.portrait else 2
+        if not self.portrait:
+            room = self.scroll_area.viewport().width() - 2 * self.reasons.spacing()
+            widest = max(b.sizeHint().width() for b in self.reason_buttons.values())
+            columns = 3 if widest * 3 <= room else 2
+        if columns == self._columns:
+            return
+        self._columns = columns
         for index, reason in enumerate(self.reason_buttons.values()):
             self.reasons.removeWidget(reason)
             self.reasons.addWidget(reason, index // columns, index % columns)
+        for column in range(3):
+            self.reasons.setColumnStretch(column, 1 if column < columns else 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_reasons()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._place_reasons()  # larger text: the reasons may no longer fit three across
 
     def set_portrait(self, portrait: bool) -> None:
         super().set_portrait(portrait)
         self._place_tiles()
+        self._columns = None
         self._place_reasons()
+
+    def refresh(self) -> None:
+        self._place_reasons()  # another language: other widths
+        if self._error_key:  # the problem on screen, in the language now chosen
+            self.error.setText(self.core.tr(self._error_key))
 
     def _show_reason(self, visible: bool) -> None:
         self.subtitle.setVisible(not visible)  # the reasons need the room more
         widgets = (self.reason_caption, *self.reason_buttons.values(), self.more_caption)
         for widget in (*widgets, self.reason, self.send):
             widget.setVisible(visible)
+        for tile in self.tiles.values():  # lower tiles: the reasons fit under them
+            tile.setMinimumHeight(84 if visible else 110)
+        self._error_key = ""
         self.error.hide()
+        if visible:
+            self._place_reasons()  # laid out and styled by now: their widths are known
+
+    def _show_top(self) -> None:
+        """The chosen tile and the reasons under it in sight (the text field may scroll)."""
+        self.scroll_area.verticalScrollBar().setValue(0)
 
     def chosen_reason(self) -> str | None:
         return next((k for k, b in self.reason_buttons.items() if b.isChecked()), None)
@@ -130,7 +176,7 @@ class RatingScreen(Screen):
     def choose(self, level: str) -> None:
         if level == "dissatisfied":
             self._show_reason(True)  # the tile stays chosen: the reasons belong to it
-            QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(self.send))
+            QTimer.singleShot(0, self, self._show_top)
         else:
             self.rating.rate(level)
 
@@ -138,12 +184,14 @@ class RatingScreen(Screen):
         self.rating.rate("dissatisfied", self.reason.text(), self.chosen_reason())
 
     def on_error(self, key: str) -> None:
+        self._error_key = key
         self.error.setText(self.core.tr(key))
         self.error.show()
-        QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(self.error))
+        self.reason_caption.hide()  # the problem says what to do, in its place
+        QTimer.singleShot(0, self, self._show_top)
 
     def companions(self, field: QWidget) -> list[QWidget]:
-        return [self.more_caption, self.error] if field is self.reason else []
+        return [self.more_caption] if field is self.reason else []
 
     def on_enter(self, transition: Transition) -> None:
         self.reset()
@@ -159,7 +207,10 @@ class RatingScreen(Screen):
 
 class LookupScreen(Screen):
     """The dossier code read from the receipt's QR code (or typed), the ID number typed;
-    the status, and the return date when this kiosk took the dossier."""
+    the status, and the return date when this kiosk took the dossier.
+
+    The answer takes the fields' place: the ID number is no longer on screen (only masked
+    like the receipt's), and it is forgotten when the citizen leaves."""
 
     step = Step.LOOKUP
 
@@ -191,14 +242,22 @@ class LookupScreen(Screen):
         grid.addWidget(self.scan, 2, 0, Qt.AlignmentFlag.AlignLeft)
         grid.addWidget(id_caption, 3, 0)
         grid.addWidget(self.id_number, 4, 0)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.inputs = QWidget()  # hidden while an answer is shown
+        self.inputs.setLayout(grid)
         self.error = label("errorText")
+        self.asked = label("lookupAsked")  # the ID number masked (shown, not said aloud)
+        self.asked.hide()
         self.result = label("notice")
         self.result.hide()
+        self._shown: LookupResult | None = None  # the answer on screen
+        self._masked = ""  # the ID number asked about, as the receipt prints it
         fields = QWidget()
         column = QVBoxLayout(fields)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(grid)
+        column.addWidget(self.inputs)
         column.addWidget(self.error)
+        column.addWidget(self.asked)
         column.addWidget(self.result)
         column.addStretch(1)
         # The camera, while it looks for the receipt's QR code: beside the fields on a wide
@@ -221,12 +280,13 @@ class LookupScreen(Screen):
         self.body.addLayout(self.parts, 1)
         self.add_back()
         self.add_stretch()
-        search = button("lookup_search", primary=True)
-        self.bind(search.setText, "lookup.search")
-        search.clicked.connect(self.search)
-        self.nav.addWidget(search)
+        self.search_button = button("lookup_search", primary=True)
+        self.search_button.clicked.connect(self.search)
+        self.nav.addWidget(self.search_button)
+        self._name_button()
         self.lookup.finished.connect(self.on_result)
         self.lookup.code_scanned.connect(self.on_code_scanned)
+        self.lookup.closed.connect(self.forget)  # left or wiped: nothing typed stays
 
     def _place_parts(self) -> None:
         for widget in (self._fields, self.camera):
@@ -284,24 +344,90 @@ class LookupScreen(Screen):
             self.id_number.setFocus()  # the code is in: only the ID number is left to type
 
     def search(self) -> None:
+        if self._shown is not None:  # "Look up another dossier" / "Type again"
+            self.ask_again()
+            return
         self.result.hide()
-        key = self.lookup.request(self.code.text(), self.id_number.text().strip())
+        id_number = self.id_number.text().strip()
+        key = self.lookup.request(self.code.text(), id_number)
         self.error.setText(self.core.tr(key) if key else "")
         self.error.setVisible(bool(key))
+        if key is None:
+            self._masked = mask_id_number(id_number)
 
     def on_result(self, result: LookupResult) -> None:
+        if self.core.step is not Step.LOOKUP:
+            return  # the citizen left before the answer came: nothing to show
+        focus = self.focusWidget()
+        if focus is not None and self.inputs.isAncestorOf(focus):
+            self.search_button.setFocus()  # the keyboard goes with the fields
+        self.stop_scan()
+        self._shown = result
+        self.id_number.setText("")  # not left on screen: the masked number says which one
+        self.inputs.hide()
+        self.error.hide()
+        self.asked.setVisible(bool(self._masked))
+        self._show_result()
+        self._name_button()
+        QTimer.singleShot(0, self, lambda: self.scroll_area.verticalScrollBar().setValue(0))
+
+    def _name_button(self) -> None:
+        shown = self._shown
+        key = "lookup.search" if shown is None else "lookup.retry"
+        key = "lookup.again" if shown is not None and shown.found else key
+        self.search_button.setText(self.core.tr(key))
+
+    def ask_again(self) -> None:
+        """Back to the fields: a found dossier leaves them empty for another one; after
+        "not found" or "cannot check now" the code stays and only the ID number is typed."""
+        found = self._shown is not None and self._shown.found
+        self._shown = None
+        self._masked = ""
+        self.id_number.setText("")
+        if found:
+            self.code.setText("")
+        self.result.setText("")
+        self.asked.setText("")
+        for widget in (self.result, self.asked, self.error):
+            widget.hide()
+        self.inputs.show()
+        self._name_button()
+        if found:
+            self.start_scan()
+        else:
+            self.id_number.setFocus()
+
+    def forget(self) -> None:
+        """The step was left or the session wiped: the ID number and the answer go."""
+        self.reset()
+
+    def refresh(self) -> None:
+        self._name_button()
+        if self._shown is not None:
+            self._show_result()
+
+    def _show_result(self) -> None:
+        result = self._shown
+        if result is None:
+            return
         tr = self.core.tr
+        self.asked.setText(tr("lookup.id_masked", number=self._masked))
         lines = [tr(result.status_key, code=result.code)]
         if result.status is not None and result.status_key != "lookup.status.queued":
-            lines.append(tr("lookup.status_line", status=tr(f"dossier_status.{result.status}")))
+            status = tr("lookup.status_line", status=tr(f"dossier_status.{result.status}"))
+            lines.append(f"{status}. {tr(f'lookup.meaning.{result.status}')}")
         if result.status_key == "lookup.status.last_known" and result.known_at is not None:
             at = result.known_at
             lines.append(tr("lookup.known_at", time=f"{at:%H:%M}", date=f"{at:%d/%m/%Y}"))
+        if result.payment in ("to_pay", "paid"):
+            if result.fee_vnd:
+                fee = money_text(result.fee_vnd, tr)
+                lines.append(tr(f"lookup.payment.{result.payment}_amount", fee=fee))
+            else:
+                lines.append(tr(f"lookup.payment.{result.payment}"))
         if result.appointment is not None:
             date = f"{result.appointment:%d/%m/%Y}"
             lines.append(tr("lookup.appointment", date=date))
-        if result.payment in ("to_pay", "paid"):
-            lines.append(tr(f"lookup.payment.{result.payment}"))
         if result.history:
             lines.append(tr("lookup.history"))
             for status, when in result.history:
@@ -314,10 +440,8 @@ class LookupScreen(Screen):
                         status=tr(f"dossier_status.{status}"),
                     ).strip()
                 )
-        text = "\n".join(lines)
-        self.result.setText(text)
+        self.result.setText("\n".join(lines))
         self.result.show()
-        QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(self.result))
 
     def companions(self, field: QWidget) -> list[QWidget]:
         """With the code or the ID number: the other field, the error and the answer."""
@@ -339,11 +463,16 @@ class LookupScreen(Screen):
         super().hideEvent(event)
 
     def reset(self) -> None:
-        super().reset()
+        super().reset()  # the fields emptied, their undo history too
         self.stop_scan()
+        self._shown = None
+        self._masked = ""
         self.error.hide()
-        self.result.setText("")
-        self.result.hide()
+        for widget in (self.result, self.asked):
+            widget.setText("")
+            widget.hide()
+        self.inputs.show()
+        self._name_button()
 
 
 class QueueScreen(Screen):

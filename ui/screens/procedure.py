@@ -24,7 +24,9 @@ from kiosk.forms.engine import time_text
 from kiosk.runtime.flow import Step, Transition, Trigger
 from ui.screens.base import ChoiceButton, Screen, Tile, button, clear_layout, label
 from ui.screens.busy import BusyIndicator
-from ui.screens.qr import QrPanel
+from ui.screens.qr import CodeLabel, QrPanel
+
+ONE_LINE_TILE = "QPushButton#procedure { min-height: 56px; }"
 
 
 def scroll_area(inner: QWidget) -> QScrollArea:
@@ -56,14 +58,27 @@ class ProcedureList(Screen):
         self.bind(self.search.setAccessibleName, "choose.search")
         self.search.textChanged.connect(lambda _text: self.refresh())
         self.search.textChanged.connect(lambda text: clear.setVisible(bool(text)))
+        # The areas (lĩnh vực) folded under one button beside the search: open, their rows
+        # of buttons would push the procedures themselves below the fold.
+        self.filter = button("category_filter")
+        # As tall as the search field beside it (a taller row pushes the procedures down).
+        self.filter.setStyleSheet("min-height: 0; padding: 0 20px;")
+        self.filter.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+        self.filter.clicked.connect(lambda: self.open_filter(not self.filter_open))
+        self.filter_open = False
         search_row = QHBoxLayout()
         search_row.addWidget(self.search, 1)
         search_row.addWidget(clear)
+        search_row.addWidget(self.filter)
         self.body.addLayout(search_row)
-        self.categories = QGridLayout()
+        self.category_panel = QWidget()
+        self.categories = QGridLayout(self.category_panel)
+        self.categories.setContentsMargins(0, 0, 0, 0)
         self.categories.setSpacing(8)
-        self.body.addLayout(self.categories)
+        self.category_panel.hide()
+        self.body.addWidget(self.category_panel)
         self.category: str | None = None
+        self.found: list[Procedure] = []
         self.empty = label("notice")
         self.bind(self.empty.setText, "choose.none")
         self.empty.hide()
@@ -77,7 +92,25 @@ class ProcedureList(Screen):
     def on_enter(self, transition: Transition) -> None:
         self.search.setText("")
         self.category = None
+        self.filter_open = False
         self.refresh()
+
+    def open_filter(self, shown: bool) -> None:
+        """Show (or fold away) the area buttons."""
+        self.filter_open = shown
+        self._show_filter()
+        if shown:
+            QTimer.singleShot(0, self, self._place_chips)
+
+    def _show_filter(self) -> None:
+        tr = self.core.tr
+        names = {c.key: c.name(tr.language) for c in self.core.catalogue.categories}
+        chosen = names.get(self.category or "", tr("choose.all"))
+        mark = "▲" if self.filter_open else "▼"
+        self.filter.setText(f"{tr('choose.filter', category=chosen)} {mark}")
+        self.filter.setAccessibleName(tr("choose.filter", category=chosen))
+        self.filter.setVisible(not self.compact)
+        self.category_panel.setVisible(self.filter_open and not self.compact)
 
     def _category_buttons(self) -> None:
         clear_layout(self.categories)
@@ -138,6 +171,7 @@ class ProcedureList(Screen):
 
     def pick_category(self, key: str | None) -> None:
         self.category = key
+        self.filter_open = False  # chosen: the buttons fold away, the list shows
         self.refresh()
 
     def keep_out_of_list(self) -> None:
@@ -145,13 +179,12 @@ class ProcedureList(Screen):
 
     def refresh(self) -> None:
         self._category_buttons()
-        if self.compact:
-            self.set_compact(True)  # the new category buttons stay out of the way too
+        self._show_filter()
         self.keep_out_of_list()
         clear_layout(self.list)
         self.items.clear()
-        tr, lang = self.core.tr, self.core.tr.language
         found = search(self.core.catalogue, self.search.text(), category=self.category)
+        self.found = found
         self.empty.setVisible(not found)
         for procedure in found:
             # A tile, not a plain button: a long name wraps instead of being cut off.
@@ -159,22 +192,43 @@ class ProcedureList(Screen):
             item.setObjectName("procedure")
             item.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             item.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-            item.setText(
-                f"{procedure.name(lang)}\n"
-                + tr("procedure.time", time=time_text(procedure.processing_time, tr))
-            )
             item.clicked.connect(lambda _=False, p=procedure: self.chosen(p))
             self.list.addWidget(item)
             self.items[procedure.code] = item
+        self._tile_texts()
+
+    def _tile_texts(self) -> None:
+        """Name and legal time; while typing (the keyboard up), the name alone, so that
+        more than one result fits above the keyboard."""
+        tr, lang = self.core.tr, self.core.tr.language
+        self.list.setSpacing(8 if self.compact else 12)
+        for procedure in self.found:
+            item = self.items.get(procedure.code)
+            if item is None:
+                continue
+            text = procedure.name(lang)
+            if not self.compact:
+                time = time_text(procedure.processing_time, tr)
+                text += "\n" + tr("procedure.time", time=time)
+            # The theme's height is for two lines; one line needs less (still touch-sized).
+            item.setStyleSheet(ONE_LINE_TILE if self.compact else "")
+            edge = 6 if self.compact else 12
+            layout = item.layout()
+            if layout is not None:
+                layout.setContentsMargins(16, edge, 16, edge)
+            item.setText(text)
 
     def chosen(self, procedure: Procedure) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def set_compact(self, compact: bool) -> None:
-        """Typing a search: the category buttons give their room to the results."""
+        """Typing a search: the area buttons and the legal times give their room to the
+        results."""
+        changed = compact != self.compact
         super().set_compact(compact)
-        for chip in getattr(self, "chips", []):
-            chip.setVisible(not compact)
+        if changed:
+            self._show_filter()
+            self._tile_texts()
 
     def set_portrait(self, portrait: bool) -> None:
         super().set_portrait(portrait)
@@ -283,6 +337,14 @@ class SubmittingScreen(Screen):
 
 
 class ReceiptScreen(Screen):
+    """The dossier code, the date to come back and (with a fee) how to pay.
+
+    On the left what to do now (take the receipt from the slot), then the ticket: the code
+    on one line, the return date right under it, the procedure. Beside them the fee's
+    VietQR code. When the receipt did not print, the ticket also holds the dossier code as a
+    QR code to photograph and spans the width, the fee's panel under it (secondary: the fee
+    can be paid at the counter too)."""
+
     step = Step.RECEIPT
 
     def __init__(self, core: KioskCore) -> None:
@@ -290,36 +352,34 @@ class ReceiptScreen(Screen):
         self.service = core.service
         self.submission = core.submission
         self.bind(self.title.setText, "receipt_screen.title")
-        ticket = QFrame()
-        ticket.setObjectName("ticket")
-        inner = QVBoxLayout(ticket)
-        inner.setContentsMargins(32, 24, 32, 24)
+        ticket = self.ticket = QrPanel("receipt_photo", 200)
+        ticket.heading.hide()
+        ticket.lines.hide()
+        self.photo = ticket.qr  # the dossier code to photograph when the receipt did not print
+        self.photo.hide()
         self.code_caption = label("hint")
         self.bind(self.code_caption.setText, "receipt_screen.code_caption")
-        self.code = label("dossierCode")
-        self.code.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        self.code.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.procedure = label()
+        self.code = CodeLabel("dossierCode")
         self.appointment = label()
-        # What to do now (take the receipt from the slot) comes first, never scrolled away
-        # nor cut off by the ticket's frame in larger text.
+        self.appointment.setStyleSheet("font-weight: 700;")
+        self.procedure = label()
+        for widget in (self.code_caption, self.code, self.appointment, self.procedure):
+            ticket.add(widget)
+        ticket.hint.hide()
+        # What to do now (take the receipt from the slot, or photograph the code) comes
+        # first, never scrolled away.
         self.printer = label("notice")
-        for widget in (self.code_caption, self.code, self.procedure, self.appointment):
-            inner.addWidget(widget)
-        inner.addStretch(1)
-        # Beside the ticket: the dossier code as a QR code to photograph when the receipt
-        # did not print, and the fee's VietQR code when there is a fee to pay.
-        self.ticket = ticket
-        self.photo = QrPanel("receipt_photo", 240)
-        self.fee = QrPanel("receipt_fee", 220)
-        row = self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)  # upright: stacked
-        row.setSpacing(24)
-        row.addWidget(ticket, 1)
-        row.addWidget(self.photo, 1)
-        row.addWidget(self.fee, 1)
-        self.photo.hide()
+        lead = QVBoxLayout()
+        lead.setSpacing(14)
+        lead.addWidget(self.printer)
+        lead.addWidget(ticket)
+        lead.addStretch(1)
+        self.fee = QrPanel("receipt_fee", 200)
         self.fee.hide()
-        self.body.addWidget(self.printer)
+        row = self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        row.setSpacing(24)
+        row.addLayout(lead, 2)
+        row.addWidget(self.fee, 3, Qt.AlignmentFlag.AlignTop)
         self.body.addLayout(row)
         self.body.addStretch(1)
         self.add_stretch()
@@ -331,16 +391,16 @@ class ReceiptScreen(Screen):
 
     def refresh(self) -> None:
         session = self.core.session
-        # A break allowed after each dash: in large text on an upright screen the code
-        # wraps at its dashes rather than running off the edge.
-        self.code.setText((session.dossier_code or "").replace("-", "-\u200b"))
+        self.code.set_code(session.dossier_code or "")
         procedure = self.service.procedure
         lang = self.core.tr.language
         self.procedure.setText(procedure.name(lang) if procedure else "")
-        if session.appointment:
-            self.appointment.setText(
-                self.core.tr("receipt_screen.appointment", date=f"{session.appointment:%d/%m/%Y}")
-            )
+        self.appointment.setText(
+            self.core.tr("receipt_screen.appointment", date=f"{session.appointment:%d/%m/%Y}")
+            if session.appointment
+            else ""
+        )
+        self.appointment.setVisible(session.appointment is not None)
         key = self.submission.print_error_key
         self.printer.setText(
             self.core.tr(key) + " " + self.core.tr("receipt_screen.photo_title") + "."
@@ -355,24 +415,26 @@ class ReceiptScreen(Screen):
 
     def set_portrait(self, portrait: bool) -> None:
         super().set_portrait(portrait)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """Side by side on a wide screen; stacked on an upright one, and when the ticket
+        holds the QR code to photograph (it needs the width for the code on one line)."""
+        stacked = self.portrait or not self.photo.isHidden()
         self.row.setDirection(
-            QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
+            QBoxLayout.Direction.TopToBottom if stacked else QBoxLayout.Direction.LeftToRight
         )
 
     def _show_codes(self, code: str, print_error: str | None) -> None:
         tr = self.core.tr
         failed = bool(print_error and code)
-        # No receipt: the code as a QR code to photograph takes the ticket's place.
+        # No receipt: the code as a QR code to photograph, in the ticket beside the code.
+        self.photo.set_text(code if failed else "")  # what the receipt's QR code would hold
         self.photo.setVisible(failed)
-        self.ticket.setVisible(not failed)
+        self.ticket.hint.setVisible(failed)
         if failed:
-            self.photo.qr.set_text(code)  # what the receipt's QR code would have held
-            self.photo.heading.setText(tr("receipt_screen.code_caption"))
-            self.photo.lines.setText(code.replace("-", "-\u200b"))
-            self.photo.lines.setObjectName("title")
-            self.photo.lines.style().unpolish(self.photo.lines)
-            self.photo.lines.style().polish(self.photo.lines)
-            self.photo.hint.setText(tr("receipt_screen.photo_hint"))
+            hint = getattr(self.submission, "photo_hint_key", "receipt_screen.photo_hint")
+            self.ticket.hint.setText(tr(hint))
         payment = self.submission.payment
         self.fee.setVisible(payment is not None)
         if payment is not None:
@@ -388,12 +450,14 @@ class ReceiptScreen(Screen):
                 tr("receipt_screen.fee_account", account=payment.account, holder=holder)
             )
             self.fee.hint.setText(tr("receipt_screen.fee_hint"))
+        self._arrange()
 
     def reset(self) -> None:
-        for widget in (self.code, self.procedure, self.appointment, self.printer):
+        self.code.set_code("")
+        for widget in (self.procedure, self.appointment, self.printer, self.ticket.hint):
             widget.setText("")
-        for panel in (self.photo, self.fee):
+        for panel in (self.ticket, self.fee):
             panel.qr.set_text("")
-            panel.hide()
-        self.ticket.show()
+        self.photo.hide()
+        self.fee.hide()
         super().reset()

@@ -5,10 +5,13 @@ A thin view over the chosen procedure (``core.service``) and its form (``core.fo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout
 
 from kiosk.calendar import appointment_date
+from kiosk.catalogue.model import Document
 from kiosk.core import KioskCore
 from kiosk.forms.engine import condition_text, requirements, time_text
 from kiosk.runtime.flow import Step
@@ -61,6 +64,19 @@ def card_values(values: list[tuple[str, str, str]]) -> QFrame:
     return frame
 
 
+def key_papers(still_needed: list[Document], tr: Callable[..., str]) -> str:
+    """How many papers the citizen must still bring, and how many only in some cases."""
+    maybe = sum(1 for document in still_needed if document.when)
+    sure = len(still_needed) - maybe
+    if sure and maybe:
+        return tr("req.key_papers_both", count=sure, maybe=maybe)
+    if sure:
+        return tr("req.key_papers", count=sure)
+    if maybe:
+        return tr("req.key_papers_maybe", count=maybe)
+    return tr("req.none_needed")
+
+
 class RequirementsScreen(Screen):
     """Before the form: what the card fills in (the values, confirmed here once), papers no
     longer needed and why, fee, time."""
@@ -92,6 +108,19 @@ class RequirementsScreen(Screen):
         tr, lang = self.core.tr, self.core.tr.language
         self.title.setText(procedure.name(lang))
         needs = requirements(procedure)
+        due = appointment_date(self.core.config, procedure.processing_time, self.core.now())
+        # First, before the card's values that the main button confirms: what the citizen
+        # must know before going on (the fee, the date, papers still to bring); the details
+        # follow further down.
+        papers = key_papers(needs.still_needed, tr)
+        key_facts = [
+            tr("req.fee", fee=procedure.fee(lang)),
+            tr("requirements.appointment", date=f"{due:%d/%m/%Y}"),
+            papers,
+        ]
+        self.key_facts = info_row("\n".join(key_facts), name="notice")
+        self.key_facts.setProperty("tour", "req_key_facts")
+        self.facts.addWidget(self.key_facts)
         form = self.forms.form
         if form is not None and form.card_fields():
             # The values themselves, first: the citizen checks them here, once, and the
@@ -111,7 +140,6 @@ class RequirementsScreen(Screen):
         summary = [tr("req.fee", fee=procedure.fee(lang))]
         summary.append(tr("procedure.time", time=time_text(procedure.processing_time, tr)))
         # The date the receipt will print (the same working-day count, holidays included).
-        due = appointment_date(self.core.config, procedure.processing_time, self.core.now())
         summary.append(tr("requirements.appointment", date=f"{due:%d/%m/%Y}"))
         if procedure.agency is not None:
             summary.append(tr("req.agency", agency=procedure.agency.name(lang)))

@@ -13,13 +13,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListWidget,
+    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -109,36 +111,53 @@ class StaffHelpScreen(_CitizenStaffHelp):
         column = QWidget()
         inner = QVBoxLayout(column)
         inner.setContentsMargins(0, 0, 0, 0)
+        inner.setSpacing(8)  # the confirm row on the screen, in larger text too
         hint = label("sectionTitle")
         self.bind(hint.setText, "staff.override.hint")
         inner.addWidget(hint)
         reasons = QGridLayout()
         self.reasons: dict[str, Tile] = {}
         for index, reason in enumerate(OVERRIDE_REASONS):
-            # A tile: its caption wraps in larger text instead of being cut.
+            # A tile: its caption wraps in larger text instead of being cut.  One row of
+            # four: the fields and the confirm button stay on the screen under them.
             choice = Tile(f"reason_{reason}", height=64)
+            choice.setProperty("compact", True)  # body-sized caption: the row stays low
             choice.setCheckable(True)
             choice.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             self.bind(choice.setText, f"staff.reason.{reason}")
             choice.clicked.connect(lambda _=False, r=reason: self._choose(r))
             self.reasons[reason] = choice
-            reasons.addWidget(choice, index // 2, index % 2)
+            reasons.addWidget(choice, 0, index)
         inner.addLayout(reasons)
+        # Each field under its own label (a placeholder vanishes once typed, and is cut
+        # when long); the confirm button, the panel's one main action, in the buttons'
+        # row at the foot of the screen: always in sight, in larger text too.
+        row = QGridLayout()
+        row.setHorizontalSpacing(12)
+        row.setVerticalSpacing(2)
         self.note = _field("override_note", "text")
-        self.bind(self.note.setPlaceholderText, "staff.override.note")
-        row = QHBoxLayout()
-        row.addWidget(self.note, 2)
         self.staff_id = _field("override_staff_id", "text")
-        self.bind(self.staff_id.setPlaceholderText, "staff.signin.staff_id")
         self.pin = _field("override_pin", "numeric", secret=True)
-        self.bind(self.pin.setPlaceholderText, "staff.signin.pin")
-        confirm = button("override_confirm", primary=True)
-        self.bind(confirm.setText, "staff.override.confirm")
-        confirm.clicked.connect(self._confirm)
-        row.addWidget(self.staff_id, 1)
-        row.addWidget(self.pin, 1)
-        row.addWidget(confirm)
+        fields = (
+            (self.note, "staff.override.note", 2),
+            (self.staff_id, "staff.signin.staff_id", 1),
+            (self.pin, "staff.signin.pin", 1),
+        )
+        for place, (edit, key, stretch) in enumerate(fields):
+            caption = label(f"{edit.objectName()}_label")
+            caption.setBuddy(edit)
+            self.bind(caption.setText, key)
+            self.bind(edit.setAccessibleName, key)
+            row.addWidget(caption, 0, place, Qt.AlignmentFlag.AlignBottom)
+            row.addWidget(edit, 1, place)
+            row.setColumnStretch(place, stretch)
         inner.addLayout(row)
+        self.confirm = button("override_confirm", primary=True)
+        self.bind(self.confirm.setText, "staff.override.confirm")
+        self.confirm.clicked.connect(self._confirm)
+        self.confirm.hide()
+        resume = self.findChild(QPushButton, "resume")
+        self.nav.insertWidget(self.nav.indexOf(resume) if resume else -1, self.confirm)
         self.problem = label("errorText")
         self.problem.hide()
         inner.addWidget(self.problem)
@@ -150,10 +169,28 @@ class StaffHelpScreen(_CitizenStaffHelp):
         core.staff.override_failed.connect(self._override_failed)
 
     def show_override(self) -> None:
-        """The hidden gesture: a staff member is here (the citizen's texts make room)."""
+        """The hidden gesture: a staff member is here (the citizen's texts make room, and
+        the confirm button becomes the screen's one main button)."""
         self.panel.show()
         self.subtitle.hide()
+        self.call_state.hide()
+        self._main_resume(False)
         self.staff_id.setFocus()
+        QTimer.singleShot(0, lambda: self.keep_in_view(self.staff_id))
+
+    def _main_resume(self, main: bool) -> None:
+        """ "Tiếp tục tự thực hiện" is the main button only while the panel is hidden (then
+        "Xác nhận đúng người" is, and the citizen's "wait here" line makes room)."""
+        self.confirm.setVisible(not main)
+        waiting = self.core.tr("staff.wait_here")
+        for line in self.findChildren(QLabel):
+            if line.text() == waiting and not self.panel.isAncestorOf(line):
+                line.setVisible(main)
+        resume = self.findChild(QPushButton, "resume")
+        if resume is not None and resume.property("primary") is not main:
+            resume.setProperty("primary", main)
+            resume.style().unpolish(resume)
+            resume.style().polish(resume)
 
     def _choose(self, reason: str) -> None:
         self._reason = reason
@@ -176,6 +213,7 @@ class StaffHelpScreen(_CitizenStaffHelp):
     def on_enter(self, transition: Transition) -> None:
         super().on_enter(transition)
         self.panel.hide()  # each time for staff only, after the gesture
+        self._main_resume(True)
         self.problem.hide()
         self.subtitle.show()
         self.refresh()
@@ -183,11 +221,13 @@ class StaffHelpScreen(_CitizenStaffHelp):
     def refresh(self) -> None:
         state = self.core.staff.call_state
         self.call_state.setText(self.core.tr(f"staff.call.{state}") if state else "")
-        self.call_state.setVisible(bool(state))
+        # For the citizen: once a staff member is at the panel, it makes room.
+        self.call_state.setVisible(bool(state) and self.panel.isHidden())
 
     def reset(self) -> None:
         super().reset()
         self.panel.hide()
+        self._main_resume(True)
         self.problem.hide()
         self._choose("")
         self.call_state.hide()
@@ -268,16 +308,26 @@ class StaffDashboardScreen(Screen):
             self.body.addWidget(widget)
         # The list's heading and its actions on one row: the list keeps the room.
         self.heading = label("sectionTitle")
+        # "Gửi lại" and "In bản sao phiếu" act on the dossier chosen: until one is, they
+        # are off and this line, under the heading, says what to do.
+        self.choose = label("hint")
+        self.bind(self.choose.setText, "staff.dashboard.choose")
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        titles.addWidget(self.heading)
+        titles.addWidget(self.choose)
         actions = QHBoxLayout()
-        actions.addWidget(self.heading, 1)
+        actions.addLayout(titles, 1)
         self.body.addLayout(actions)
         self.dossiers = _DossierList()
         self.dossiers.setObjectName("staff_dossiers")
         # Entries are touched to pick one: each at least a finger's height (44 px).
         self.dossiers.setStyleSheet("QListWidget::item { min-height: 52px; }")
         self.dossiers.setMinimumHeight(110)
-        # The procedure's name last: a long one is cut, never the code or the state.
-        self.dossiers.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # A long procedure name wraps: on a touch screen there is no tooltip to read it.
+        self.dossiers.setWordWrap(True)
+        self.dossiers.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.dossiers.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.dossiers.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.dossiers.currentRowChanged.connect(lambda _row: self._selection())
         self.body.addWidget(self.dossiers, 1)
@@ -327,6 +377,7 @@ class StaffDashboardScreen(Screen):
         chosen = lines[row] if 0 <= row < len(lines) else None
         self.retry.setEnabled(chosen is not None and chosen.state == "dead")
         self.reprint.setEnabled(chosen is not None)
+        self.choose.setVisible(chosen is None and bool(lines))
 
     def _loaded(self, board: Dashboard) -> None:
         self.board = board
@@ -385,7 +436,9 @@ class StaffDashboardScreen(Screen):
                 code=line.code,
                 procedure=name,
                 time=f"{line.received_at:%H:%M}",
-                state=tr(f"staff.state.{line.state}"),
+                state=tr(f"staff.state.{line.state}")
+                # The receipt did not print (the centre's staff were alerted): reprint it.
+                + (" · " + tr("staff.line.not_printed") if line.receipt == "failed" else ""),
             )
             if line.state == "dead" and line.last_error:
                 text += f"\n    {line.last_error}"

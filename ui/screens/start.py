@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel
 
 from kiosk.core import KioskCore
@@ -47,7 +49,9 @@ class AttractScreen(Screen):
         self.body.addLayout(self.grid, 1)
         self.card_hint = label("hint")
         self.bind(self.card_hint.setText, "attract.card_hint")
-        self.body.addWidget(self.card_hint)
+        # Under the page, never scrolled: with larger text and a notice the tiles scroll,
+        # the line about the card stays whole (the start screen has no buttons down there).
+        self.nav.addWidget(self.card_hint, 1)
 
     def _place_tiles(self) -> None:
         """Landscape: "Submit a dossier" tall on the left, the four others two by two.
@@ -80,6 +84,7 @@ class AttractScreen(Screen):
     def set_portrait(self, portrait: bool) -> None:
         super().set_portrait(portrait)
         self._place_tiles()
+        self._refit()
 
     def refresh(self) -> None:
         key = END_NOTICES.get(self.core.last_end_reason or "")
@@ -88,6 +93,28 @@ class AttractScreen(Screen):
             self.notice.show()
         else:
             self.notice.hide()
+        self._refit()
+
+    # Room: with larger text and a notice the tiles would scroll; the instruction over
+    # them ("touch a tile") gives its room first, the tiles being their own instruction.
+    def _refit(self) -> None:
+        self.subtitle.show()
+        QTimer.singleShot(0, self, self._fit)
+
+    def _fit(self) -> None:
+        for layout in (self.layout(), self.body):
+            layout.activate()
+        if self.scroll_area.verticalScrollBar().maximum() > 0:
+            self.subtitle.hide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._refit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._refit()
 
 
 class GoodbyeScreen(Screen):
@@ -124,7 +151,12 @@ class StaffHelpScreen(Screen):
         row.addWidget(where)
         self.body.addLayout(row)
         self.body.addStretch(1)
-        self.add_cancel()
+        # "Quay lại" withdraws the call and goes back to the step in progress, nothing lost
+        # (ending the session stays with that step's own "Hủy").
+        back = button("back")
+        self.bind(back.setText, "nav.back")
+        back.clicked.connect(self.core.staff.withdraw)
+        self.nav.addWidget(back)
         self.add_stretch()
         resume = button("resume", primary=True)
         self.bind(resume.setText, "staff.resume")

@@ -26,14 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.doctor.report import DoctorReport, Status
+from kiosk.doctor.report import CheckResult, DoctorReport, Status
 from kiosk.journeys.technician import THRESHOLD_CHOICES, TechnicianMode
 from kiosk.runtime.i18n import Translator
 from ui.screens.base import ChoiceButton, button, label
+from ui.screens.technician_voice import VoicePage
 
-SECTIONS = ("checks", "reader", "camera", "printer", "centre", "trust", "face", "catalogue", "logs")
+SECTIONS = tuple("checks reader camera printer voice centre trust face catalogue logs".split())
 Run = Callable[[Callable[[], Any], Callable[[Any], None]], None]
-NAV_STYLE = 'QPushButton[nav="true"] { min-height: 52px; padding: 2px 16px; }'
+NAV_STYLE = 'QPushButton[nav="true"] { min-height: 46px; padding: 0px 16px; }'
 STATUS_MARK = {Status.OK: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.SKIP: "–"}
 
 
@@ -90,7 +91,7 @@ class TechnicianPanel(QFrame):
         self.nav: dict[str, ChoiceButton] = {}
         for name in SECTIONS:
             choice = ChoiceButton(f"tech_{name}", exclusive=True)
-            choice.setProperty("nav", True)  # nine of them fit a 800 px screen
+            choice.setProperty("nav", True)  # ten of them fit a 800 px screen
             choice.clicked.connect(lambda _c=False, n=name: self.show_section(n))
             self.nav[name] = choice
             nav.addWidget(choice)
@@ -112,7 +113,9 @@ class TechnicianPanel(QFrame):
             self.stack.addWidget(scroll)
             self.pages[name] = layout
         self.outputs: dict[str, QLabel] = {}
+        self.last_report: DoctorReport | None = None
         self._build()
+        self.voice = VoicePage(self)  # its own module: ui/screens/technician_voice.py
         self.preview_timer = QTimer(self)
         self.preview_timer.setInterval(100)
         self.preview_timer.timeout.connect(self.update_preview)
@@ -261,6 +264,8 @@ class TechnicianPanel(QFrame):
         self.logs_label.setText(tr("tech.logs.destination"))
         self.logs_dest.setAccessibleName(self.logs_label.text())
         self.logs_note.setText(tr("tech.logs.note"))
+        if self.last_report is not None:  # the checks' rows, in the new language
+            self.outputs["checks"].setText(self.show_report(self.last_report))
         for option, detail, choice in zip(
             self.face_choices, self.face_details, THRESHOLD_CHOICES, strict=True
         ):
@@ -278,7 +283,11 @@ class TechnicianPanel(QFrame):
                     "tech.face.row",
                     fmr=number(choice.fmr),
                     fnmr=number(choice.fnmr),
-                    source=choice.source,
+                    source=tr(
+                        f"tech.face.source.{choice.source}",
+                        people=choice.people,
+                        photos=number(str(choice.photos)),
+                    ),
                 )
             )
 
@@ -345,7 +354,13 @@ class TechnicianPanel(QFrame):
             item = layout.takeAt(0)
             if item.widget():
                 item.widget().deleteLater()
-        self.outputs[section].setText("" if names else self.tr(empty_key))
+        out = self.outputs[section]
+        out.setText("" if names else self.tr(empty_key))
+        # Nothing to choose is a problem to see at once, and nothing to test.
+        out.setObjectName(f"tech_{section}_output" if names else "errorText")
+        out.style().unpolish(out)
+        out.style().polish(out)
+        {"reader": self.read_card, "printer": self.test_page}[section].setEnabled(bool(names))
         for index, name in enumerate(names):
             option = ChoiceButton(f"tech_{section}_choice_{index}", exclusive=True)
             option.setText(name)
@@ -391,18 +406,26 @@ class TechnicianPanel(QFrame):
     def on_run_checks(self) -> None:
         self.background("checks", self.mode.checks, self.show_report)
 
+    def result_line(self, result: CheckResult) -> str:
+        """One check in the screen's language; commands, paths and numbers as typed."""
+        from kiosk.doctor.texts import describe
+
+        title, detail, remedy = describe(result, self.tr)
+        text = f"{STATUS_MARK[result.status]} {title} · "
+        text += f"{self.tr(f'tech.status.{result.status.value}')}: {detail}"
+        if remedy and result.status in (Status.FAIL, Status.WARN):
+            text += "\n    " + self.tr("tech.remedy", remedy=remedy)
+        return text
+
     def show_report(self, report: DoctorReport) -> str:
         while self.check_rows.count():
             item = self.check_rows.takeAt(0)
             if item.widget():
                 item.widget().deleteLater()
+        self.last_report = report  # drawn again in the other language when it changes
         for result in report.results:
-            text = f"{STATUS_MARK[result.status]} {result.name} · "
-            text += f"{self.tr(f'tech.status.{result.status.value}')}: {result.detail}"
-            if result.remedy and result.status in (Status.FAIL, Status.WARN):
-                text += "\n    " + self.tr("tech.remedy", remedy=result.remedy)
             row = label("errorText" if result.failed else "")
-            row.setText(text)
+            row.setText(self.result_line(result))
             row.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.check_rows.addWidget(row)
         failing = len(report.failing)
@@ -461,7 +484,7 @@ class TechnicianPanel(QFrame):
 
     def on_test_call(self) -> None:
         def done(results: Any) -> str:
-            return "\n".join(r.line() for r in results)
+            return "\n".join(self.result_line(r) for r in results)
 
         self.background("centre", self.mode.test_call, done)
 

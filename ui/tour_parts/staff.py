@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
 
 from kiosk.runtime.flow import Step
 
@@ -85,7 +86,16 @@ def part(driver: Any) -> Iterator[Condition]:
     yield lambda: core.staff.call_state == "acknowledged"
     yield driver.settle()
     driver.shot("staff-help-coming")
+    # "Quay lại" withdraws the call: back to the step in progress, nothing lost.
+    driver.click("back")
+    yield driver.at(S.CHOOSE_SERVICE)
+    assert core.session.identified and core.staff.call_state is None
+    # "Hủy" with the card read asks first, inside the window.
     driver.click("cancel")
+    yield driver.visible(window.findChild(QWidget, "cancelOverlay"))
+    yield driver.settle()
+    driver.shot("cancel-confirm")
+    driver.click("cancel_confirm")
     yield driver.at(S.GOODBYE)
     sims.reader.remove()
     driver.click("home")

@@ -52,6 +52,12 @@ def part(driver: Any) -> Iterator[Condition]:
     yield lambda: panel.outputs["printer"].text() != running
     driver.shot("technician-printer")
 
+    driver.click("tech_voice")  # a fresh file: speech off (the simulator), said plainly
+    yield driver.settle()
+    driver.click("tech_voice_test")
+    yield lambda: panel.outputs["voice"].text() not in ("", running)
+    driver.shot("technician-voice")
+
     driver.click("tech_centre")
     yield driver.settle()
     panel.url.setText("https://dichvucong.example.vn")

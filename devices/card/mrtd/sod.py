@@ -35,7 +35,7 @@ from devices.card.mrtd.errors import ChipDataError
 from devices.card.mrtd.lds import names_file, parse_dg1
 from devices.card.mrtd.masterlist import country_of
 from devices.card.mrtd.signatures import HASHES, verify_signature
-from devices.card.mrtd.tlv import read_tlv, tlv
+from devices.card.mrtd.tlv import read_length, read_tag, read_tlv, tlv
 from devices.card.trust import TrustStore, load_trust_store
 
 log = logging.getLogger(__name__)
@@ -291,12 +291,34 @@ def _issuing_state(dg1: bytes | None, result: PaResult) -> PaResult:
 def _crls(
     trust_store: list[x509.Certificate], signed: cms.SignedData
 ) -> list[x509.CertificateRevocationList]:
-    """The trust store's CRLs, and any the SOD carries (RFC 5652 §5.1 crls)."""
+    """The trust store's CRLs, and those the SOD carries that can be read (RFC 5652 §5.1).
+
+    The SOD's ``crls`` are not covered by its signature: anyone could add one, or take one
+    out.  One that cannot be read is ignored (logged), as one that does not verify with the
+    CSCA is in :func:`_revoked`, and the card is judged on the rest.  Each is split off by
+    its own length, so a damaged one does not hide the next.
+    """
     crls = list(trust_store.crls) if isinstance(trust_store, TrustStore) else []
-    for choice in signed["crls"] or []:
-        if choice.name == "crl":
-            crls.append(x509.load_der_x509_crl(choice.chosen.dump()))
+    raw, offset = signed["crls"].contents or b"", 0
+    while offset < len(raw):
+        start = offset
+        try:
+            tag, _constructed, offset = read_tag(raw, offset)
+            length, offset = read_length(raw, offset)
+            offset += length
+            if tag != 0x30:  # OtherRevocationInfoFormat ([1]): not a CRL, not used
+                continue
+            crls.append(x509.load_der_x509_crl(raw[start:offset]))
+        except Exception as exc:  # ChipDataError, ValueError, InvalidVersion, …
+            _unreadable_crl("EF.SOD", exc)
+            if isinstance(exc, ChipDataError):
+                break  # no length to find the next one by
     return crls
+
+
+def _unreadable_crl(where: str, exc: BaseException) -> None:
+    """A CRL is bytes signed by a CSCA, never personal data; the error's type says enough."""
+    log.warning("crl_unreadable", extra={"fields": {"where": where, "error": type(exc).__name__}})
 
 
 def _revoked(
@@ -307,26 +329,31 @@ def _revoked(
 ) -> PaResult | None:
     """A CRL the DS's own CSCA signed that lists the DS: not trusted (9303-12 §7.1.4).
 
-    A CRL that does not verify with that CSCA is ignored (anyone can write one).
+    A CRL that does not verify with that CSCA is ignored (anyone can write one), and so is
+    one that cannot be read: it could not have been checked either.
     """
     issuer = result.issuer
     assert issuer is not None
     for crl in _crls(trust_store, signed):
-        if not _same_name(crl.issuer, issuer.subject):
+        try:  # the library reads a CRL's parts when asked: any may fail
+            if not _same_name(crl.issuer, issuer.subject):
+                continue
+            try:
+                genuine = crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                genuine = False
+            if not genuine:
+                log.warning("crl_signature_invalid")
+                continue
+            entry = crl.get_revoked_certificate_by_serial_number(ds.serial_number)
+            revoked_on = entry.revocation_date_utc if entry is not None else None
+        except Exception as exc:
+            _unreadable_crl("CRL", exc)
             continue
-        try:
-            genuine = crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            genuine = False
-        if not genuine:
-            log.warning("crl_signature_invalid")
-            continue
-        entry = crl.get_revoked_certificate_by_serial_number(ds.serial_number)
         if entry is not None:
             return PaResult(
                 PaStatus.SIGNER_NOT_TRUSTED,
-                f"document signer {result.signer} was revoked by its CSCA on "
-                f"{entry.revocation_date_utc:%Y-%m-%d}",
+                f"document signer {result.signer} was revoked by its CSCA on {revoked_on:%Y-%m-%d}",
                 result.checked_groups,
                 result.signer,
             )

@@ -2,7 +2,9 @@
 and the kiosks' audit entries.
 
 - ``POST /v1/calls`` (idempotency key = the call's id): a kiosk's "Gọi nhân viên", with
-  the step the citizen was at and the time; recorded once, however often it is sent.
+  the step the citizen was at and the time; recorded once, however often it is sent.  An
+  alert the kiosk raises itself adds ``reason`` (``receipt_not_printed``), ``detail`` (the
+  printer's reason, ``paper_out``) and the ``dossier_code``: never citizen data.
 - ``GET /v1/calls/{id}``: ``{"state": "open" | "acknowledged"}``, the kiosk polls it to
   tell the citizen help is coming.
 - ``POST /v1/audit``: a batch of audit entries, kept once per kiosk and number (the
@@ -37,6 +39,7 @@ from sqlalchemy import (
     update,
 )
 
+from kiosk.base.dossier import CODE_PATTERN
 from kiosk.central import protocol as p
 from kiosk.central.reference.transport import Response, error, json_response
 
@@ -58,6 +61,10 @@ calls = Table(
     Column("called_at", String(32)),
     Column("received_at", DateTime),
     Column("acknowledged_at", DateTime, nullable=True),
+    # An alert the kiosk raised itself (e.g. a receipt that did not print): never citizen data.
+    Column("reason", String(40), nullable=True),
+    Column("detail", String(40), nullable=True),
+    Column("dossier_code", String(40), nullable=True),
 )
 audit = Table(
     "audit_entries",
@@ -75,6 +82,9 @@ class OpenCall:
     kiosk_id: str
     step: str
     called_at: str
+    reason: str | None = None  # None: a citizen's "Gọi nhân viên"
+    detail: str | None = None
+    dossier_code: str | None = None
 
 
 class StaffCalls:
@@ -83,6 +93,7 @@ class StaffCalls:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         _meta.create_all(engine)
+        _add_missing_columns(engine)
         self._lock = threading.Lock()
         self.staff_envelope: bytes | None = None
 
@@ -118,6 +129,11 @@ class StaffCalls:
             raise p.ProtocolError("step: a step name")
         if not isinstance(called_at, str) or len(called_at) > 32:
             raise p.ProtocolError("called_at: an ISO 8601 time")
+        alert = {name: payload.get(name) for name in ("reason", "detail", "dossier_code")}
+        for name, value in alert.items():
+            pattern = CODE_PATTERN if name == "dossier_code" else STEP  # never free text
+            if value is not None and (not isinstance(value, str) or not pattern.match(value)):
+                raise p.ProtocolError(f"{name}: a short key ({pattern.pattern})")
         with self._lock, self.engine.begin() as db:
             known = db.execute(select(calls.c.kiosk_id).where(calls.c.call_id == call_id)).first()
             if known is not None:
@@ -131,6 +147,7 @@ class StaffCalls:
                     step=step,
                     called_at=called_at,
                     received_at=datetime.now(),
+                    **alert,
                 )
             )
         return json_response(201, {"ok": True})
@@ -189,7 +206,10 @@ class StaffCalls:
                 .where(calls.c.acknowledged_at.is_(None))
                 .order_by(calls.c.kiosk_id, calls.c.received_at)
             ).all()
-        return [OpenCall(r.call_id, r.kiosk_id, r.step, r.called_at) for r in rows]
+        return [
+            OpenCall(r.call_id, r.kiosk_id, r.step, r.called_at, r.reason, r.detail, r.dossier_code)
+            for r in rows
+        ]
 
     def acknowledge(self, call_id: str) -> bool:
         with self._lock, self.engine.begin() as db:
@@ -206,6 +226,22 @@ class StaffCalls:
                 select(audit.c.entry).where(audit.c.kiosk_id == kiosk_id).order_by(audit.c.seq)
             ).all()
         return [json.loads(row.entry) for row in rows]
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """No migrations in the reference service: columns added since a database was made are
+    added to it (all nullable), as :func:`~kiosk.central.reference.models.add_missing_columns`."""
+    with engine.begin() as connection:
+        for table in _meta.sorted_tables:
+            present = {
+                row[1] for row in connection.exec_driver_sql(f"PRAGMA table_info({table.name})")
+            }
+            for column in table.columns:
+                if column.name not in present:
+                    kind = column.type.compile(engine.dialect)
+                    connection.exec_driver_sql(
+                        f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"
+                    )
 
 
 __all__ = ["MAX_AUDIT_BODY", "MAX_CALL_BODY", "OpenCall", "StaffCalls"]

@@ -48,6 +48,9 @@ class ReceivedDossier(Base):
     id_hash: Mapped[str] = mapped_column(String(64))
     central_ref: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(24), default="received")
+    # When the centre learnt the fee was paid (its bank's or the counter's record); the
+    # dossier itself only ever says "to pay".
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class ReceivedRating(Base):

@@ -10,7 +10,8 @@ adds its own the same way).
 - ``POST /staff/calls/{id}/ack``: acknowledges one (then back to the list: 303), and
   the kiosk tells the citizen help is coming.
 
-Pages carry no citizen data (a call says a kiosk, a step and a time).  The reference
+Pages carry no citizen data (a call says a kiosk, a step and a time; an alert the kiosk
+raised itself, its reason and a dossier code).  The reference
 centre serves them to anyone who can reach it: a real centre puts them behind its
 staff sign-in.
 """
@@ -132,6 +133,29 @@ STEP_NAMES = {
 }
 
 
+REASONS = {"receipt_not_printed": "Không in được phiếu / Receipt not printed"}
+PRINTER_REASONS = {
+    "paper_out": "hết giấy / out of paper",
+    "jam": "kẹt giấy / paper jam",
+    "offline": "máy in tạm dừng / printer paused",
+    "not_found": "không thấy máy in / no printer",
+    "timeout": "in không kịp / timed out",
+    "failed": "máy in gặp sự cố / printer fault",
+}
+
+
+def call_reason(call: Any) -> str:
+    """Why the call was made, in words: a citizen's own call, or the kiosk's alert."""
+    if call.reason is None:
+        return "Người dân gọi / Citizen asked"
+    text = REASONS.get(call.reason, call.reason)
+    if call.detail:
+        text += ": " + PRINTER_REASONS.get(call.detail, call.detail)
+    if call.dossier_code:
+        text += f" — hồ sơ / dossier {call.dossier_code}"
+    return text
+
+
 def calls_page(service: Any) -> Response:
     calls = service.staff_calls.open_calls()
     if not calls:
@@ -143,6 +167,7 @@ def calls_page(service: Any) -> Response:
             rows = [
                 [
                     esc(STEP_NAMES.get(call.step, call.step)),
+                    esc(call_reason(call)),
                     esc(call.called_at.replace("T", " ")),
                     button(f"{PREFIX}calls/{call.call_id}/ack", "Xác nhận / Acknowledge"),
                 ]
@@ -150,7 +175,7 @@ def calls_page(service: Any) -> Response:
             ]
             body += f'<h2 id="kiosk-{esc(kiosk)}">Ki-ốt {esc(kiosk)} ({len(mine)})</h2>'
             body += table(
-                ["Bước / Step", "Lúc / Called at", ""],
+                ["Bước / Step", "Lý do / Reason", "Lúc / Called at", ""],
                 rows,
                 [f"call-{call.call_id}" for call in mine],
             )

@@ -29,6 +29,7 @@ import hmac
 import json
 import logging
 import secrets
+import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -100,6 +101,7 @@ class CentralService:
         self._lookup_secret = secret_file.read_bytes()
         self.faults = FaultPlan()
         self.clock = time.time
+        self._heartbeat_lock = threading.Lock()
         self.gate = Gatekeeper(self._sessions, lambda: self.clock())
         self.limits = Limits()
         self.catalogue_envelope: bytes | None = None
@@ -370,8 +372,35 @@ class CentralService:
                     "code": row.code,
                     "status": row.status,
                     "appointment": row.appointment.isoformat() if row.appointment else None,
+                    "payment": self._payment(row),
                 },
             )
+
+    def _payment(self, row: ReceivedDossier) -> dict[str, Any] | None:
+        """The fee as the dossier states it ("to_pay" or "none", with its amount), "paid"
+        once the centre has recorded the payment; None when the dossier does not say."""
+        try:
+            content = json.loads(open_sealed(row.sealed, self.seal_key, row.code.encode("ascii")))
+        except (SealError, ValueError, RecursionError):
+            return None
+        stated = content.get("payment") if isinstance(content, dict) else None
+        if not isinstance(stated, dict) or stated.get("status") not in ("to_pay", "none"):
+            return None
+        amount = stated.get("amount_vnd")
+        amount = amount if isinstance(amount, int) and not isinstance(amount, bool) else None
+        if row.paid_at is not None:
+            return {"status": "paid", "amount_vnd": amount}
+        return {"status": stated["status"], "amount_vnd": amount}
+
+    def record_payment(self, code: str, at: datetime | None = None) -> None:
+        """The centre learnt that the fee of ``code`` was paid (its bank's or the counter's
+        record): look-ups answer "paid" from now on."""
+        with self._sessions() as session:
+            row = session.get(ReceivedDossier, code)
+            if row is None:
+                raise KeyError(code)
+            row.paid_at = at or datetime.now()
+            session.commit()
 
     def _rating(self, kiosk_id: str, headers: dict[str, str], body: bytes) -> Response:
         key = self._idempotency_key(headers)
@@ -406,13 +435,28 @@ class CentralService:
             return _json(200, {"ok": True})
 
     def _heartbeat(self, kiosk_id: str, body: bytes) -> Response:
+        """Keep the newest heartbeat by the kiosk's own ``sent_at``, the numbers at their highest.
+
+        A late copy of an older heartbeat (a retry, a second worker) must not put the fleet
+        page back; whatever arrives, the numbering kept is the highest ever seen.
+        """
         payload = p.parse_object(body)
-        with self._sessions() as session:
-            numbering = _last_numbers(session, kiosk_id, payload)
+        # No clock on the kiosk runs further ahead than a signature is accepted from.
+        payload["sent_at"] = _sent_at(payload, limit=self.clock() + p.MAX_SKEW_S)
+        with self._heartbeat_lock, self._sessions() as session:  # one read-merge-write at once
+            row = session.get(Heartbeat, kiosk_id)
+            kept = _stored(row)
+            numbering = _last_numbers(session, kiosk_id, kept, payload)
+            if row is None:
+                row = Heartbeat(kiosk_id=kiosk_id, at=datetime.now(), payload="")
+            elif _order(payload) >= _order(kept):
+                row.at = datetime.now()
+            else:
+                payload = kept  # an older heartbeat: only its numbers count
+                log.info("heartbeat_out_of_order", extra={"fields": {"kiosk_id": kiosk_id}})
             payload["numbering"] = numbering  # kept: a kiosk that lost its mark gets it back
-            session.merge(
-                Heartbeat(kiosk_id=kiosk_id, at=datetime.now(), payload=json.dumps(payload))
-            )
+            row.payload = json.dumps(payload)
+            session.add(row)
             session.commit()
         return _json(200, {"server_time": int(self.clock()), "numbering": numbering})
 
@@ -427,14 +471,37 @@ class CentralService:
         )
 
 
-def _last_numbers(session: Session, kiosk_id: str, payload: dict[str, Any]) -> Numbers:
+def _stored(row: Heartbeat | None) -> dict[str, Any]:
+    try:
+        payload = json.loads(row.payload) if row is not None else {}
+    except ValueError:
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def _sent_at(payload: dict[str, Any], limit: float) -> float | None:
+    """The kiosk's own send time (Unix seconds), at most ``limit``; None: not given."""
+    value = payload.get("sent_at")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        return None
+    return min(float(value), limit)  # a NaN fails "> 0"; an infinity becomes the limit
+
+
+def _order(payload: dict[str, Any]) -> float:
+    """Heartbeats compare by their send time; one without a time is the oldest."""
+    value = payload.get("sent_at")
+    return float(value) if isinstance(value, int | float) else float("-inf")
+
+
+def _last_numbers(
+    session: Session, kiosk_id: str, kept: dict[str, Any], payload: dict[str, Any]
+) -> Numbers:
     """The highest numbers seen from this kiosk: every mark it reported, every code it sent.
 
-    Never lowered by a kiosk reporting less (one that lost its data folder): the kiosk
-    takes the answer as its high-water mark, so its numbers never repeat.
+    Never lowered by a kiosk reporting less (one that lost its data folder) nor by an
+    older heartbeat arriving late: the kiosk takes the answer as its high-water mark, so
+    its numbers never repeat.  ``kept`` is the stored heartbeat (with every mark so far).
     """
-    previous = session.get(Heartbeat, kiosk_id)
-    kept: object = json.loads(previous.payload).get("numbering") if previous else None
     since = datetime.now() - timedelta(days=RETENTION_DAYS + 1)
     sent: Numbers = {"dossier": {}}
     for code in session.scalars(
@@ -446,7 +513,8 @@ def _last_numbers(session: Session, kiosk_id: str, payload: dict[str, Any]) -> N
         if parsed is not None:
             day = parsed[0].isoformat()
             sent["dossier"][day] = max(sent["dossier"].get(day, 0), parsed[1])
-    return merge(clean_numbers(kept), clean_numbers(payload.get("numbering")), sent)
+    reported = clean_numbers(payload.get("numbering"))
+    return merge(clean_numbers(kept.get("numbering")), reported, sent)
 
 
 def _lower(headers: dict[str, str]) -> dict[str, str]:

@@ -142,7 +142,8 @@ def test_a_forged_signature_is_refused_before_a_large_body_is_read(central) -> N
         sock.sendall(head("POST", "/v1/dossiers", fields))  # and not a byte of body
         started = time.monotonic()
         status, answer = status_of(sock)
-        assert (status, time.monotonic() - started < 2.0) == (401, True), answer
+        # At once, not after the 10 s the centre gives a body to come.
+        assert (status, time.monotonic() - started < 5.0) == (401, True), answer
 
 
 # Slow clients and connections ---------------------------------------------------------------
@@ -176,9 +177,9 @@ def test_fifty_slow_connections_neither_block_a_normal_request_nor_stay(tmp_path
         dripping.start()
         started = time.monotonic()
         assert isinstance(central.client().heartbeat({"version": "1"}), Accepted)
-        assert time.monotonic() - started < 1.5  # not held up until the slow ones go
+        assert time.monotonic() - started < 2.5  # not held up until the slow ones go (3 s)
         # Dropped at the deadline however slowly their bytes still come.
-        assert wait_until(lambda: all(closed_by_server(s, 0.05) for s in slow), timeout=10)
+        assert wait_until(lambda: all(closed_by_server(s, 0.05) for s in slow), timeout=20)
         stop.set()
         dripping.join()
         for sock in slow:
@@ -190,15 +191,16 @@ def test_fifty_slow_connections_neither_block_a_normal_request_nor_stay(tmp_path
 def test_connections_beyond_the_bound_are_told_busy_at_once(tmp_path: Path) -> None:
     central = start_central(tmp_path, Limits(max_connections=8, header_timeout_s=2.0))
     try:
+        # Connected means in the kernel's accept queue, which the server empties in order:
+        # these eight are taken before the ninth.
         held = [connect(central) for _ in range(8)]
-        time.sleep(0.2)  # the server has taken them all
         with connect(central) as extra:
             started = time.monotonic()
             status, answer = status_of(extra)
             assert (status, b"Retry-After: 1" in answer) == (503, True)
             assert time.monotonic() - started < 2.0
         # The idle ones are dropped at their deadline; then there is room again.
-        assert wait_until(lambda: all(closed_by_server(s, 0.05) for s in held), timeout=5)
+        assert wait_until(lambda: all(closed_by_server(s, 0.05) for s in held), timeout=20)
         assert isinstance(central.client().heartbeat({}), Accepted)
         for sock in held:
             sock.close()
@@ -224,7 +226,9 @@ def test_two_thousand_wrong_id_lookups_on_one_code_hit_429(central) -> None:
 
 
 def test_one_kiosk_cannot_look_up_faster_than_its_rate(tmp_path: Path) -> None:
-    limits = Limits(lookups_per_kiosk=10, lookups_per_kiosk_period_s=60.0)
+    # One look-up back every 60 s: the twelve asked here, however slowly a loaded machine
+    # serves them, never see a token come back.
+    limits = Limits(lookups_per_kiosk=10, lookups_per_kiosk_period_s=600.0)
     central = start_central(tmp_path, limits)
     try:
         client = central.client()
@@ -234,7 +238,7 @@ def test_one_kiosk_cannot_look_up_faster_than_its_rate(tmp_path: Path) -> None:
         ]
         assert [isinstance(o, Refused) and o.status == 404 for o in outcomes[:10]] == [True] * 10
         last = outcomes[-1]
-        assert isinstance(last, RetryLater) and 1 <= (last.retry_after_s or 0) <= 6
+        assert isinstance(last, RetryLater) and 1 <= (last.retry_after_s or 0) <= 60
     finally:
         central.running.stop()
 

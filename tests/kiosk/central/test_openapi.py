@@ -137,7 +137,7 @@ class Exchange:
                 validate(body, "paths", template, method.lower(), "requestBody", "content",
                          "application/json", "schema")  # fmt: skip
         answer = self.session.request(
-            method, self.central.running.url + path, data=data, headers=fields, timeout=10
+            method, self.central.running.url + path, data=data, headers=fields, timeout=30
         )
         self.check(method, template, answer.status_code, answer.content, answer.headers)
         return answer
@@ -174,8 +174,9 @@ def exchange(tmp_path: Path):
 
 def _upload(central: Central, number: int, kiosk: int = 3) -> dict[str, Any]:
     code = f"000.00.01.H01-261120-K{kiosk:02d}{number:04d}"
-    content = json.dumps({"code": code, "citizen": {"id_number": "001090012345"}}).encode()
-    sealed = seal(content, central.service.seal_key.public_key(), code.encode())
+    fee = {"status": "to_pay", "amount_vnd": 200000, "reference": code}
+    content = json.dumps({"code": code, "citizen": {"id_number": "001090012345"}, "payment": fee})
+    sealed = seal(content.encode(), central.service.seal_key.public_key(), code.encode())
     upload = DossierUpload(code, "CT-TT", datetime(2026, 11, 20, 9), date(2026, 11, 25), sealed)
     return json.loads(upload.to_json())
 
@@ -195,7 +196,12 @@ def test_the_real_servers_answers_are_the_documented_ones(exchange: Exchange) ->
     assert bad.status_code == 422
 
     look = f"/v1/dossiers/{good['code']}/status"
-    assert call("POST", look, status, {"id_number": "001090012345"}).status_code == 200
+    found = call("POST", look, status, {"id_number": "001090012345"})
+    assert found.status_code == 200
+    assert found.json()["payment"] == {"status": "to_pay", "amount_vnd": 200000}
+    central.service.record_payment(good["code"])  # the centre's own record, never the kiosk's
+    paid = call("POST", look, status, {"id_number": "001090012345"}).json()["payment"]
+    assert paid == {"status": "paid", "amount_vnd": 200000}
     assert call("POST", look, status, {"id_number": "999999999999"}).status_code == 404
     assert call("POST", look, status, None, raw=b'{"id_number": 1}').status_code == 422
     call("POST", look, status, {"id_number": "999999999998"})
@@ -217,7 +223,7 @@ def test_the_real_servers_answers_are_the_documented_ones(exchange: Exchange) ->
     # Refused kiosks, and refusals the transport gives before the body.
     central.service.revoke_kiosk(KIOSK_ID)
     assert call("POST", "/v1/heartbeat", "/v1/heartbeat", {}).status_code == 403
-    unsigned = requests.post(central.running.url + "/v1/heartbeat", data=b"{}", timeout=5)
+    unsigned = requests.post(central.running.url + "/v1/heartbeat", data=b"{}", timeout=30)
     exchange.check(
         "POST", "/v1/heartbeat", unsigned.status_code, unsigned.content, unsigned.headers
     )

@@ -214,6 +214,6 @@ def test_tls_with_the_configured_ca_bundle_and_refusal_of_an_unknown_certificate
         refused = central.client().heartbeat({})  # the system CAs do not know this centre
         assert isinstance(refused, KioskRefused) and refused.reason.startswith("TLS")
         with pytest.raises(requests.exceptions.SSLError):
-            requests.get(running.url + "/v1/catalogue", timeout=2)
+            requests.get(running.url + "/v1/catalogue", timeout=30)
     finally:
         running.stop()

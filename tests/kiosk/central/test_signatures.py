@@ -275,10 +275,10 @@ def test_the_centre_accepts_a_request_signed_by_an_off_the_shelf_signer(tmp_path
             body=body,
         )
         with requests.Session() as session:
-            answer = session.send(request, timeout=5)
+            answer = session.send(request, timeout=30)
             assert answer.status_code == 201, answer.text
             assert answer.json()["code"] == upload.code
-            replay = session.send(request, timeout=5)
+            replay = session.send(request, timeout=30)
             assert (replay.status_code, replay.json()["error"]) == (401, "replayed")
     finally:
         central.running.stop()

@@ -33,7 +33,7 @@ def _send_as_before(central: Central, upload: DossierUpload, key: str) -> reques
     signed = p.sign_headers(credential, KIOSK_ID, "POST", "/v1/dossiers", body, time.time())
     headers = {**signed, p.H_IDEMPOTENCY: key, "Content-Type": "application/json"}
     return requests.post(
-        central.running.url + "/v1/dossiers", data=body, headers=headers, timeout=5
+        central.running.url + "/v1/dossiers", data=body, headers=headers, timeout=30
     )
 
 

@@ -22,6 +22,7 @@ from kiosk.doctor import run_checks
 from kiosk.doctor.report import Status
 from kiosk.runtime.config import KioskConfig
 from tests.central_helpers import KIOSK_ID, Central, start_central
+from tests.kiosk.doctor.translated import assert_speaks_both
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -46,6 +47,8 @@ def test_doctor_says_pcscd_is_not_running_with_the_command_that_starts_it(tmp_pa
         tmp_path,
         "--only",
         "pcscd",
+        "--lang",
+        "en",
         KIOSK_DEVICES_CARD_READER="pcsc",
         PCSCLITE_CSOCK_NAME=str(tmp_path / "no-pcscd.comm"),
     )
@@ -54,6 +57,36 @@ def test_doctor_says_pcscd_is_not_running_with_the_command_that_starts_it(tmp_pa
         "FAIL pcscd: pcscd is not running: sudo systemctl enable --now pcscd.socket" in out.stdout
     )
     assert "1 check(s) fail: pcscd" in out.stdout
+
+
+@pytest.mark.parametrize("language", ["", "vi", "en"])
+def test_doctor_speaks_the_kiosks_language_and_keeps_the_command(
+    tmp_path: Path, language: str
+) -> None:
+    """Vietnamese unless the kiosk is set to English (``ui.language``); --lang overrides it."""
+    out = doctor_cli(
+        tmp_path,
+        "--only",
+        "pcscd",
+        "trust_store",
+        *(["--lang", "vi"] if language == "vi" else []),
+        KIOSK_DEVICES_CARD_READER="pcsc",
+        PCSCLITE_CSOCK_NAME=str(tmp_path / "no-pcscd.comm"),
+        KIOSK_UI_LANGUAGE="en" if language in ("vi", "en") else "vi",
+    )
+    assert out.returncode == 1, out.stderr[-2000:]
+    if language == "en":
+        assert "FAIL trust_store: devices.trust_store is not set: kiosk config set" in out.stdout
+        assert "Lỗi" not in out.stdout
+        return
+    lines = out.stdout.splitlines()
+    assert lines[0] == "✗ Đầu đọc thẻ (pcscd) · Lỗi: dịch vụ pcscd không chạy"
+    assert lines[1].strip() == (
+        "Cách khắc phục: bật dịch vụ pcscd: sudo systemctl enable --now pcscd.socket"
+    )
+    assert lines[2].startswith("✗ Kho chứng thư CSCA [trust_store] · Lỗi: chưa đặt thư mục")
+    assert "kiosk trust import FILE" in lines[3] and "rồi nhập danh sách" in lines[3]
+    assert lines[-1] == "2 mục kiểm tra chưa đạt: pcscd, trust_store"
 
 
 def test_doctor_json_is_one_object_with_each_check(tmp_path: Path) -> None:
@@ -72,11 +105,15 @@ def test_doctor_json_is_one_object_with_each_check(tmp_path: Path) -> None:
     assert report["ok"] is False and out.returncode == 1
     assert by_name["pcscd"]["status"] == "fail"
     assert by_name["pcscd"]["remedy"] == "sudo systemctl enable --now pcscd.socket"
+    assert by_name["pcscd"]["detail_key"] == "doctor.pcscd.no_service"
+    assert by_name["pcscd"]["remedy_key"] == "doctor.remedy.start_pcscd"
     assert by_name["fonts"]["status"] == by_name["face_models"]["status"] == "ok"
 
 
 def test_doctor_passes_when_nothing_is_wrong(tmp_path: Path) -> None:
-    out = doctor_cli(tmp_path, "--only", "fonts", "face_models", "disk", "catalogue")
+    out = doctor_cli(
+        tmp_path, "--only", "fonts", "face_models", "disk", "catalogue", "--lang", "en"
+    )
     assert out.returncode == 0, out.stdout
     assert out.stdout.strip().endswith("all checks pass")
 
@@ -108,6 +145,7 @@ def test_doctor_finds_a_full_disk(full_disk: Path) -> None:
     assert result.status is Status.FAIL
     assert result.detail == f"only 0 MB free for {full_disk} (dossiers are refused below 1 MB)"
     assert "journalctl --vacuum-size" in result.remedy
+    assert_speaks_both([result])
     (full_disk / "filler").unlink()
     assert run_checks(config, full_disk, ["disk"]).get("disk").status is Status.OK
 
@@ -132,6 +170,7 @@ def test_doctor_finds_a_corrupted_database_and_says_to_salvage(tmp_path: Path) -
     result = run_checks(config, tmp_path, ["database"]).get("database")
     assert result.status is Status.FAIL
     assert result.remedy == "stop the kiosk (sudo systemctl stop kiosk), then `kiosk store salvage`"
+    assert_speaks_both([healthy, result])
 
 
 @pytest.fixture(scope="module")
@@ -171,6 +210,7 @@ def test_doctor_measures_the_clock_against_the_centre(
     assert report.get("clock").status is clock, report.get("clock").line()
     assert re.search(words, report.get("clock").detail), report.get("clock").detail
     assert report.get("centre").status is centre_status
+    assert_speaks_both(report)
     if clock is Status.FAIL:
         assert report.get("clock").remedy.startswith("sudo timedatectl set-ntp true")
 
@@ -188,6 +228,7 @@ def test_doctor_names_an_unreachable_centre_and_a_refused_kiosk(
         centre.service.register_kiosk(KIOSK_ID, centre.credential)
     assert refused.status is Status.FAIL and "refuses kiosk" in refused.detail
     assert "fingerprint" in refused.remedy
+    assert_speaks_both([result, refused])
 
 
 def test_doctor_reports_an_empty_or_expired_trust_store(tmp_path: Path) -> None:
@@ -201,3 +242,4 @@ def test_doctor_reports_an_empty_or_expired_trust_store(tmp_path: Path) -> None:
     (empty / "csca.pem").write_bytes((tmp_path / "pki" / "csca.pem").read_bytes())
     result = run_checks(config, tmp_path, ["trust_store"]).get("trust_store")
     assert result.status in (Status.OK, Status.WARN), result.line()
+    assert_speaks_both([result])

@@ -61,7 +61,7 @@ def test_the_fleet_page_lists_kiosks_with_heartbeat_failing_checks_and_queue(
     for row in rows:
         texts = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
         cells[texts[0]] = texts
-    assert set(cells) == {KIOSK_ID, "000.00.01.H01-K07"}
+    assert {KIOSK_ID, "000.00.01.H01-K07"} <= set(cells)  # (later tests enrol more)
     _kiosk, seen, failing, queue, version = cells[KIOSK_ID]
     assert "min)" in seen
     assert "trust_store: devices.trust_store is not set" in failing

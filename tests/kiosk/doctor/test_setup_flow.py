@@ -26,12 +26,13 @@ from devices.card.emulator.vpcd import VpcdCard
 from devices.card.simulator import SimulatedCard
 from kiosk.central.reference.fleet import FleetPages, approve_kiosk, fingerprint
 from kiosk.central.reference.server import CentralService, RunningCentral
-from kiosk.doctor.report import Status
+from kiosk.doctor.report import CheckResult, Status
 from kiosk.journeys.technician import THRESHOLD_CHOICES, TechnicianMode
 from kiosk.staff.roles import Role
 from tests.devices.cupsd import Cupsd, start_cupsd, why_not
 from tests.devices.test_pcsc import READER, Pcscd
 from tests.helpers import key_for
+from tests.kiosk.doctor.translated import assert_speaks_both
 
 KIOSK_ID = "000.00.01.H01-K05"
 
@@ -152,6 +153,7 @@ def test_an_empty_kiosk_is_set_up_and_serves_citizens(
     approve_kiosk(centre, KIOSK_ID, enrolment.public_key_pem, "000.00.01.H01", 5)
     after, clock = mode.test_call()
     assert after.status is Status.OK and clock.status is Status.OK, (after, clock)
+    assert_speaks_both([before, after, clock])
 
     # Camera (none on this machine: chosen by index) and the face threshold with its source.
     mode.choose_camera(0)
@@ -167,6 +169,7 @@ def test_an_empty_kiosk_is_set_up_and_serves_citizens(
     report = mode.checks()
     assert [r.name for r in report.failing] == ["camera"], [r.line() for r in report.failing]
     assert report.get("pcscd").status is Status.OK and report.get("printer").status is Status.OK
+    assert_speaks_both(report)  # the real reader, printer queue and camera, in both languages
 
     # The kiosk built from that file reads a citizen's card through the reader and trusts it.
     config = mode.config
@@ -179,11 +182,11 @@ def test_an_empty_kiosk_is_set_up_and_serves_citizens(
     vpcd = VpcdCard(EmulatedChip(build_chip(card.identity(), pki)))
     try:
         vpcd.insert()
-        assert dispatcher.drain_until(lambda: core.step is Step.ACCESS_KEY, 10)
+        assert dispatcher.drain_until(lambda: core.step is Step.ACCESS_KEY, 30)
         core.identify.submit_access_key(
             card.id_number, f"{card.date_of_birth:%d/%m/%Y}", f"{card.date_of_expiry:%d/%m/%Y}"
         )
-        reached = dispatcher.drain_until(lambda: core.step is Step.FACE_CHECK, 15)
+        reached = dispatcher.drain_until(lambda: core.step is Step.FACE_CHECK, 30)
         assert reached, (seen, core.session.error_key)
         assert core.session.authenticity == "verified"
     finally:
@@ -191,3 +194,44 @@ def test_an_empty_kiosk_is_set_up_and_serves_citizens(
         core.stop()
     archive = mode.export_logs(tmp_path / "usb")
     assert archive.name.endswith(".tar.gz") and archive.exists()
+
+
+def test_printer_findings_are_said_in_both_languages(cupsd: Cupsd, tmp_path: Path) -> None:
+    """The real cupsd's queue paused, then refusing jobs, then absent, then CUPS gone."""
+    import cups
+
+    from kiosk.doctor import run_checks
+    from kiosk.doctor.texts import describe
+    from kiosk.runtime.config import KioskConfig
+    from kiosk.runtime.i18n import Translator
+
+    config = KioskConfig().replace(devices={"printer": "cups", "printer_name": "kiosk-pdf"})
+
+    def printer(settings: KioskConfig = config) -> CheckResult:
+        return run_checks(settings, tmp_path, ["printer"]).get("printer")
+
+    found = [printer()]
+    cupsd.admin("cupsdisable", "kiosk-pdf")
+    try:
+        found.append(printer())
+    finally:
+        cupsd.admin("cupsenable", "kiosk-pdf")
+    cupsd.admin("cupsreject", "kiosk-pdf")
+    try:
+        found.append(printer())
+    finally:
+        cupsd.admin("cupsaccept", "kiosk-pdf")
+    found.append(printer(config.replace(devices={"printer_name": "no-such-queue"})))
+    cups.setServer(str(tmp_path / "no-cupsd.sock"))
+    try:
+        found.append(printer())
+    finally:
+        cups.setServer(cupsd.socket)
+    assert [r.status for r in found] == [Status.OK] + [Status.FAIL] * 4, found
+    assert_speaks_both(found)
+    vi = Translator("vi")
+    assert describe(found[1], vi)[1:] == (
+        "máy in kiosk-pdf đã dừng (paused)",
+        "hàng đợi in đang tạm dừng: sudo cupsenable kiosk-pdf",
+    )
+    assert describe(found[2], vi)[2] == "cho hàng đợi in nhận lệnh in: sudo cupsaccept kiosk-pdf"

@@ -126,14 +126,16 @@ def test_cost_of_a_call(mesh, scenes) -> None:
         model.landmarks(frame, box)
         spent = []
         for _ in range(20):
-            started = time.perf_counter()
+            # The process's CPU time, not the wall clock: on a loaded machine other
+            # processes take turns on the cores (wall-clock figures: benchmarks/).
+            started = time.process_time()
             model.landmarks(frame, box)
-            spent.append(time.perf_counter() - started)
+            spent.append(time.process_time() - started)
         timings[label] = 1000 * float(np.median(spent))
     started = time.perf_counter()
     for _ in range(100):
         eye_aspect_ratio(scenes["biden.jpg"].points)
         head_pose(scenes["biden.jpg"].points)
     measures_us = (time.perf_counter() - started) * 1e4
-    print(f"\nFaceMesh call (median of 20): {timings}; measures {measures_us:.0f} µs")
+    print(f"\nFaceMesh call (median of 20, CPU ms): {timings}; measures {measures_us:.0f} µs")
     assert timings["refined"] < 60  # generous: a loaded 2-core machine

@@ -71,7 +71,7 @@ class Rig:
     def step(self) -> Step:
         return self.context.step
 
-    def wait_for(self, step: Step, timeout: float = 5.0) -> None:
+    def wait_for(self, step: Step, timeout: float = 20.0) -> None:
         wait_for_step(self.dispatcher, lambda: self.context.step, step, timeout)
 
 

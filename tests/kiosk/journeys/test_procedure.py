@@ -148,7 +148,7 @@ def test_submitting_queues_one_sealed_dossier_prints_its_receipt_and_forgets_the
     assert forms.complete(dict(BIRTH_ANSWERS)) == {}
     forms.confirm_answers()
     rig.wait_for(Step.RECEIPT)
-    assert rig.dispatcher.drain_until(lambda: printed != [], 10)
+    assert rig.dispatcher.drain_until(lambda: printed != [], 30)
     assert printed == [None] and len(rig.printer.jobs) == 1
 
     [queued] = rig.outbox.pending()

@@ -53,7 +53,7 @@ def test_a_receipt_that_does_not_print_alerts_the_staff_and_leaves_the_dossier_q
     journey = SubmitJourney(rig.context)
     journey.print_failed.connect(lambda code, key: alerts.append((code, key)))
     submit(rig, "LT-KS-TT-BHYT", BIRTH_ANSWERS, journey)
-    assert rig.dispatcher.drain_until(lambda: alerts != [], 10)
+    assert rig.dispatcher.drain_until(lambda: alerts != [], 30)
     code = rig.context.session.dossier_code
     assert alerts == [(code, "printer.error.paper_out")]
     assert journey.print_error_key == "printer.error.paper_out"
@@ -107,6 +107,6 @@ def test_a_receipt_still_in_the_printer_when_the_session_ends_never_comes_out(ri
     code = rig.context.session.dossier_code
     assert rig.journeys is not None
     rig.journeys.wipe()  # the citizen left; the next one comes
-    assert rig.dispatcher.drain_until(lambda: rig.printer.cancelled != [], 5)
+    assert rig.dispatcher.drain_until(lambda: rig.printer.cancelled != [], 30)
     assert rig.printer.cancelled == [f"receipt-{code}"] and rig.printer.jobs == []
     assert [q.meta.code for q in rig.outbox.pending()] == [code]

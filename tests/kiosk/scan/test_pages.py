@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import statistics
 import time
 
 import cv2
@@ -260,8 +261,12 @@ def test_demo_scenes_are_repeatable() -> None:
 def test_find_page_is_fast_enough_for_a_live_preview() -> None:
     frames = [demo_page_scene(FRAME, angle_deg=a, scale=0.85, seed=1) for a in (0, 8, -8)]
     find_page(frames[0])
-    started = time.perf_counter()
+    # The process's CPU time, not the wall clock: on a loaded machine other processes take
+    # turns on the cores, which says nothing about this code (figures: benchmarks/).
+    spent = []
     for frame in frames * 3:
+        started = time.process_time()
         find_page(frame)
-    per_frame = (time.perf_counter() - started) / 9
+        spent.append(time.process_time() - started)
+    per_frame = statistics.median(spent)
     assert per_frame < 0.15  # about 15 ms on a developer laptop; generous for CI

@@ -57,7 +57,7 @@ def test_a_call_reaches_the_staff_page_and_its_acknowledgement_comes_back(
     assert core.step is Step.STAFF_HELP and core.staff.call_state == "queued"
     store = core.staff.desk.store
     assert dispatcher.drain_until(
-        lambda: any(call.attempts for call in store.calls_in("pending")), 10
+        lambda: any(call.attempts for call in store.calls_in("pending")), 20
     )
     assert core.staff.call_state == "queued" and service.staff_calls.open_calls() == []
 
@@ -76,7 +76,7 @@ def test_a_call_reaches_the_staff_page_and_its_acknowledgement_comes_back(
     # A staff member acknowledges it; the kiosk tells the citizen help is coming.
     row.find_element(By.TAG_NAME, "button").click()
     # The click posts the form; the browser then loads the page the centre redirects to.
-    empty = WebDriverWait(browser, 10).until(
+    empty = WebDriverWait(browser, 30).until(
         expected_conditions.visibility_of_element_located((By.ID, "no-calls"))
     )
     assert "No open calls" in empty.text
@@ -87,9 +87,9 @@ def test_a_call_reaches_the_staff_page_and_its_acknowledgement_comes_back(
     core.fire(Trigger.STAFF_DONE)
     core.staff.staff_mode()
     core.staff.sign_in("2468", "NV001")
-    assert dispatcher.drain_until(lambda: core.step is Step.STAFF_DASHBOARD, 10)
+    assert dispatcher.drain_until(lambda: core.step is Step.STAFF_DASHBOARD, 20)
     core.staff.relay.kick()
-    assert dispatcher.drain_until(lambda: bool(service.staff_calls.audit_entries("DEMO01-K01")), 10)
+    assert dispatcher.drain_until(lambda: bool(service.staff_calls.audit_entries("DEMO01-K01")), 20)
     [entry] = service.staff_calls.audit_entries("DEMO01-K01")
     assert (entry["seq"], entry["actor"], entry["action"]) == (1, "NV001", "sign_in")
-    assert dispatcher.drain_until(lambda: store.unsent_audit() == [], 5)
+    assert dispatcher.drain_until(lambda: store.unsent_audit() == [], 20)

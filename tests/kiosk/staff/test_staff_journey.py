@@ -29,7 +29,7 @@ def _actions(kiosk: Kiosk) -> list[tuple[str, str]]:
 
 
 def _settle_audit(kiosk: Kiosk, count: int) -> None:
-    assert kiosk.dispatcher.drain_until(lambda: len(_actions(kiosk)) >= count, 5), _actions(kiosk)
+    assert kiosk.dispatcher.drain_until(lambda: len(_actions(kiosk)) >= count, 20), _actions(kiosk)
 
 
 def test_staff_mode_opens_only_by_the_hidden_gesture_and_pin(kiosk: Kiosk) -> None:
@@ -39,7 +39,7 @@ def test_staff_mode_opens_only_by_the_hidden_gesture_and_pin(kiosk: Kiosk) -> No
     failed = []
     core.staff.sign_in_failed.connect(failed.append)
     core.staff.sign_in("0000", "NV001")
-    kiosk.dispatcher.drain_until(lambda: bool(failed), 5)
+    kiosk.dispatcher.drain_until(lambda: bool(failed), 20)
     assert failed[0].reason == "wrong" and core.step is Step.STAFF_SIGN_IN
     core.staff.sign_in("2468", "NV001")  # the demo's staff member, PIN alone
     kiosk.wait_for(Step.STAFF_DASHBOARD)
@@ -103,7 +103,7 @@ def test_the_assisted_override_is_recorded_in_the_dossier_and_the_audit_trail(
     failed = []
     core.staff.override_failed.connect(failed.append)
     core.staff.override_face("NV001", "9999", "photo_matches")
-    kiosk.dispatcher.drain_until(lambda: bool(failed), 5)
+    kiosk.dispatcher.drain_until(lambda: bool(failed), 20)
     assert failed[0].reason == "wrong" and core.step is Step.STAFF_HELP
     core.staff.override_face("NV001", "2468", "photo_matches", "kính mới")
     kiosk.wait_for(Step.CHOOSE_SERVICE)
@@ -119,7 +119,7 @@ def test_the_assisted_override_is_recorded_in_the_dossier_and_the_audit_trail(
     assert content["face_check"]["staff_id"] == "NV001"
     desk = core.staff.desk
     assert desk is not None
-    kiosk.dispatcher.drain_until(lambda: ("NV001", "assisted_dossier") in _actions(kiosk), 5)
+    kiosk.dispatcher.drain_until(lambda: ("NV001", "assisted_dossier") in _actions(kiosk), 20)
     [line] = desk.store.dossiers_on(queued.meta.received_at.date())
     assert (line.code, line.assisted_by) == (code, "NV001")
     entries = desk.store.audit_entries()
@@ -154,7 +154,7 @@ def test_a_refused_dossier_is_sent_again_from_the_dashboard(kiosk: Kiosk) -> Non
     core.staff.dashboard_loaded.connect(boards.append)
     core.staff.sign_in("2468", "NV001")
     kiosk.wait_for(Step.STAFF_DASHBOARD)
-    kiosk.dispatcher.drain_until(lambda: bool(boards), 5)
+    kiosk.dispatcher.drain_until(lambda: bool(boards), 20)
     [line] = boards[-1].dossiers
     assert (line.code, line.state, line.last_error) == (
         code,
@@ -164,7 +164,7 @@ def test_a_refused_dossier_is_sent_again_from_the_dashboard(kiosk: Kiosk) -> Non
     done = []
     core.staff.action_done.connect(done.append)
     core.staff.retry(code)
-    kiosk.dispatcher.drain_until(lambda: len(boards) >= 2, 5)
+    kiosk.dispatcher.drain_until(lambda: len(boards) >= 2, 20)
     assert done == ["staff.done.retry"]
     assert boards[-1].dossiers[0].state == "pending"
     _settle_audit(kiosk, 2)
@@ -183,14 +183,14 @@ def test_a_receipt_is_reprinted_as_a_copy(kiosk: Kiosk) -> None:
     kiosk.wait_for(Step.RECEIPT)
     code = core.session.dossier_code
     printer = core.devices.printer
-    assert kiosk.dispatcher.drain_until(lambda: len(printer.jobs) == 1, 10)  # type: ignore[attr-defined]
+    assert kiosk.dispatcher.drain_until(lambda: len(printer.jobs) == 1, 20)  # type: ignore[attr-defined]
     core.cancel()
     core.fire(Trigger.FINISHED)
     core.staff.staff_mode()
     core.staff.sign_in("2468", "NV001")
     kiosk.wait_for(Step.STAFF_DASHBOARD)
     core.staff.reprint(code)
-    assert kiosk.dispatcher.drain_until(lambda: len(printer.jobs) == 2, 10)  # type: ignore[attr-defined]
+    assert kiosk.dispatcher.drain_until(lambda: len(printer.jobs) == 2, 20)  # type: ignore[attr-defined]
     assert printer.jobs[-1].name == f"copy-{code}"  # type: ignore[attr-defined]
     _settle_audit(kiosk, 2)
     assert _actions(kiosk)[-1] == ("NV001", "reprint")
