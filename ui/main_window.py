@@ -27,7 +27,7 @@ from kiosk.core import KioskCore
 from kiosk.runtime.flow import Step, Transition
 from kiosk.scan.qr import qr_frame
 from ui.keyboard import KEY_HEIGHT, TALL_KEY_HEIGHT, OnScreenKeyboard
-from ui.screens.base import ChoiceButton, Screen, button, label
+from ui.screens.base import ChoiceButton, Screen, button, label, overlay_card
 from ui.screens.form import CheckAnswersScreen, FormScreen, RequirementsScreen
 from ui.screens.identify import (
     AccessKeyScreen,
@@ -204,29 +204,12 @@ class IdleOverlay(QWidget):
         super().__init__(window)
         self.core = window.core
         self.setObjectName("overlay")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        outer = QVBoxLayout(self)
-        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        card = QFrame()
-        card.setObjectName("overlayCard")
-        card.setMinimumWidth(640)
-        inner = QVBoxLayout(card)
-        inner.setContentsMargins(40, 32, 40, 32)
-        inner.setSpacing(16)
-        self.title = label("title")
-        self.countdown = label()
-        inner.addWidget(self.title)
-        inner.addWidget(self.countdown)
-        row = QHBoxLayout()
+        self.title, self.countdown = label("title"), label()
         self.end = button("idle_end")
         self.end.clicked.connect(self.core.cancel)
         self.more = button("idle_continue", primary=True)
         self.more.clicked.connect(self.core.continue_session)
-        row.addWidget(self.end)
-        row.addStretch(1)
-        row.addWidget(self.more)
-        inner.addLayout(row)
-        outer.addWidget(card)
+        overlay_card(self, self.title, self.countdown, self.end, self.more)
         self.hide()
         self._seconds = 0
 

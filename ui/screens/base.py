@@ -377,6 +377,39 @@ QUIET_STYLE = (
 """A secondary, text-only button (its colour, size and padding stay the theme's)."""
 
 
+def overlay_card(
+    overlay: QWidget,
+    title: QLabel,
+    message: QLabel,
+    other: QPushButton,
+    main: QPushButton,
+    *,
+    spacing: int = 16,
+) -> None:
+    """A question over the whole window (the idle warning, "Hủy hồ sơ này?"): a card in the
+    theme's colours, centred, with its title, one sentence, the other action on the left
+    and the main one on the right."""
+    overlay.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+    outer = QVBoxLayout(overlay)
+    outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    card = QFrame()
+    card.setObjectName("overlayCard")
+    card.setMinimumWidth(640)
+    card.setMaximumWidth(1040)
+    inner = QVBoxLayout(card)
+    inner.setContentsMargins(40, 32, 40, 32)
+    inner.setSpacing(spacing)
+    inner.addWidget(title)
+    inner.addWidget(message)
+    row = QHBoxLayout()
+    row.setSpacing(24)
+    row.addWidget(other)
+    row.addStretch(1)
+    row.addWidget(main)
+    inner.addLayout(row)
+    outer.addWidget(card)
+
+
 class CancelConfirm(QWidget):
     """ "Hủy hồ sơ này?": asked inside the kiosk window (full screen under a compositor: no
     native dialog), built like the idle warning.  "Không, tiếp tục làm" is the prominent,
@@ -387,31 +420,12 @@ class CancelConfirm(QWidget):
         self.core = core
         self.setObjectName("cancelOverlay")
         self.setStyleSheet("#cancelOverlay { background: rgba(0, 0, 0, 170); }")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        outer = QVBoxLayout(self)
-        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        card = QFrame()
-        card.setObjectName("overlayCard")  # the idle warning's card, in the theme's colours
-        card.setMinimumWidth(640)
-        card.setMaximumWidth(1040)
-        inner = QVBoxLayout(card)
-        inner.setContentsMargins(40, 32, 40, 32)
-        inner.setSpacing(20)
-        self.title = label("title")
-        self.message = label()
-        inner.addWidget(self.title)
-        inner.addWidget(self.message)
-        row = QHBoxLayout()
-        row.setSpacing(24)
+        self.title, self.message = label("title"), label()
         self.confirm = button("cancel_confirm")
         self.confirm.clicked.connect(self._confirmed)
         self.keep = button("cancel_keep", primary=True)
         self.keep.clicked.connect(self.hide)
-        row.addWidget(self.confirm)
-        row.addStretch(1)
-        row.addWidget(self.keep)
-        inner.addLayout(row)
-        outer.addWidget(card)
+        overlay_card(self, self.title, self.message, self.confirm, self.keep, spacing=20)
         self.hide()
         core.step_changed.connect(lambda _t: self.hide())
         core.session_wiped.connect(self.hide)

@@ -41,6 +41,7 @@ from sqlalchemy import (
 
 from kiosk.base.dossier import CODE_PATTERN
 from kiosk.central import protocol as p
+from kiosk.central.reference.models import add_missing_columns
 from kiosk.central.reference.transport import Response, error, json_response
 
 MAX_CALL_BODY = 1024
@@ -93,7 +94,7 @@ class StaffCalls:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         _meta.create_all(engine)
-        _add_missing_columns(engine)
+        add_missing_columns(engine, _meta)
         self._lock = threading.Lock()
         self.staff_envelope: bytes | None = None
 
@@ -226,22 +227,6 @@ class StaffCalls:
                 select(audit.c.entry).where(audit.c.kiosk_id == kiosk_id).order_by(audit.c.seq)
             ).all()
         return [json.loads(row.entry) for row in rows]
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """No migrations in the reference service: columns added since a database was made are
-    added to it (all nullable), as :func:`~kiosk.central.reference.models.add_missing_columns`."""
-    with engine.begin() as connection:
-        for table in _meta.sorted_tables:
-            present = {
-                row[1] for row in connection.exec_driver_sql(f"PRAGMA table_info({table.name})")
-            }
-            for column in table.columns:
-                if column.name not in present:
-                    kind = column.type.compile(engine.dialect)
-                    connection.exec_driver_sql(
-                        f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"
-                    )
 
 
 __all__ = ["MAX_AUDIT_BODY", "MAX_CALL_BODY", "OpenCall", "StaffCalls"]

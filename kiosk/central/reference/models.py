@@ -13,6 +13,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     LargeBinary,
+    MetaData,
     String,
     Text,
     create_engine,
@@ -77,11 +78,12 @@ class SeenNonce(Base):
     at: Mapped[int] = mapped_column(Integer, index=True)
 
 
-def add_missing_columns(engine: Engine) -> None:
+def add_missing_columns(engine: Engine, metadata: MetaData | None = None) -> None:
     """A reference service has no migrations; columns added since a database was made
-    are added to it (all nullable), so an older demo centre keeps working."""
+    are added to it (all nullable), so an older demo centre keeps working.  ``metadata``:
+    the tables to look at (default: the dossiers' and kiosks' tables)."""
     with engine.begin() as connection:
-        for table in Base.metadata.sorted_tables:
+        for table in (metadata or Base.metadata).sorted_tables:
             present = {
                 row[1] for row in connection.exec_driver_sql(f"PRAGMA table_info({table.name})")
             }
