@@ -49,14 +49,7 @@ def make_camera(config: KioskConfig) -> Camera:
     if d.camera == "opencv":
         from devices.camera.opencv import OpenCvCamera
 
-        return OpenCvCamera(
-            d.camera_index,
-            d.camera_width,
-            d.camera_height,
-            allow_virtual=d.camera_allow_virtual,
-            usb_id=d.camera_usb_id,
-            usb_port=d.camera_usb_port,
-        )
+        return OpenCvCamera.from_settings(d)
     from devices.camera.simulator import SimulatedCamera
 
     return SimulatedCamera()

@@ -28,8 +28,8 @@ def run_setup(config_path: Path, data_dir: Path, fullscreen: bool = True) -> int
     def camera() -> Any:
         from devices.camera.opencv import OpenCvCamera
 
-        d = mode.config.devices
-        chosen = OpenCvCamera(d.camera_index, d.camera_width, d.camera_height)
+        # The camera the kiosk will use, its USB pin included (not just the first one found).
+        chosen = OpenCvCamera.from_settings(mode.config.devices)
         chosen.start()
         return chosen
 

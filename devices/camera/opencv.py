@@ -39,6 +39,7 @@ import struct
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 
@@ -281,6 +282,19 @@ class OpenCvCamera(CaptureThreadCamera):
         self.dev = dev
         self.problem: str | None = None  # why the camera was refused (technician's text)
         self.device: VideoDevice | None = None  # the device in use, once trusted
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> OpenCvCamera:
+        """The camera the kiosk's ``devices`` settings name (the kiosk and the doctor's
+        check open the same one)."""
+        return cls(
+            settings.camera_index,
+            settings.camera_width,
+            settings.camera_height,
+            allow_virtual=settings.camera_allow_virtual,
+            usb_id=settings.camera_usb_id,
+            usb_port=settings.camera_usb_port,
+        )
 
     def _set_state(self, state: CameraState, stopped: threading.Event | None = None) -> None:
         if state is not self._state:

@@ -111,6 +111,14 @@ def verify_signature(
 
 
 # Keys ----------------------------------------------------------------------------
+def key_fingerprint(public_key: Ed25519PublicKey) -> str:
+    """SHA-256 of the raw public key, its first 128 bits in groups of four hex digits: what
+    a technician reads aloud at enrolment and the centre's operator compares."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    digest = hashlib.sha256(raw).hexdigest().upper()
+    return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
+
+
 def save_private_key(key: Any, path: Path) -> None:
     """PEM, readable by its owner only (written before the mode could leak it)."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -96,14 +96,7 @@ def check_camera(config: KioskConfig, _root: Path) -> CheckResult:
         return _result("camera", Status.SKIP, demo("camera", repr(d.camera)))
     from devices.camera.opencv import OpenCvCamera
 
-    camera = OpenCvCamera(
-        d.camera_index,
-        d.camera_width,
-        d.camera_height,
-        allow_virtual=d.camera_allow_virtual,
-        usb_id=d.camera_usb_id,
-        usb_port=d.camera_usb_port,
-    )
+    camera = OpenCvCamera.from_settings(d)
     started = time.monotonic()
     try:
         camera.start()

@@ -7,21 +7,18 @@ technician reads from the kiosk's screen (as text and as a QR code) before appro
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kiosk.central.protocol import key_fingerprint
+
 
 def fingerprint_of(private: Ed25519PrivateKey) -> str:
-    """SHA-256 of the raw public key, first 128 bits in groups of four hex digits."""
-    raw = private.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
-    digest = hashlib.sha256(raw).hexdigest().upper()
-    return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
+    """The fingerprint the technician reads to the centre (:func:`key_fingerprint`)."""
+    return key_fingerprint(private.public_key())
 
 
 def make_key_pair(path: Path) -> tuple[Path, bytes, str]:

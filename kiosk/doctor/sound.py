@@ -8,6 +8,7 @@ warning: the kiosk still serves citizens who read, and the call still reaches st
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from pathlib import Path
 
@@ -34,7 +35,8 @@ def sound_cards(cards: Path = CARDS) -> list[str]:
     return names
 
 
-def engine_voices(engine: str) -> set[str]:
+@functools.cache  # installed voices do not change while the kiosk runs (the heartbeat asks)
+def engine_voices(engine: str) -> frozenset[str]:
     """The Vietnamese voices the installed espeak-ng offers (its ``--voices=vi`` list)."""
     out = subprocess.run(
         [engine, "--voices=vi"], capture_output=True, text=True, timeout=10, check=False
@@ -44,7 +46,7 @@ def engine_voices(engine: str) -> set[str]:
         fields = line.split()
         if len(fields) >= 5:
             voices.update((fields[1], fields[4]))  # its language, and its file name
-    return voices
+    return frozenset(voices)
 
 
 def check_speech(config: KioskConfig, _root: Path, cards: Path = CARDS) -> CheckResult:

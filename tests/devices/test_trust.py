@@ -241,3 +241,32 @@ def test_a_listed_certificate_that_is_no_csca_is_left_out_and_named(pki, germany
     assert {c.subject for c in verified.cscas} == {germany.csca.subject, pki.csca.subject}
     assert verified.skipped == (f"{pki.ds.subject.rfc4514_string()}: not a CA certificate",)
     assert not verified.anchor_in_store and verified.anchor == germany.csca
+
+
+def test_the_signer_usage_is_icao_9303_12s_not_a_reading_of_our_own(germany, pki) -> None:
+    """id-icao-cscaMasterListSigningKey is 2.23.136.1.1.3 (9303-12; BouncyCastle's
+    ICAOObjectIdentifiers and pymrtd spell it the same).  Reader and emulator once shared
+    .1.1.9: every real list (BSI's) would have been refused."""
+    from cryptography import x509
+    from cryptography.x509.oid import ObjectIdentifier
+
+    from devices.card.emulator.pki import MasterListSigner, _issue
+    from devices.card.mrtd.masterlist import MasterListError, verify_master_list
+
+    signer = master_list_signer(germany)
+    usage = signer.certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert [oid.dotted_string for oid in usage] == ["2.23.136.1.1.3"]
+    assert verify_master_list(build_master_list([pki.csca], signer), [germany.csca]).cscas
+
+    key, cert = _issue(
+        germany.csca_key,
+        germany.csca,
+        "Misread Master List Signer (kiosk tests)",
+        "DE",
+        datetime.now(UTC),
+        ObjectIdentifier("2.23.136.1.1.9"),
+    )
+    with pytest.raises(MasterListError, match=r"2\.23\.136\.1\.1\.3"):
+        verify_master_list(
+            build_master_list([pki.csca], MasterListSigner(key, cert)), [germany.csca]
+        )

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from kiosk.doctor.report import CheckResult, DoctorReport, Status
 from kiosk.journeys.technician import THRESHOLD_CHOICES, TechnicianMode
 from kiosk.runtime.i18n import Translator
-from ui.screens.base import ChoiceButton, button, label
+from ui.screens.base import ChoiceButton, button, clear_layout, label
 from ui.screens.technician_voice import VoicePage
 
 SECTIONS = tuple("checks reader camera printer voice centre trust face catalogue logs".split())
@@ -350,10 +350,7 @@ class TechnicianPanel(QFrame):
         empty_key: str,
         section: str,
     ) -> None:
-        while layout.count():
-            item = layout.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        clear_layout(layout)  # the choice just touched goes too: its focus with it
         out = self.outputs[section]
         out.setText("" if names else self.tr(empty_key))
         # Nothing to choose is a problem to see at once, and nothing to test.
@@ -418,10 +415,7 @@ class TechnicianPanel(QFrame):
         return text
 
     def show_report(self, report: DoctorReport) -> str:
-        while self.check_rows.count():
-            item = self.check_rows.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        clear_layout(self.check_rows)
         self.last_report = report  # drawn again in the other language when it changes
         for result in report.results:
             row = label("errorText" if result.failed else "")

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 # ICAO 9303-12 §7.1.1: the extended key usage of a Master List Signer certificate.
-MASTER_LIST_SIGNER_USAGE = ObjectIdentifier("2.23.136.1.1.9")
+MASTER_LIST_SIGNER_USAGE = ObjectIdentifier("2.23.136.1.1.3")
 
 
 @dataclass(frozen=True)

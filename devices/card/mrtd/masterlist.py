@@ -6,7 +6,7 @@ id-icao-cscaMasterList (2.23.136.1.1.2) and whose content is
     CscaMasterList ::= SEQUENCE { version INTEGER (v0), certList SET OF Certificate }
 
 signed by a Master List Signer certificate (extended key usage
-id-icao-mrtd-security-cscaMasterListSigningKey, 2.23.136.1.1.9, §7.1.1) that the
+id-icao-mrtd-security-cscaMasterListSigningKey, 2.23.136.1.1.3, §7.1.1) that the
 publishing state's CSCA issued.  Germany's BSI publishes one that includes
 Viet Nam's CSCA.
 
@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from devices.card.mrtd.signatures import HASHES, der_length, verify_signature
 
 CSCA_MASTER_LIST_OID = "2.23.136.1.1.2"
-MASTER_LIST_SIGNER_USAGE = "2.23.136.1.1.9"
+MASTER_LIST_SIGNER_USAGE = "2.23.136.1.1.3"
 
 
 class MasterListError(ValueError):
@@ -186,9 +186,16 @@ def _cscas(raw: Sequence[asn1_x509.Certificate]) -> tuple[list[x509.Certificate]
             skipped.append(f"certificate {index} does not parse ({type(exc).__name__})")
     kept: list[x509.Certificate] = []
     by_subject: dict[str, list[x509.Certificate]] = {}
-    for cert in parsed:
-        by_subject.setdefault(_name_key(cert.subject), []).append(cert)
-    for cert in parsed:
+    usable: list[x509.Certificate] = []
+    for index, cert in enumerate(parsed, 1):
+        try:  # names and extensions are parsed lazily: a damaged one shows only here
+            by_subject.setdefault(_name_key(cert.subject), []).append(cert)
+            _name_key(cert.issuer), _is_ca(cert), cert.subject.rfc4514_string()
+        except Exception as exc:
+            skipped.append(f"certificate {index} cannot be read ({type(exc).__name__})")
+            continue
+        usable.append(cert)
+    for cert in usable:
         name = cert.subject.rfc4514_string()
         # Self-signed, or a link certificate (a CSCA's new key signed by its old one):
         # only certificates named as its issuer are tried (a list holds hundreds).
@@ -211,7 +218,7 @@ def _check_signer(signer: x509.Certificate, now: datetime) -> None:
     if MASTER_LIST_SIGNER_USAGE not in usages:
         raise MasterListError(
             f"the list's signer {signer.subject.rfc4514_string()} is not a Master List Signer "
-            "(ICAO 9303-12: extended key usage 2.23.136.1.1.9)"
+            "(ICAO 9303-12: extended key usage 2.23.136.1.1.3)"
         )
     if not (signer.not_valid_before_utc <= now <= signer.not_valid_after_utc):
         raise MasterListError(
@@ -263,8 +270,15 @@ def verify_master_list(
         raise MasterListError(
             f"the file is not a CMS-signed CSCA master list ({type(exc).__name__})"
         ) from None
-    _verify_signature(signed, signer, content)
-    _check_signer(signer, now)
+    try:  # a library error in a check is a refusal, never a crash
+        _verify_signature(signed, signer, content)
+        _check_signer(signer, now)
+    except MasterListError:
+        raise
+    except Exception as exc:
+        raise MasterListError(
+            f"the list's signature or signer cannot be checked ({type(exc).__name__})"
+        ) from None
     cscas, skipped = _cscas(raw)
     anchor_in_store = True
     anchor = next((c for c in trusted if _issued_by(signer, c)), None)

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 
+from kiosk.central.protocol import key_fingerprint
 from kiosk.central.reference.models import Heartbeat, KioskRow
 from kiosk.central.reference.transport import Response, json_response
 
@@ -192,10 +193,8 @@ class FleetPages:
 
 
 def fingerprint(public_key_pem: bytes) -> str:
-    """SHA-256 of the raw public key, in groups of four hex digits (read aloud, compared)."""
-    import hashlib
-
+    """The enrolment fingerprint of a kiosk's public key (PEM), as the kiosk showed it."""
     key = serialization.load_pem_public_key(public_key_pem)
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    digest = hashlib.sha256(raw).hexdigest().upper()
-    return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("expected an Ed25519 public key")
+    return key_fingerprint(key)
